@@ -1,0 +1,43 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+# Python 3.13 matches the Lambda runtime, so `sam build` finds the interpreter it needs.
+PYTHON ?= $(shell PYENV_VERSION=3.13.0 command -v python3.13 >/dev/null 2>&1 && echo "env PYENV_VERSION=3.13.0 python3.13" || echo python3.13)
+VENV := .venv
+SAM_VENV := .venv-sam
+PIP_QUIET := --quiet --disable-pip-version-check
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: demo test lint unit sam-check bench bench-webhook clean
+
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) -r requirements-dev.txt -c constraints/dev.txt
+	touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt constraints/sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install $(PIP_QUIET) -r requirements-sam.txt -c constraints/sam.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/python -m scripts.demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+unit: $(VENV)/.installed
+	$(VENV)/bin/pytest
+
+sam-check: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam validate --lint
+	$(SAM_VENV)/bin/sam build --build-dir .aws-sam/build
+
+test: lint unit sam-check
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python -m scripts.bench
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache
