@@ -1,0 +1,1 @@
+"""Offline campaign touchpoints: the rules layer shared by every function."""

@@ -1,0 +1,1 @@
+"""The product's rules: pure functions over plain values (no network, clock or environment)."""
