@@ -1,0 +1,21 @@
+"""Salesforce's wire formats for Date and DateTime values."""
+
+from datetime import UTC, date, datetime
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """`2026-02-05T16:30:00.000+0000` (REST) or `…Z` (outbound messages, CSV) → aware UTC datetime."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def parse_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def format_datetime(value: datetime) -> str:
+    """Salesforce accepts ISO 8601 with milliseconds and a `Z` for UTC."""
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )

@@ -1,0 +1,144 @@
+"""DynamoDB adapter: what the product remembers between runs, in one table (PK/SK).
+
+CAMPAIGN#<id> / MEMBER#<memberId>   a member's last outcome and its confirmed touchpoint
+CAMPAIGN#<id> / SUMMARY             the last recompute's counts
+CONFIG / CHANNEL_MAPPING            the offline channel mapping (Campaign Type → channel)
+CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp watermark
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
+from touchpoints.rules.models import Channel, Touchpoint
+
+_CONFIG = "CONFIG"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMember:
+    """A member's status as last recorded; `touchpoint` is what Salesforce confirmed it has."""
+
+    member_id: str
+    status: str
+    touchpoint: Touchpoint | None = None
+    record_id: str | None = None
+
+
+def _campaign_pk(campaign_id: str) -> str:
+    return f"CAMPAIGN#{campaign_id}"
+
+
+def _touchpoint_to_item(touchpoint: Touchpoint) -> dict[str, Any]:
+    item = asdict(touchpoint)
+    item["touchpoint_date"] = touchpoint.touchpoint_date.isoformat()
+    return item
+
+
+def _touchpoint_from_item(item: Mapping[str, Any]) -> Touchpoint:
+    return Touchpoint(
+        **{**item, "touchpoint_date": datetime.fromisoformat(item["touchpoint_date"])}
+    )
+
+
+class StateStore:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    # -- members -----------------------------------------------------------------------------
+
+    def load_members(self, campaign_id: str) -> dict[str, StoredMember]:
+        items = self._query(_campaign_pk(campaign_id), "MEMBER#")
+        return {item["member_id"]: self._member_from_item(item) for item in items}
+
+    def save_members(self, campaign_id: str, members: Iterable[StoredMember]) -> int:
+        """Write members (batched); returns how many were written."""
+        written = 0
+        with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+            for member in members:
+                item = {
+                    "PK": _campaign_pk(campaign_id),
+                    "SK": f"MEMBER#{member.member_id}",
+                    "member_id": member.member_id,
+                    "status": member.status,
+                    "record_id": member.record_id,
+                }
+                if member.touchpoint:
+                    item["touchpoint"] = _touchpoint_to_item(member.touchpoint)
+                batch.put_item(Item={k: v for k, v in item.items() if v is not None})
+                written += 1
+        return written
+
+    def forget_members(self, campaign_id: str, member_ids: Iterable[str]) -> int:
+        forgotten = 0
+        with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+            for member_id in member_ids:
+                batch.delete_item(
+                    Key={"PK": _campaign_pk(campaign_id), "SK": f"MEMBER#{member_id}"}
+                )
+                forgotten += 1
+        return forgotten
+
+    @staticmethod
+    def _member_from_item(item: Mapping[str, Any]) -> StoredMember:
+        touchpoint = item.get("touchpoint")
+        return StoredMember(
+            member_id=item["member_id"],
+            status=item["status"],
+            touchpoint=_touchpoint_from_item(touchpoint) if touchpoint else None,
+            record_id=item.get("record_id"),
+        )
+
+    # -- summaries ---------------------------------------------------------------------------
+
+    def save_summary(self, campaign_id: str, summary: Mapping[str, Any]) -> None:
+        self._table.put_item(Item={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY", **summary})
+
+    def load_summary(self, campaign_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY"})
+        return item.get("Item")
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def load_channel_mapping(self) -> dict[str, Channel]:
+        """The stored mapping, or the defaults a fresh install starts with."""
+        item = self._table.get_item(Key={"PK": _CONFIG, "SK": "CHANNEL_MAPPING"}).get("Item")
+        if not item:
+            return dict(DEFAULT_CHANNEL_MAPPING)
+        return {
+            campaign_type: Channel(value["channel"], value.get("subchannel"))
+            for campaign_type, value in item["mapping"].items()
+        }
+
+    def save_channel_mapping(self, mapping: Mapping[str, Channel]) -> None:
+        stored = {
+            campaign_type: {k: v for k, v in asdict(channel).items() if v is not None}
+            for campaign_type, channel in mapping.items()
+        }
+        self._table.put_item(Item={"PK": _CONFIG, "SK": "CHANNEL_MAPPING", "mapping": stored})
+
+    def load_sweep_watermark(self) -> str | None:
+        item = self._table.get_item(Key={"PK": _CONFIG, "SK": "SWEEP_WATERMARK"}).get("Item")
+        return item["watermark"] if item else None
+
+    def save_sweep_watermark(self, watermark: str) -> None:
+        self._table.put_item(Item={"PK": _CONFIG, "SK": "SWEEP_WATERMARK", "watermark": watermark})
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _query(self, pk: str, sk_prefix: str) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(sk_prefix)
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            yield from page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,129 @@
+"""Salesforce outbound messages: parse the SOAP notification safely, build the ack and the fault.
+
+XML is parsed with defusedxml only: DTDs, entity expansion and external entities are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from xml.etree.ElementTree import Element, ParseError
+from xml.sax.saxutils import escape
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from touchpoints.adapters.salesforce_dates import parse_datetime
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+MAX_NOTIFICATIONS = 100
+MAX_BODY_BYTES = 1_000_000
+
+ACK_BODY = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}">'
+    "<soapenv:Body>"
+    f'<notificationsResponse xmlns="{OUTBOUND_NS}"><Ack>true</Ack></notificationsResponse>'
+    "</soapenv:Body></soapenv:Envelope>"
+)
+
+
+class MalformedOutboundMessageError(ValueError):
+    """The body is not a Salesforce outbound message this endpoint can accept."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One `<Notification>`: the record it is about and the fields Salesforce sent."""
+
+    id: str
+    sobject_type: str | None
+    record_id: str | None
+    fields: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def campaign_id(self) -> str | None:
+        """The campaign to recompute: the record itself, or a member's campaign."""
+        if self.sobject_type == "Campaign":
+            return self.record_id
+        return self.fields.get("CampaignId")
+
+    @property
+    def modified_at(self) -> datetime | None:
+        stamp = self.fields.get("SystemModstamp") or self.fields.get("LastModifiedDate")
+        return parse_datetime(stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    organization_id: str
+    action_id: str | None
+    notifications: tuple[Notification, ...]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text(parent: Element, name: str) -> str | None:
+    child = parent.find(f"{{{OUTBOUND_NS}}}{name}")
+    return child.text.strip() if child is not None and child.text else None
+
+
+def _parse_sobject(sobject: Element | None) -> tuple[str | None, dict[str, str | None]]:
+    if sobject is None:
+        return None, {}
+    xsi_type = sobject.get(f"{{{XSI_NS}}}type") or ""
+    sobject_type = xsi_type.split(":", 1)[-1] or None
+    fields = {}
+    for child in sobject:
+        nil = child.get(f"{{{XSI_NS}}}nil") == "true"
+        fields[_local(child.tag)] = None if nil else (child.text or "").strip()
+    return sobject_type, fields
+
+
+def parse_outbound_message(body: bytes) -> OutboundMessage:
+    """Parse and check the envelope: SOAP 1.1, the outbound namespace, 1 to 100 notifications."""
+    if len(body) > MAX_BODY_BYTES:
+        raise MalformedOutboundMessageError(f"body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as error:
+        raise MalformedOutboundMessageError(
+            f"forbidden XML construct: {type(error).__name__}"
+        ) from None
+    except ParseError as error:
+        raise MalformedOutboundMessageError(f"not well-formed XML: {error}") from None
+    if root.tag != f"{{{SOAP_NS}}}Envelope":
+        raise MalformedOutboundMessageError("not a SOAP 1.1 envelope")
+    notifications = root.find(f"{{{SOAP_NS}}}Body/{{{OUTBOUND_NS}}}notifications")
+    if notifications is None:
+        raise MalformedOutboundMessageError(f"no <notifications> in namespace {OUTBOUND_NS}")
+    org_id = _text(notifications, "OrganizationId")
+    if not org_id:
+        raise MalformedOutboundMessageError("OrganizationId is missing")
+    items = notifications.findall(f"{{{OUTBOUND_NS}}}Notification")
+    if not 1 <= len(items) <= MAX_NOTIFICATIONS:
+        raise MalformedOutboundMessageError(
+            f"a message carries 1 to {MAX_NOTIFICATIONS} notifications, this one {len(items)}"
+        )
+    parsed = []
+    for item in items:
+        notification_id = _text(item, "Id")
+        if not notification_id:
+            raise MalformedOutboundMessageError("a notification has no Id")
+        sobject_type, fields = _parse_sobject(item.find(f"{{{OUTBOUND_NS}}}sObject"))
+        parsed.append(Notification(notification_id, sobject_type, fields.get("Id"), fields))
+    return OutboundMessage(org_id, _text(notifications, "ActionId"), tuple(parsed))
+
+
+def soap_fault(message: str) -> str:
+    """A SOAP fault: Salesforce treats it (with HTTP 500) as not delivered and retries."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}"><soapenv:Body><soapenv:Fault>'
+        f"<faultcode>soapenv:Server</faultcode><faultstring>{escape(message)}</faultstring>"
+        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )

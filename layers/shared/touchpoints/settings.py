@@ -1,0 +1,90 @@
+"""Configuration, read once from the environment. Nothing else in the project reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointFields:
+    """Salesforce API names of the touchpoint object and fields (an org may use other names)."""
+
+    sobject: str = "Buyer_Touchpoint__c"
+    key: str = "Touchpoint_Key__c"
+    campaign: str = "Campaign__c"
+    campaign_member_id: str = "Campaign_Member_Id__c"
+    lead: str = "Lead__c"
+    contact: str = "Contact__c"
+    email: str = "Email__c"
+    touchpoint_date: str = "Touchpoint_Date__c"
+    channel: str = "Marketing_Channel__c"
+    channel_path: str = "Marketing_Channel_Path__c"
+    source: str = "Touchpoint_Source__c"
+    medium: str = "Medium__c"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFields:
+    """Salesforce API names of the custom Campaign and CampaignMember fields the rules read."""
+
+    sync_mode: str = "Enable_Buyer_Touchpoints__c"
+    start_date: str = "Touchpoint_Start_Date__c"
+    end_date: str = "Touchpoint_End_Date__c"
+    member_touchpoint_date: str = "Buyer_Touchpoint_Date__c"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    recompute_queue_url: str
+    salesforce_secret_id: str
+    allowed_org_ids: frozenset[str]
+    service_name: str = "offline-touchpoints"
+    bulk_api_threshold: int = 2000
+    idempotency_expiry_seconds: int = 48 * 3600
+    touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
+    campaign_fields: CampaignFields = field(default_factory=CampaignFields)
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed; the function cannot start."""
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise SettingsError(f"environment variable {name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def parse_org_ids(raw: str) -> frozenset[str]:
+    """Comma separated 18-character organization ids; anything else is a configuration error."""
+    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    bad = sorted(org_id for org_id in ids if len(org_id) != 18 or not org_id.isalnum())
+    if bad:
+        raise SettingsError(f"ALLOWED_ORG_IDS must hold 18-character org ids; not valid: {bad}")
+    return ids
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    return Settings(
+        table_name=_required(env, "TABLE_NAME"),
+        recompute_queue_url=_required(env, "RECOMPUTE_QUEUE_URL"),
+        salesforce_secret_id=_required(env, "SALESFORCE_SECRET_ID"),
+        allowed_org_ids=parse_org_ids(_required(env, "ALLOWED_ORG_IDS")),
+        service_name=env.get("POWERTOOLS_SERVICE_NAME", "offline-touchpoints"),
+        bulk_api_threshold=_positive_int(env, "BULK_API_THRESHOLD", 2000),
+        idempotency_expiry_seconds=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 48 * 3600),
+    )

@@ -1,0 +1,70 @@
+"""Builds the adapters a function needs from the settings. Tests and the demo build their own
+`Dependencies` (for example with the Salesforce emulator's HTTP session) and pass them in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+import boto3
+import requests
+
+from touchpoints.adapters.notification_log import NotificationLog
+from touchpoints.adapters.recompute_queue import RecomputeQueue
+from touchpoints.adapters.salesforce import SalesforceGateway
+from touchpoints.adapters.salesforce_client import connect
+from touchpoints.adapters.secrets import load_json_secret
+from touchpoints.adapters.state_store import StateStore
+from touchpoints.services.webhook import CampaignEnqueuer
+from touchpoints.settings import Settings
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Dependencies:
+    settings: Settings
+    # None means a plain HTTPS session (production); tests mount the emulator on theirs.
+    http_session_factory: Callable[[], requests.Session | None] = lambda: None
+    clock: Callable[[], datetime] = _utc_now
+    boto3_session: Any = field(default_factory=boto3.session.Session)
+
+    @cached_property
+    def table(self) -> Any:
+        return self.boto3_session.resource("dynamodb").Table(self.settings.table_name)
+
+    @cached_property
+    def state(self) -> StateStore:
+        return StateStore(self.table)
+
+    @cached_property
+    def queue(self) -> RecomputeQueue:
+        return RecomputeQueue(self.boto3_session.client("sqs"), self.settings.recompute_queue_url)
+
+    @cached_property
+    def notification_log(self) -> NotificationLog:
+        return NotificationLog(self.table, self.settings.idempotency_expiry_seconds)
+
+    @cached_property
+    def enqueuer(self) -> CampaignEnqueuer:
+        return CampaignEnqueuer(
+            self.queue,
+            self.settings.table_name,
+            self.settings.idempotency_expiry_seconds,
+            dynamodb_client=self.boto3_session.client("dynamodb"),
+        )
+
+    def salesforce_secret(self) -> dict[str, Any]:
+        return load_json_secret(self.settings.salesforce_secret_id)
+
+    @cached_property
+    def salesforce(self) -> SalesforceGateway:
+        client = connect(self.salesforce_secret(), session=self.http_session_factory())
+        return SalesforceGateway(
+            client, self.settings.campaign_fields, self.settings.touchpoint_fields
+        )
