@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -29,6 +30,17 @@ class StoredMember:
     status: str
     touchpoint: Touchpoint | None = None
     record_id: str | None = None
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; callers want ints."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in ("PK", "SK")}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _campaign_pk(campaign_id: str) -> str:
@@ -102,7 +114,7 @@ class StateStore:
 
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY"})
-        return item.get("Item")
+        return _plain(item["Item"]) if "Item" in item else None
 
     # -- configuration -----------------------------------------------------------------------
 

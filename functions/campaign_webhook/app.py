@@ -1,0 +1,86 @@
+"""CampaignWebhookFunction: Salesforce outbound message in, SOAP ack out (or a fault to retry)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from touchpoints.outbound import ACK_BODY, soap_fault
+from touchpoints.services.webhook import RefusedMessageError, accept_outbound_message
+from touchpoints.settings import load_settings
+from touchpoints.wiring import Dependencies
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@functools.cache
+def default_dependencies() -> Dependencies:
+    return Dependencies(load_settings())
+
+
+def _reply(status: int, body: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "text/xml; charset=utf-8"},
+        "body": body,
+    }
+
+
+def _raw_body(request: APIGatewayProxyEvent) -> bytes:
+    """The body as bytes; API Gateway may hand it over base64-encoded."""
+    body = request.body or ""
+    if not request.is_base64_encoded:
+        return body.encode()
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:
+        raise RefusedMessageError("body is not valid base64") from None
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+def lambda_handler(
+    event: dict[str, Any], context: Any, deps: Dependencies | None = None
+) -> dict[str, Any]:
+    deps = deps or default_dependencies()
+    request = APIGatewayProxyEvent(event)
+    token = (request.query_string_parameters or {}).get("token")
+    try:
+        outcome = accept_outbound_message(
+            _raw_body(request),
+            token,
+            allowed_org_ids=deps.settings.allowed_org_ids,
+            secret=deps.salesforce_secret,
+            notification_log=deps.notification_log,
+            enqueuer=deps.enqueuer,
+            now=deps.clock(),
+        )
+    except RefusedMessageError as refused:
+        logger.warning(
+            "outbound message refused", extra={"reason": refused.reason, "status": refused.status}
+        )
+        metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
+        return _reply(refused.status, soap_fault(refused.reason))
+    except Exception:
+        # Anything not durably recorded: fault, so Salesforce delivers the message again.
+        logger.exception("outbound message not recorded; asking Salesforce to retry")
+        metrics.add_metric(name="WebhookFailed", unit=MetricUnit.Count, value=1)
+        return _reply(500, soap_fault("not recorded, please retry"))
+    metrics.add_metric(name="WebhookAccepted", unit=MetricUnit.Count, value=len(outcome.accepted))
+    metrics.add_metric(name="WebhookStale", unit=MetricUnit.Count, value=len(outcome.stale))
+    metrics.add_metric(
+        name="WebhookDuplicate", unit=MetricUnit.Count, value=len(outcome.campaigns_duplicate)
+    )
+    metrics.add_metric(
+        name="WebhookWithoutRecord", unit=MetricUnit.Count, value=len(outcome.without_record)
+    )
+    return _reply(200, ACK_BODY)

@@ -1,0 +1,34 @@
+"""Rule: which campaign members a bulk touchpoint date applies to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date
+
+from touchpoints.rules.models import Member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFilter:
+    """Every criterion that is set must hold; an empty filter matches every member."""
+
+    statuses: frozenset[str] | None = None
+    responded: bool | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    member_ids: frozenset[str] | None = None
+    only_without_date: bool = False
+
+
+def member_matches(member: Member, criteria: MemberFilter) -> bool:
+    """A member matches when its status, response, creation day (UTC, inclusive), id and
+    (with `only_without_date`) a blank touchpoint date all fit the filter."""
+    created = member.created_date.astimezone(UTC).date()
+    return (
+        (criteria.statuses is None or member.status in criteria.statuses)
+        and (criteria.responded is None or member.has_responded is criteria.responded)
+        and (criteria.created_from is None or created >= criteria.created_from)
+        and (criteria.created_to is None or created <= criteria.created_to)
+        and (criteria.member_ids is None or member.id in criteria.member_ids)
+        and (not criteria.only_without_date or member.touchpoint_date is None)
+    )
