@@ -21,7 +21,7 @@ $(SAM_VENV)/.installed: requirements-sam.txt constraints/sam.txt
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/python -m scripts.demo
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.demo
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -37,7 +37,7 @@ sam-check: $(SAM_VENV)/.installed
 test: lint unit sam-check
 
 bench: $(VENV)/.installed
-	$(VENV)/bin/python -m scripts.bench
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache

@@ -1,0 +1,212 @@
+"""The world the handlers run in locally (tests and the demo): AWS on moto, Salesforce on the emulator.
+
+Handlers are driven through their real entry points with real-shaped events; nothing of the
+project's own code is mocked.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import boto3
+
+from emulators.outbound_messages import outbound_message
+from emulators.salesforce import SalesforceEmulator
+from touchpoints.settings import Settings
+from touchpoints.wiring import Dependencies
+
+ROOT = Path(__file__).resolve().parent.parent
+ORG_ID = "00D5w000004qGTOEA2"
+OUTBOUND_TOKEN = "demo-outbound-token"
+INSTANCE_URL = "https://acme.my.salesforce.com"
+TABLE = "offline-touchpoints-state"
+SECRET = "offline-touchpoints/salesforce"
+
+
+def load_handler(name: str) -> ModuleType:
+    """`functions/<name>/app.py` as a module (each function's file is called app.py)."""
+    path = ROOT / "functions" / name / "app.py"
+    spec = importlib.util.spec_from_file_location(f"functions_{name}_app", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def lambda_context(name: str = "test-function") -> SimpleNamespace:
+    return SimpleNamespace(
+        function_name=name,
+        memory_limit_in_mb=512,
+        invoked_function_arn=f"arn:aws:lambda:eu-west-1:123456789012:function:{name}",
+        aws_request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        get_remaining_time_in_millis=lambda: 30_000,
+    )
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "events" / name).read_text())
+
+
+def create_aws_resources(session: boto3.session.Session) -> tuple[str, str]:
+    """The table, queue and secret template.yaml declares, on moto. Returns (queue url, dlq url)."""
+    session.client("dynamodb").create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    sqs = session.client("sqs")
+    dlq = sqs.create_queue(QueueName="recompute-dlq.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue = sqs.create_queue(
+        QueueName="recompute.fifo",
+        Attributes={
+            "FifoQueue": "true",
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
+        },
+    )["QueueUrl"]
+    session.client("secretsmanager").create_secret(
+        Name=SECRET,
+        SecretString=json.dumps(
+            {
+                "instance_url": INSTANCE_URL,
+                "access_token": "00D!session",
+                "outbound_token": OUTBOUND_TOKEN,
+            }
+        ),
+    )
+    return queue, dlq
+
+
+@dataclass
+class World:
+    """AWS on moto plus one Salesforce org on the emulator, and the handlers wired to both."""
+
+    session: boto3.session.Session
+    org: SalesforceEmulator
+    queue_url: str
+    dlq_url: str
+    now: datetime = field(default_factory=lambda: datetime(2026, 2, 5, 16, 45, tzinfo=UTC))
+
+    def __post_init__(self) -> None:
+        self.settings = Settings(
+            table_name=TABLE,
+            recompute_queue_url=self.queue_url,
+            salesforce_secret_id=SECRET,
+            allowed_org_ids=frozenset({ORG_ID}),
+        )
+        self.deps = Dependencies(
+            self.settings,
+            http_session_factory=self.org.session,
+            clock=lambda: self.now,
+            boto3_session=self.session,
+        )
+        self.webhook = load_handler("campaign_webhook")
+        self.recompute = load_handler("touchpoint_recompute")
+        self.bulk_date = load_handler("bulk_date_update")
+
+    @classmethod
+    def create(cls, page_size: int = 2000) -> World:
+        session = boto3.session.Session(region_name="eu-west-1")
+        queue, dlq = create_aws_resources(session)
+        org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size)
+        org.define_external_id("Buyer_Touchpoint__c", "Touchpoint_Key__c")
+        return cls(session, org, queue, dlq)
+
+    # -- driving the handlers ----------------------------------------------------------------
+
+    def deliver(
+        self, xml: str, token: str | None = OUTBOUND_TOKEN, **changes: Any
+    ) -> dict[str, Any]:
+        """Salesforce POSTs an outbound message to the webhook through API Gateway."""
+        api_event = event("outbound-campaign-created.json")
+        api_event["body"] = xml
+        api_event["queryStringParameters"] = {"token": token} if token is not None else None
+        api_event.update(changes)
+        return self.webhook.lambda_handler(api_event, lambda_context("webhook"), deps=self.deps)
+
+    def message(self, notifications) -> str:
+        return outbound_message(ORG_ID, notifications)
+
+    def drain_queue(self, max_rounds: int = 20) -> list[dict[str, Any]]:
+        """Hand every queued recompute to the recompute handler, as the SQS event source does.
+        Failed records stay on the queue (partial batch failure); returns the batch responses."""
+        sqs = self.session.client("sqs")
+        responses = []
+        for _ in range(max_rounds):
+            reply = sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            )
+            messages = reply.get("Messages", [])
+            if not messages:
+                break
+            response = self.recompute.lambda_handler(
+                sqs_event(messages), lambda_context("recompute"), deps=self.deps
+            )
+            failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    sqs.delete_message(
+                        QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+            responses.append(response)
+            if failed:
+                break
+        return responses
+
+    def queued_messages(self) -> list[dict[str, Any]]:
+        sqs = self.session.client("sqs")
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return attributes
+
+    def queue_depth(self) -> int:
+        attributes = self.queued_messages()
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+    def touchpoints(self) -> list[dict[str, Any]]:
+        return self.org.records("Buyer_Touchpoint__c")
+
+    def table_items(self) -> list[dict[str, Any]]:
+        table = self.session.resource("dynamodb").Table(TABLE)
+        return table.scan()["Items"]
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """An SQS event as Lambda's event source mapping delivers it."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:recompute.fifo",
+                "awsRegion": "eu-west-1",
+            }
+            for m in messages
+        ]
+    }

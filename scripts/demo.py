@@ -1,0 +1,233 @@
+"""The founding story, end to end, in-process: AWS on moto, Salesforce on the emulator.
+
+A company sponsored a booth at a January conference; 100 people left their details; the campaign
+was created in Salesforce three weeks later. The touchpoints must still land on the conference day.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import UTC, datetime
+
+from moto import mock_aws
+
+from emulators.outbound_messages import CAMPAIGN_FIELDS, record_notifications
+from emulators.world import World, lambda_context
+
+CONFERENCE_DAY = datetime(2026, 1, 15, tzinfo=UTC)
+LOADED_AT = datetime(2026, 2, 5, 16, 30, tzinfo=UTC)  # three weeks after the event
+PEOPLE = 100
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    cells = [[str(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out = [line]
+    for index, row in enumerate(cells):
+        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        if index == 0:
+            out.append(line)
+    out.append(line)
+    return "\n".join(out)
+
+
+def step(number: int, title: str) -> None:
+    print(f"\n=== {number}. {title} " + "=" * max(0, 70 - len(title)))
+
+
+def api_calls(world: World, before: Counter) -> str:
+    spent = world.org.calls - before
+    return ", ".join(f"{kind}={count}" for kind, count in sorted(spent.items())) or "none"
+
+
+def load_the_conference(world: World) -> str:
+    """100 visitors: 70 attended, 22 only registered, 8 left no usable email."""
+    org = world.org
+    rng = random.Random(15)
+    org.now = LOADED_AT
+    campaign_id = org.insert(
+        "Campaign",
+        {
+            "Name": "January Conference 2026",
+            "Type": "Conference",
+            "Enable_Buyer_Touchpoints__c": None,
+        },
+    )
+    for label, responded in (("Registered", False), ("Attended", True)):
+        org.insert(
+            "CampaignMemberStatus",
+            {"CampaignId": campaign_id, "Label": label, "HasResponded": responded},
+        )
+    for number in range(1, PEOPLE + 1):
+        email = None if number % 12 == 0 else f"visitor{number}@example.com"
+        lead_id = org.insert(
+            "Lead", {"LastName": f"Visitor {number}", "Company": "Acme", "Email": email}
+        )
+        status = "Registered" if rng.random() < 0.22 else "Attended"
+        org.insert(
+            "CampaignMember", {"CampaignId": campaign_id, "LeadId": lead_id, "Status": status}
+        )
+    return campaign_id
+
+
+def api_event(
+    method: str, path: str, body: dict | None = None, headers: dict | None = None
+) -> dict:
+    """An IAM-authorized API Gateway REST request, as the admin API receives it."""
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "requestContext": {
+            "httpMethod": method,
+            "path": f"/Prod{path}",
+            "stage": "Prod",
+            "identity": {"userArn": "arn:aws:iam::123456789012:user/marketing-ops"},
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def call_api(world: World, handler, method: str, path: str, body=None, headers=None) -> dict:
+    reply = handler.lambda_handler(
+        api_event(method, path, body, headers), lambda_context(), deps=world.deps
+    )
+    return {"status": reply["statusCode"], **json.loads(reply["body"])}
+
+
+def deliver_campaign_change(world: World, campaign_id: str) -> dict:
+    notification = record_notifications(
+        "Campaign", [world.org.get("Campaign", campaign_id)], CAMPAIGN_FIELDS
+    )
+    reply = world.deliver(world.message(notification))
+    world.drain_queue()
+    return reply
+
+
+def main() -> None:
+    with mock_aws():
+        world = World.create()
+        org = world.org
+        print("Offline campaign touchpoints: the January conference, told end to end.")
+        print(
+            "AWS is moto, in-process; Salesforce is the project's emulator over its REST wire protocol."
+        )
+
+        step(1, "Members loaded into Salesforce, three weeks after the conference")
+        campaign_id = load_the_conference(world)
+        members = org.records("CampaignMember")
+        leads = {lead["Id"]: lead for lead in org.records("Lead")}
+        by_status = Counter(m["Status"] for m in members)
+        no_email = sum(1 for m in members if not leads[m["LeadId"]].get("Email"))
+        print(
+            table(
+                [
+                    "campaign",
+                    "type",
+                    "members",
+                    "attended",
+                    "registered only",
+                    "no email",
+                    "loaded on",
+                ],
+                [
+                    [
+                        "January Conference 2026",
+                        "Conference",
+                        len(members),
+                        by_status["Attended"],
+                        by_status["Registered"],
+                        no_email,
+                        LOADED_AT.date(),
+                    ]
+                ],
+            )
+        )
+
+        step(2, "Bulk touchpoint date: preview, then apply the conference day")
+        before = Counter(org.calls)
+        path = f"/campaigns/{campaign_id}/touchpoint-date"
+        body = {"date": CONFERENCE_DAY.date().isoformat(), "filter": {"only_without_date": True}}
+        preview = call_api(world, world.bulk_date, "POST", f"{path}/preview", body)
+        print(
+            table(
+                ["preview", "members matched", "already dated", "date"],
+                [["", preview["matched"], preview["already_dated"], preview["date"]]],
+            )
+        )
+        applied = call_api(
+            world, world.bulk_date, "POST", path, body, {"Idempotency-Key": "jan-conf-1"}
+        )
+        print(
+            table(
+                ["apply", "matched", "updated", "failed"],
+                [["", applied["matched"], applied["updated"], applied["failed"]]],
+            )
+        )
+        print(f"Salesforce API calls: {api_calls(world, before)}")
+
+        step(3, "Admin sets Enable Buyer Touchpoints = Include Responded Campaign Members")
+        world.now = org.now = datetime(2026, 2, 6, 9, 0, tzinfo=UTC)
+        org.update_record(
+            "Campaign",
+            campaign_id,
+            {"Enable_Buyer_Touchpoints__c": "Include Responded Campaign Members"},
+        )
+        before = Counter(org.calls)
+        reply = deliver_campaign_change(world, campaign_id)
+        print(
+            f"Outbound message delivered to the webhook: HTTP {reply['statusCode']}, "
+            f"ack={'<Ack>true</Ack>' in reply['body']}"
+        )
+        print(f"Recompute ran from the queue; Salesforce API calls: {api_calls(world, before)}")
+
+        step(4, "Touchpoints in Salesforce")
+        touchpoints = sorted(org.records("Buyer_Touchpoint__c"), key=lambda tp: tp["Email__c"])
+        print(
+            table(
+                ["email", "touchpoint date", "channel", "medium", "source"],
+                [
+                    [
+                        tp["Email__c"],
+                        tp["Touchpoint_Date__c"],
+                        tp["Marketing_Channel_Path__c"],
+                        tp["Medium__c"],
+                        tp["Touchpoint_Source__c"],
+                    ]
+                    for tp in touchpoints[:8]
+                ],
+            )
+        )
+        dates = Counter(tp["Touchpoint_Date__c"][:10] for tp in touchpoints)
+        print(f"... {len(touchpoints)} touchpoints, dated: {dict(dates)}")
+        status = call_api(world, world.recompute, "GET", f"/campaigns/{campaign_id}/sync-status")
+        print(table(["member outcome", "members"], sorted(status["statuses"].items())))
+
+        step(5, "Nothing duplicated when Salesforce delivers the same message again")
+        deliver_campaign_change(world, campaign_id)
+        print(f"Touchpoints after a replay: {len(org.records('Buyer_Touchpoint__c'))}")
+
+        step(6, "Admin switches the campaign to Exclude All Campaign Members")
+        org.update_record(
+            "Campaign", campaign_id, {"Enable_Buyer_Touchpoints__c": "Exclude All Campaign Members"}
+        )
+        world.now = org.now = datetime(2026, 2, 6, 10, 0, tzinfo=UTC)
+        before = Counter(org.calls)
+        deliver_campaign_change(world, campaign_id)
+        print(f"Touchpoints left for the campaign: {len(org.records('Buyer_Touchpoint__c'))}")
+        print(f"Salesforce API calls: {api_calls(world, before)}")
+        status = call_api(world, world.recompute, "GET", f"/campaigns/{campaign_id}/sync-status")
+        print(table(["member outcome", "members"], sorted(status["statuses"].items())))
+
+
+if __name__ == "__main__":
+    main()
