@@ -39,5 +39,8 @@ test: lint unit sam-check
 bench: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench
 
+bench-webhook: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_webhook
+
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache
