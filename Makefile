@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 unit: $(VENV)/.installed
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -q
 
 sam-check: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam validate --lint

@@ -7,7 +7,9 @@ was created in Salesforce three weeks later. The touchpoints must still land on 
 from __future__ import annotations
 
 import json
+import os
 import random
+import warnings
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -113,7 +115,21 @@ def deliver_campaign_change(world: World, campaign_id: str) -> dict:
     return reply
 
 
+def quiet_local_runtime() -> None:
+    """The demo prints tables; the functions' JSON logs and metrics stay out of the way."""
+    os.environ.update(
+        {
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_SERVICE_NAME": "offline-touchpoints",
+        }
+    )
+    warnings.filterwarnings("ignore", module="aws_lambda_powertools")
+
+
 def main() -> None:
+    quiet_local_runtime()
     with mock_aws():
         world = World.create()
         org = world.org
@@ -213,8 +229,12 @@ def main() -> None:
         print(table(["member outcome", "members"], sorted(status["statuses"].items())))
 
         step(5, "Nothing duplicated when Salesforce delivers the same message again")
+        before = Counter(org.calls)
         deliver_campaign_change(world, campaign_id)
-        print(f"Touchpoints after a replay: {len(org.records('Buyer_Touchpoint__c'))}")
+        print(
+            f"Touchpoints after a replay: {len(org.records('Buyer_Touchpoint__c'))}; "
+            f"Salesforce API calls: {api_calls(world, before)}"
+        )
 
         step(6, "Admin switches the campaign to Exclude All Campaign Members")
         org.update_record(

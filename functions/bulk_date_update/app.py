@@ -1,7 +1,6 @@
 """BulkDateUpdateFunction: preview and apply a touchpoint date to a campaign's members."""
 
-from __future__ import annotations
-
+import datetime as dt
 import functools
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
@@ -23,7 +22,7 @@ from touchpoints.wiring import Dependencies
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver(enable_validation=True)
 
 
@@ -49,7 +48,9 @@ class FilterBody(BaseModel):
 
 class DateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date: AwareDatetime | date = Field(description="ISO date (00:00 UTC) or datetime with offset")
+    date: AwareDatetime | dt.date = Field(
+        description="ISO date (00:00 UTC) or datetime with offset"
+    )
     filter: FilterBody = Field(default_factory=FilterBody)
 
     def when(self) -> datetime:

@@ -18,7 +18,7 @@ from touchpoints.wiring import Dependencies
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace="OfflineTouchpoints")
 
 
 @functools.cache
@@ -52,6 +52,7 @@ def lambda_handler(
     event: dict[str, Any], context: Any, deps: Dependencies | None = None
 ) -> dict[str, Any]:
     deps = deps or default_dependencies()
+    deps.enqueuer.register_lambda_context(context)
     request = APIGatewayProxyEvent(event)
     token = (request.query_string_parameters or {}).get("token")
     try:

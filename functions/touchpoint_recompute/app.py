@@ -21,7 +21,7 @@ from touchpoints.wiring import Dependencies
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
+metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver()
 
 

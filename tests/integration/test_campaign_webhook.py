@@ -6,7 +6,7 @@ import json
 import pytest
 
 from emulators.outbound_messages import next_notification_id, outbound_message
-from emulators.world import ORG_ID, event
+from emulators.world import ORG_ID, event, lambda_context
 from tests.integration.seeds import a_campaign, campaign_notification, member_notifications, members
 
 ACK = (
@@ -38,7 +38,7 @@ def test_the_ack_is_the_exact_soap_shape_salesforce_expects(world):
 
 def test_the_sample_event_enqueues_its_campaign(world):
     reply = world.webhook.lambda_handler(
-        event("outbound-campaign-created.json"), None, deps=world.deps
+        event("outbound-campaign-created.json"), lambda_context(), deps=world.deps
     )
     assert reply["statusCode"] == 200
     assert queued_campaigns(world) == ["7015w000000XXXXAAA"]

@@ -16,7 +16,7 @@ from touchpoints.adapters.notification_log import NotificationLog
 from touchpoints.adapters.recompute_queue import RecomputeQueue
 from touchpoints.adapters.salesforce import SalesforceGateway
 from touchpoints.adapters.salesforce_client import connect
-from touchpoints.adapters.secrets import load_json_secret
+from touchpoints.adapters.secrets import JsonSecrets
 from touchpoints.adapters.state_store import StateStore
 from touchpoints.services.webhook import CampaignEnqueuer
 from touchpoints.settings import Settings
@@ -59,8 +59,12 @@ class Dependencies:
             dynamodb_client=self.boto3_session.client("dynamodb"),
         )
 
+    @cached_property
+    def secrets(self) -> JsonSecrets:
+        return JsonSecrets(self.boto3_session.client("secretsmanager"))
+
     def salesforce_secret(self) -> dict[str, Any]:
-        return load_json_secret(self.settings.salesforce_secret_id)
+        return self.secrets.load(self.settings.salesforce_secret_id)
 
     @cached_property
     def salesforce(self) -> SalesforceGateway:

@@ -101,11 +101,15 @@ class CampaignEnqueuer:
             expiry_attr="expires_at",
             boto3_client=dynamodb_client,
         )
-        config = IdempotencyConfig(expires_after_seconds=expiry_seconds)
+        self._config = IdempotencyConfig(expires_after_seconds=expiry_seconds)
         self._enqueue_once = idempotent_function(
-            data_keyword_argument="request", config=config, persistence_store=persistence
+            data_keyword_argument="request", config=self._config, persistence_store=persistence
         )(self._enqueue)
         self.sent = 0
+
+    def register_lambda_context(self, context: Any) -> None:
+        """Lets an interrupted invocation's in-progress records expire with the invocation."""
+        self._config.register_lambda_context(context)
 
     def _enqueue(self, request: dict[str, Any]) -> dict[str, Any]:
         self.sent += 1
