@@ -1,0 +1,305 @@
+"""SalesforceEmulator: the org a test or demo talks to through the real simple-salesforce client.
+
+    org = SalesforceEmulator()
+    sf = simple_salesforce.Salesforce(instance_url=org.instance_url, session_id="token",
+                                      session=org.session())
+
+Seeding and inspection methods (insert, update_record, delete_record, get, records) act on the
+data directly and are not API calls; everything arriving through the adapter is counted by kind.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import requests
+
+from .adapter import EmulatorAdapter
+from .errors import ApiError, RecordError, not_found
+from .faults import CONNECTION_ERROR, UNABLE_TO_LOCK_ROW, FaultPlan, request_limit_error
+from .ids import IdFactory
+from .protocol import ApiReply, ApiRequest
+from .query import QueryEngine
+from .rest import RestApi
+from .schema import Schema
+from .store import MEMBER_STATUS, Store
+
+# Calls that change data (or, for bulk2_close, start an ingest job that does).
+WRITE_KINDS = frozenset(
+    {
+        "sobject_create",
+        "sobject_update",
+        "sobject_upsert",
+        "sobject_delete",
+        "composite_create",
+        "composite_update",
+        "composite_upsert",
+        "composite_delete",
+        "bulk2_close",
+    }
+)
+_DATA_PATH = re.compile(r"^/services/data/?(?:v(\d+\.\d+)(?:/(.*))?)?$")
+
+
+class SalesforceEmulator:
+    def __init__(
+        self,
+        instance_url: str = "https://emulator.my.salesforce.com",
+        page_size: int = 2000,
+        *,
+        daily_limit: int = 100_000,
+        now: datetime | None = None,
+        allow_any_custom_object: bool = True,
+    ) -> None:
+        self.instance_url = instance_url.rstrip("/")
+        self.page_size = page_size
+        self.daily_limit = daily_limit
+        # None accepts any bearer token; a set accepts only those.
+        self.accepted_tokens: set[str] | None = None
+        self.calls: Counter[str] = Counter()
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        if now is not None:
+            self.now = now
+        self._lock = threading.RLock()
+        self.schema = Schema(allow_any_custom_object)
+        self.ids = IdFactory()
+        self.store = Store(self.schema, self.ids, lambda: self.clock())
+        self.engine = QueryEngine(self.store, self.schema)
+        self.faults = FaultPlan()
+        self.rest = RestApi(self)
+        self.adapter = EmulatorAdapter(self)
+
+    # -- clock ---------------------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self.clock()
+
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        fixed = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        self.clock = lambda: fixed
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        """Move a fixed clock forward (advance(days=1) or advance(timedelta(...)))."""
+        self.now = self.now + (delta or timedelta(**kwargs))
+        return self.now
+
+    # -- transport -----------------------------------------------------------------------------
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        self.mount(session)
+        return session
+
+    def mount(self, session: requests.Session) -> None:
+        session.mount(self.instance_url + "/", self.adapter)
+
+    # -- schema --------------------------------------------------------------------------------
+    def define_external_id(self, sobject: str, field: str, unique: bool = True) -> None:
+        with self._lock:
+            self.schema.define_external_id(sobject, field, unique)
+            self.store.rebuild_indexes()
+
+    def define_unique(self, sobject: str, field: str) -> None:
+        with self._lock:
+            self.schema.define_unique(sobject, field)
+            self.store.rebuild_indexes()
+
+    def define_fields(self, sobject: str, fields: Mapping[str, str] | Iterable[str]) -> None:
+        """Declare an object's fields (name -> kind: string, double, boolean, date, datetime,
+        reference, picklist, email); afterwards unknown fields are INVALID_FIELD errors."""
+        with self._lock:
+            self.schema.declare_fields(sobject, fields)
+
+    def define_object(self, sobject: str) -> None:
+        with self._lock:
+            self.schema.register_object(sobject)
+
+    # -- seeding and inspection (not API calls) ------------------------------------------------
+    def insert(self, sobject: str, fields: Mapping) -> str:
+        """Create a record directly; may set CreatedDate/LastModifiedDate/FirstRespondedDate.
+        A CampaignMemberStatus whose label the campaign already has replaces that status."""
+        with self._lock:
+            name = self._object(sobject)
+            if name == MEMBER_STATUS:
+                existing = self._existing_status(fields)
+                if existing:
+                    self.update_record(name, existing, fields)
+                    return existing
+            return self._seed(lambda: self.store.create(name, fields, trusted=True))
+
+    def update_record(self, sobject: str, record_id: str, fields: Mapping) -> None:
+        with self._lock:
+            name = self._object(sobject)
+            self._seed(lambda: self.store.update(name, record_id, fields, trusted=True))
+
+    def delete_record(self, sobject: str, record_id: str) -> None:
+        with self._lock:
+            name = self._object(sobject)
+            self._seed(lambda: self.store.delete(name, record_id))
+
+    def get(self, sobject: str, record_id: str) -> dict | None:
+        with self._lock:
+            name = self.schema.object_name(sobject)
+            record = self.store.get(name, record_id) if name else None
+            return copy.deepcopy(record) if record else None
+
+    def records(self, sobject: str, include_deleted: bool = False) -> list[dict]:
+        with self._lock:
+            name = self.schema.object_name(sobject)
+            if name is None:
+                return []
+            return copy.deepcopy(list(self.store.records(name, include_deleted)))
+
+    def set_status_responded(
+        self, label: str, responded: bool = True, campaign_id: str | None = None
+    ) -> None:
+        """Whether a member status counts as responded: for one campaign (creating or updating
+        its CampaignMemberStatus), or org-wide for campaigns that do not define the label."""
+        with self._lock:
+            if campaign_id is None:
+                self.store.set_org_status_responded(label, responded)
+            else:
+                fields = {"CampaignId": campaign_id, "Label": label, "HasResponded": responded}
+                self.insert(MEMBER_STATUS, fields)
+
+    def _object(self, sobject: str) -> str:
+        return self.schema.object_name(sobject) or self.schema.register_object(sobject)
+
+    def _existing_status(self, fields: Mapping) -> str | None:
+        campaign = self.store.get("Campaign", str(fields.get("CampaignId") or ""))
+        label = fields.get("Label")
+        if not campaign or not isinstance(label, str):
+            return None
+        for status in self.store.records(MEMBER_STATUS):
+            if status["CampaignId"] == campaign["Id"] and status["Label"].lower() == label.lower():
+                return status["Id"]
+        return None
+
+    def _seed(self, action: Callable[[], object]):
+        try:
+            with self.store.atomic():
+                return action()
+        except RecordError as error:
+            raise ValueError(f"{error.status_code}: {error.message}") from None
+
+    # -- call accounting and faults ------------------------------------------------------------
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def write_calls(self) -> int:
+        return sum(count for kind, count in self.calls.items() if kind in WRITE_KINDS)
+
+    def reset_calls(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def inject_fault(
+        self,
+        kind: str,
+        count: int = 1,
+        *,
+        kinds: Iterable[str] | None = None,
+        records: int | None = None,
+        ids: Iterable[str] | None = None,
+        match: Callable[[dict], bool] | None = None,
+        lost_response: bool = False,
+    ) -> None:
+        """Make the next `count` API calls (of `kinds`, if given) fail with `kind`:
+        REQUEST_LIMIT_EXCEEDED (403), SERVER_ERROR (500), CONNECTION_ERROR (the adapter raises
+        requests.ConnectionError; with lost_response=True the call is carried out first and
+        only the reply is lost), or UNABLE_TO_LOCK_ROW (per record in writes: all records, the
+        first `records`, those whose Id is in `ids`, or those `match(record)` accepts)."""
+        with self._lock:
+            self.faults.add(kind, count, kinds, records, ids, match, lost_response)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    # -- the HTTP entry point ------------------------------------------------------------------
+    def handle(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            url = urlsplit(prepared.url or "")
+            headers = {name.lower(): value for name, value in prepared.headers.items()}
+            body = prepared.body or b""
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            method = (prepared.method or "GET").upper()
+            reply = self._dispatch(method, url.path, url.query, headers, body, prepared)
+            reply.headers.setdefault("Content-Type", reply.content_type)
+            reply.headers["Sforce-Limit-Info"] = f"api-usage={self.total_calls}/{self.daily_limit}"
+            return reply.status, reply.headers, reply.encoded()
+
+    def _dispatch(self, method, path, query, headers, body, prepared) -> ApiReply:
+        match = _DATA_PATH.match(path)
+        if not self._authorized(headers):
+            return ApiReply(
+                401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+            )
+        if match is None:
+            return ApiReply.error(not_found())
+        version, rest = match.group(1), match.group(2) or ""
+        if version is None:
+            self.calls["versions"] += 1
+            return ApiReply(200, _versions())
+        request = ApiRequest(method, rest.strip("/"), version, query, headers, body)
+        route = self._route(method, request.parts)
+        kind, handler = route if route else ("unknown", None)
+        self.calls[kind] += 1
+        if self.total_calls > self.daily_limit:
+            return ApiReply.error(request_limit_error())
+        fault = self.faults.take(kind)
+        if fault is not None:
+            if fault.kind == CONNECTION_ERROR and not fault.lost_response:
+                raise requests.exceptions.ConnectionError(
+                    "Connection aborted (emulated fault)", request=prepared
+                )
+            if fault.kind == UNABLE_TO_LOCK_ROW:
+                request.fault = fault
+            elif (error := fault.error_response()) is not None:
+                return ApiReply.error(error)
+        if handler is None:
+            reply = ApiReply.error(not_found())
+        else:
+            try:
+                reply = handler(request)
+            except ApiError as error:
+                reply = ApiReply.error(error)
+        if fault is not None and fault.kind == CONNECTION_ERROR:
+            raise requests.exceptions.ConnectionError(
+                "Connection reset after the request was processed (emulated fault)",
+                request=prepared,
+            )
+        return reply
+
+    def _route(self, method: str, parts: list[str]):
+        return self.rest.route(method, parts)
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() not in ("bearer", "oauth") or not token.strip():
+            return False
+        return self.accepted_tokens is None or token.strip() in self.accepted_tokens
+
+
+def _versions() -> list[dict]:
+    return [
+        {"label": label, "url": f"/services/data/v{version}", "version": version}
+        for label, version in (
+            ("Winter '24", "59.0"),
+            ("Spring '24", "60.0"),
+            ("Summer '24", "61.0"),
+            ("Winter '25", "62.0"),
+        )
+    ]
+
+
+__all__ = ["WRITE_KINDS", "SalesforceEmulator"]
