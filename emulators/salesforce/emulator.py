@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .adapter import EmulatorAdapter
+from .bulk2 import Bulk2Api
 from .errors import ApiError, RecordError, not_found
 from .faults import CONNECTION_ERROR, UNABLE_TO_LOCK_ROW, FaultPlan, request_limit_error
 from .ids import IdFactory
@@ -73,6 +74,7 @@ class SalesforceEmulator:
         self.engine = QueryEngine(self.store, self.schema)
         self.faults = FaultPlan()
         self.rest = RestApi(self)
+        self.bulk = Bulk2Api(self)
         self.adapter = EmulatorAdapter(self)
 
     # -- clock ---------------------------------------------------------------------------------
@@ -220,6 +222,15 @@ class SalesforceEmulator:
         with self._lock:
             self.faults.add(kind, count, kinds, records, ids, match, lost_response)
 
+    @property
+    def bulk_polls_before_complete(self) -> int:
+        """How many status polls of a Bulk API 2.0 job answer InProgress before JobComplete."""
+        return self.bulk.polls_before_complete
+
+    @bulk_polls_before_complete.setter
+    def bulk_polls_before_complete(self, polls: int) -> None:
+        self.bulk.polls_before_complete = polls
+
     def clear_faults(self) -> None:
         with self._lock:
             self.faults.clear()
@@ -251,8 +262,10 @@ class SalesforceEmulator:
             self.calls["versions"] += 1
             return ApiReply(200, _versions())
         request = ApiRequest(method, rest.strip("/"), version, query, headers, body)
-        route = self._route(method, request.parts)
+        route = self.rest.route(method, request.parts) or self.bulk.route(method, request.parts)
         kind, handler = route if route else ("unknown", None)
+        if kind == "bulk2_close" and self.bulk.is_abort(request):
+            kind = "bulk2_abort"
         self.calls[kind] += 1
         if self.total_calls > self.daily_limit:
             return ApiReply.error(request_limit_error())
@@ -279,9 +292,6 @@ class SalesforceEmulator:
                 request=prepared,
             )
         return reply
-
-    def _route(self, method: str, parts: list[str]):
-        return self.rest.route(method, parts)
 
     def _authorized(self, headers: dict[str, str]) -> bool:
         scheme, _, token = headers.get("authorization", "").partition(" ")

@@ -183,7 +183,7 @@ class RestApi:
 
     def limits(self, request: ApiRequest) -> ApiReply:
         daily = self.org.daily_limit
-        query_jobs = self.org.calls.get("bulk2_create_job", 0)
+        query_jobs = self.org.bulk.query_jobs_created
         return ApiReply(
             200,
             {

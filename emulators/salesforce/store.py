@@ -6,7 +6,6 @@ inside `atomic()`, remember the previous state so a failed all-or-none request c
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -424,7 +423,3 @@ class Store:
                     del self._member_by_person[(record["CampaignId"], person)]
         elif sobject == MEMBER_STATUS:
             self._statuses_by_campaign.get(record["CampaignId"], set()).discard(rid)
-
-
-def snapshot(record: dict) -> dict:
-    return copy.deepcopy(record)

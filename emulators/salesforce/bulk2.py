@@ -1,0 +1,508 @@
+"""Bulk API 2.0 under /services/data/vNN.N/jobs/: query jobs with locator-paged CSV results, and
+ingest jobs (insert, update, upsert, delete, hardDelete) with CSV upload and per-row results.
+
+Jobs run synchronously: a query job takes its snapshot when it is created and an ingest job
+processes its rows when its upload is closed. `polls_before_complete` makes status polls report
+InProgress that many times first, for clients that must wait.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .errors import ApiError, RecordError, not_found
+from .faults import lock_error
+from .ids import BULK_JOB_PREFIX, to_18
+from .protocol import ApiReply, ApiRequest
+from .values import BOOLEAN, DATE, DATETIME, NUMBER, format_datetime
+
+if TYPE_CHECKING:
+    from .emulator import SalesforceEmulator
+
+Handler = Callable[[ApiRequest], ApiReply]
+CSV_TYPE = "text/csv"
+DELIMITERS = {
+    "COMMA": ",",
+    "TAB": "\t",
+    "PIPE": "|",
+    "SEMICOLON": ";",
+    "CARET": "^",
+    "BACKQUOTE": "`",
+}
+LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
+INGEST_OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
+INGEST_RESULTS = ("successfulresults", "failedresults", "unprocessedrecords")
+NULL_MARKER = "#N/A"  # the ingest value that sets a field to null; an empty value is ignored
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str  # "query" or "ingest"
+    operation: str
+    sobject: str
+    created: str
+    version: str
+    line_ending: str = "LF"
+    delimiter: str = "COMMA"
+    external_id: str | None = None
+    state: str = "Open"
+    modstamp: str = ""
+    polls_left: int = 0
+    error_message: str | None = None
+    # query jobs
+    query: str = ""
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[object]] = field(default_factory=list)
+    # ingest jobs
+    upload: str | None = None
+    header: list[str] = field(default_factory=list)
+    successes: list[tuple[str, bool, list[str]]] = field(default_factory=list)
+    failures: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def info(self, created_by: str) -> dict:
+        info = {
+            "id": self.id,
+            "operation": self.operation,
+            "object": self.sobject,
+            "createdById": created_by,
+            "createdDate": self.created,
+            "systemModstamp": self.modstamp or self.created,
+            "state": self.state,
+            "concurrencyMode": "Parallel",
+            "contentType": "CSV",
+            "apiVersion": float(self.version),
+            "lineEnding": self.line_ending,
+            "columnDelimiter": self.delimiter,
+        }
+        if self.kind == "ingest":
+            if self.external_id:
+                info["externalIdFieldName"] = self.external_id
+            info["contentUrl"] = f"services/data/v{self.version}/jobs/ingest/{self.id}/batches"
+            info["jobType"] = "V2Ingest"
+        else:
+            info["jobType"] = "V2Query"
+        if self.state in ("JobComplete", "Failed", "Aborted") or self.kind == "query":
+            processed = len(self.rows) if self.kind == "query" else self._processed()
+            info["numberRecordsProcessed"] = processed if self.state == "JobComplete" else 0
+            if self.kind == "ingest":
+                info["numberRecordsFailed"] = len(self.failures)
+            info["retries"] = 0
+            info["totalProcessingTime"] = 0
+        if self.error_message:
+            info["errorMessage"] = self.error_message
+        return info
+
+    def _processed(self) -> int:
+        return len(self.successes) + len(self.failures)
+
+
+def _invalid_job(message: str) -> ApiError:
+    return ApiError(400, "INVALIDJOB", message)
+
+
+class Bulk2Api:
+    def __init__(self, org: SalesforceEmulator) -> None:
+        self.org = org
+        self.jobs: dict[str, Job] = {}
+        self.polls_before_complete = 0
+        self.query_jobs_created = 0
+        self._user_id = to_18("0055g00000APIUS")  # the integration user the jobs run as
+
+    # -- routing -------------------------------------------------------------------------------
+    def route(self, method: str, parts: list[str]) -> tuple[str, Handler] | None:
+        if len(parts) < 2 or parts[0] != "jobs" or parts[1] not in ("query", "ingest"):
+            return None
+        table = self._routes(parts[1], parts[2:])
+        if table is None or method not in table:
+            return None
+        return table[method]
+
+    def _routes(self, kind: str, rest: list[str]) -> dict[str, tuple[str, Handler]] | None:
+        if not rest:
+            return {
+                "POST": ("bulk2_create_job", self.create_job),
+                "GET": ("bulk2_list_jobs", self.list_jobs),
+            }
+        if len(rest) == 1:
+            return {
+                "GET": ("bulk2_poll", self.get_job),
+                "PATCH": ("bulk2_close", self.set_state),
+                "DELETE": ("bulk2_delete_job", self.delete_job),
+            }
+        if len(rest) != 2:
+            return None
+        if kind == "query" and rest[1] == "results":
+            return {"GET": ("bulk2_results", self.query_results)}
+        if kind == "ingest" and rest[1] == "batches":
+            return {"PUT": ("bulk2_upload", self.upload)}
+        # Salesforce matches these path names case-insensitively (unprocessedrecords is
+        # documented in lower case; simple-salesforce asks for unprocessedRecords)
+        if kind == "ingest" and rest[1].lower() in INGEST_RESULTS:
+            return {"GET": ("bulk2_results", self.ingest_results)}
+        return None
+
+    @staticmethod
+    def is_abort(request: ApiRequest) -> bool:
+        """A PATCH to a job either closes or aborts it; an abort is counted as bulk2_abort."""
+        try:
+            body = request.json()
+        except ApiError:
+            return False
+        return isinstance(body, dict) and body.get("state") == "Aborted"
+
+    def _job(self, request: ApiRequest) -> Job:
+        job = self.jobs.get(to_18(request.parts[2]) or request.parts[2])
+        if job is None or job.kind != request.parts[1]:
+            raise not_found("The requested resource does not exist")
+        return job
+
+    def _now(self) -> str:
+        return format_datetime(self.org.clock())
+
+    # -- job lifecycle -------------------------------------------------------------------------
+    def create_job(self, request: ApiRequest) -> ApiReply:
+        body = request.json()
+        if not isinstance(body, dict):
+            raise ApiError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+        kind = request.parts[1]
+        delimiter = body.get("columnDelimiter") or "COMMA"
+        line_ending = body.get("lineEnding") or "LF"
+        if delimiter not in DELIMITERS or line_ending not in LINE_ENDINGS:
+            raise _invalid_job("InvalidJob : invalid columnDelimiter or lineEnding")
+        job_id = self.org.ids.new_id_with_prefix(BULK_JOB_PREFIX)
+        common = {
+            "id": job_id,
+            "kind": kind,
+            "created": self._now(),
+            "version": request.version,
+            "line_ending": line_ending,
+            "delimiter": delimiter,
+        }
+        if kind == "query":
+            job = self._create_query_job(body, common)
+        else:
+            job = self._create_ingest_job(body, common)
+        self.jobs[job_id] = job
+        return ApiReply(200, job.info(self._user_id))
+
+    def _create_query_job(self, body: dict, common: dict) -> Job:
+        operation = body.get("operation")
+        if operation not in ("query", "queryAll"):
+            raise _invalid_job(f"InvalidJob : Invalid operation for a query job: {operation}")
+        text = body.get("query")
+        if not isinstance(text, str) or not text.strip():
+            raise _invalid_job("InvalidJob : A query must be specified")
+        engine = self.org.engine
+        result = engine.run(text, include_deleted=operation == "queryAll")
+        if result.query.count_only or result.query.offset is not None:
+            raise ApiError(
+                400, "API_ERROR", "Bulk API 2.0 query jobs do not support COUNT() or OFFSET"
+            )
+        self.query_jobs_created += 1
+        return Job(
+            operation=operation,
+            sobject=result.sobject,
+            query=text,
+            columns=engine.column_names(result),
+            rows=engine.to_rows(result),
+            state="UploadComplete",
+            polls_left=self.polls_before_complete,
+            **common,
+        )
+
+    def _create_ingest_job(self, body: dict, common: dict) -> Job:
+        operation = body.get("operation")
+        if operation not in INGEST_OPERATIONS:
+            raise _invalid_job(f"InvalidJob : Invalid operation: {operation}")
+        sobject = self.org.schema.object_name(str(body.get("object") or ""))
+        if sobject is None:
+            raise _invalid_job(f"InvalidJob : Unable to find object: {body.get('object')}")
+        external_id = body.get("externalIdFieldName")
+        if operation == "upsert":
+            if not external_id:
+                raise _invalid_job(
+                    f"InvalidJob : External ID was blank for {sobject}. An External ID must be "
+                    "specified for upsert."
+                )
+            canonical = self.org.schema.field_name(sobject, external_id)
+            if external_id != "Id" and (
+                canonical is None or not self.org.schema.is_external_id(sobject, canonical)
+            ):
+                raise _invalid_job(
+                    f"InvalidJob : Field name provided, {external_id} is not an External ID or "
+                    f"indexed field for {sobject}"
+                )
+            external_id = "Id" if external_id == "Id" else canonical
+        return Job(operation=operation, sobject=sobject, external_id=external_id, **common)
+
+    def list_jobs(self, request: ApiRequest) -> ApiReply:
+        kind = request.parts[1]
+        records = [job.info(self._user_id) for job in self.jobs.values() if job.kind == kind]
+        return ApiReply(200, {"done": True, "records": records, "nextRecordsUrl": None})
+
+    def get_job(self, request: ApiRequest) -> ApiReply:
+        job = self._job(request)
+        if job.state in ("UploadComplete", "InProgress"):
+            job.state = "InProgress" if job.polls_left > 0 else "JobComplete"
+            job.polls_left -= 1
+        return ApiReply(200, job.info(self._user_id))
+
+    def set_state(self, request: ApiRequest) -> ApiReply:
+        job = self._job(request)
+        body = request.json()
+        state = body.get("state") if isinstance(body, dict) else None
+        if state == "Aborted":
+            if job.state in ("JobComplete", "Failed", "Aborted"):
+                raise _invalid_job(f"InvalidJob : Job {job.id} is already {job.state}")
+            job.state = "Aborted"
+        elif state == "UploadComplete" and job.kind == "ingest":
+            if job.state != "Open":
+                raise _invalid_job(f"InvalidJob : Job {job.id} is not Open")
+            self._process(job, request)
+        else:
+            raise _invalid_job(f"InvalidJob : Invalid state for this job: {state}")
+        job.modstamp = self._now()
+        reply = job.info(self._user_id)
+        if job.state == "JobComplete":
+            reply["state"] = "UploadComplete"  # the close itself answers UploadComplete
+        return ApiReply(200, reply)
+
+    def delete_job(self, request: ApiRequest) -> ApiReply:
+        job = self._job(request)
+        if job.state in ("Open", "UploadComplete", "InProgress"):
+            raise _invalid_job(f"InvalidJob : Job {job.id} must be closed or aborted first")
+        del self.jobs[job.id]
+        return ApiReply(204)
+
+    # -- query results -------------------------------------------------------------------------
+    def query_results(self, request: ApiRequest) -> ApiReply:
+        job = self._job(request)
+        if job.state != "JobComplete":
+            raise _invalid_job(f"InvalidJob : Job {job.id} is not complete: {job.state}")
+        start = _decode_locator(request.param("locator"), len(job.rows))
+        max_records = request.param("maxRecords")
+        if max_records is not None and (not max_records.isdigit() or int(max_records) < 1):
+            raise ApiError(400, "INVALIDJOB", f"Invalid maxRecords: {max_records}")
+        end = start + int(max_records) if max_records else len(job.rows)
+        page = job.rows[start:end]
+        text = _write_csv(job, job.columns, [[_csv_value(v) for v in row] for row in page])
+        next_locator = _encode_locator(end) if end < len(job.rows) else "null"
+        return ApiReply(
+            200,
+            text,
+            {"Sforce-Locator": next_locator, "Sforce-NumberOfRecords": str(len(page))},
+            content_type=CSV_TYPE,
+        )
+
+    # -- ingest --------------------------------------------------------------------------------
+    def upload(self, request: ApiRequest) -> ApiReply:
+        job = self._job(request)
+        if job.state != "Open":
+            raise _invalid_job(f"InvalidJob : Job {job.id} is not Open")
+        if job.upload is not None:
+            raise _invalid_job(
+                f"Found multiple contents for job: <{job.id}>, please 'Close' / 'Abort' / "
+                "'Delete' the current Job then create a new Job and make sure you only do 'PUT' "
+                "once on a given Job."
+            )
+        job.upload = request.text()
+        return ApiReply(201)
+
+    def _process(self, job: Job, request: ApiRequest) -> None:
+        if not job.upload:
+            job.state = "Failed"
+            job.error_message = "InvalidBatch : No data found for upload"
+            return
+        rows = _read_csv(job)
+        if not rows:
+            job.state = "Failed"
+            job.error_message = "InvalidBatch : No data found for upload"
+            return
+        job.header, data = rows[0], rows[1:]
+        problem = self._header_problem(job)
+        if problem:
+            job.state = "Failed"
+            job.error_message = problem
+            return
+        for row in data:
+            self._process_row(job, row, request)
+        job.state = "InProgress" if self.polls_before_complete else "JobComplete"
+        job.polls_left = self.polls_before_complete
+
+    def _header_problem(self, job: Job) -> str | None:
+        lowered = [name.lower() for name in job.header]
+        if job.operation in ("delete", "hardDelete") and lowered != ["id"]:
+            return "InvalidBatch : The 'delete/hardDelete' batch must contain only 'Id'"
+        if job.operation == "update" and "id" not in lowered:
+            return "InvalidBatch : Field name not found : Id"
+        if job.operation == "upsert" and job.external_id.lower() not in lowered:
+            return f"InvalidBatch : Field name not found : {job.external_id}"
+        if any("." in name for name in job.header):
+            return "InvalidBatch : relationship columns are not supported by the emulator"
+        if len(set(lowered)) != len(lowered):
+            return "InvalidBatch : Duplicate field name in the header"
+        return None
+
+    def _process_row(self, job: Job, row: list[str], request: ApiRequest) -> None:
+        store = self.org.store
+        if len(row) != len(job.header):
+            job.failures.append(
+                ("", "INVALID_INPUT:Row has a different number of columns than the header:--", row)
+            )
+            return
+        values = dict(zip(job.header, row, strict=True))
+        record_id = next((v for k, v in values.items() if k.lower() == "id"), "") or ""
+        try:
+            fields = self._convert(job.sobject, values)
+            with store.atomic():
+                if request.fault is not None and request.fault.locks(fields, record_id or None):
+                    raise lock_error()
+                record_id, created = self._apply(job, fields, record_id)
+            job.successes.append((record_id, created, row))
+        except RecordError as error:
+            fields_text = ";".join(error.fields)
+            message = (
+                f"{error.status_code}:{error.message}:{fields_text + ' ' if fields_text else ''}--"
+            )
+            job.failures.append((to_18(record_id) or "" if record_id else "", message, row))
+
+    def _convert(self, sobject: str, values: dict[str, str]) -> dict:
+        schema = self.org.schema
+        fields: dict = {}
+        for name, text in values.items():
+            if name.lower() == "id" or text == "":
+                continue  # an empty value leaves the field as it is
+            if text == NULL_MARKER:
+                fields[name] = None
+                continue
+            kind = schema.field_kind(sobject, name)
+            fields[name] = _from_csv(name, text, kind)
+        return fields
+
+    def _apply(self, job: Job, fields: dict, record_id: str) -> tuple[str, bool]:
+        store, sobject = self.org.store, job.sobject
+        if job.operation == "insert":
+            return store.create(sobject, fields), True
+        if job.operation in ("update", "delete", "hardDelete"):
+            if not record_id:
+                raise RecordError("MISSING_ARGUMENT", "Id not specified", ["Id"])
+            current = store.require_live(sobject, record_id)
+            if job.operation == "update":
+                store.update(sobject, current["Id"], fields)
+            else:
+                store.delete(sobject, current["Id"])
+            return current["Id"], False
+        # upsert
+        if job.external_id == "Id":
+            if record_id:
+                current = store.require_live(sobject, record_id)
+                store.update(sobject, current["Id"], fields)
+                return current["Id"], False
+            return store.create(sobject, fields), True
+        key = next((v for k, v in fields.items() if k.lower() == job.external_id.lower()), None)
+        if key in (None, ""):
+            raise RecordError("MISSING_ARGUMENT", f"{job.external_id} not specified", [])
+        matches = store.find_by_field(sobject, job.external_id, key)
+        if len(matches) > 1:
+            raise RecordError(
+                "DUPLICATE_EXTERNAL_ID",
+                f"{job.external_id}: more than one record found for external id field: {matches}",
+                [job.external_id],
+            )
+        if matches:
+            rest = {k: v for k, v in fields.items() if k.lower() != job.external_id.lower()}
+            store.update(sobject, matches[0], rest)
+            return matches[0], False
+        return store.create(sobject, fields), True
+
+    def ingest_results(self, request: ApiRequest) -> ApiReply:
+        job = self._job(request)
+        which = request.parts[3].lower()
+        if which == "successfulresults":
+            header = ["sf__Id", "sf__Created", *job.header]
+            rows = [
+                [rid, "true" if created else "false", *row] for rid, created, row in job.successes
+            ]
+        elif which == "failedresults":
+            header = ["sf__Id", "sf__Error", *job.header]
+            rows = [[rid, error, *row] for rid, error, row in job.failures]
+        else:
+            # rows uploaded to a job that was aborted (or failed) before they were processed
+            processed = job.successes or job.failures
+            uploaded = _read_csv(job) if job.upload and not processed else []
+            header, rows = (uploaded[0], uploaded[1:]) if uploaded else (list(job.header), [])
+        return ApiReply(200, _write_csv(job, header, rows), content_type=CSV_TYPE)
+
+
+def _read_csv(job: Job) -> list[list[str]]:
+    text = io.StringIO(job.upload or "", newline="")
+    return [row for row in csv.reader(text, delimiter=DELIMITERS[job.delimiter]) if row]
+
+
+def _from_csv(name: str, text: str, kind: str | None) -> object:
+    """A CSV cell as the field's type; unknown fields stay text."""
+    if kind == BOOLEAN:
+        lowered = text.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise RecordError("INVALID_FIELD", f"Invalid boolean value for {name}: {text}", [name])
+    if kind == NUMBER:
+        try:
+            number = float(text)
+        except ValueError:
+            raise RecordError(
+                "INVALID_FIELD", f"Invalid number value for {name}: {text}", [name]
+            ) from None
+        return int(number) if number.is_integer() and "." not in text else number
+    if kind in (DATE, DATETIME):
+        return text.strip()
+    return text
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def _write_csv(job: Job, header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer,
+        delimiter=DELIMITERS[job.delimiter],
+        lineterminator=LINE_ENDINGS[job.line_ending],
+        quoting=csv.QUOTE_ALL,
+    )
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _encode_locator(offset: int) -> str:
+    # Salesforce's locators are opaque; these are base64 offsets, which is what real ones look like.
+    return base64.b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def _decode_locator(locator: str | None, total: int) -> int:
+    if not locator:
+        return 0
+    try:
+        padded = locator + "=" * (-len(locator) % 4)
+        offset = int(base64.b64decode(padded, validate=True).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "INVALIDJOB", f"Invalid locator: {locator}") from None
+    if not 0 <= offset <= total:
+        raise ApiError(400, "INVALIDJOB", f"Invalid locator: {locator}")
+    return offset
