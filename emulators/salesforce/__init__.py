@@ -1,4 +1,18 @@
-"""An in-process Salesforce org speaking the real REST (and Bulk API 2.0) wire protocol."""
+"""An in-process Salesforce org speaking the real REST and Bulk API 2.0 wire protocol.
+
+    org = SalesforceEmulator(page_size=2000)
+    sf = simple_salesforce.Salesforce(instance_url=org.instance_url, session_id="token",
+                                      session=org.session())
+
+Served under /services/data/vNN.N/ (any version):
+  query, queryAll (+ nextRecordsUrl paging, Sforce-Query-Options batchSize), sobjects
+  (create/get/update/delete, upsert and get by external id, describe), composite/sobjects
+  (create, update, upsert by external id, delete, retrieve; 200 records, allOrNone), limits,
+  jobs/query and jobs/ingest (Bulk API 2.0).
+SOQL subset: see soql.py. Not served: SOSL search, the composite/batch/tree resources, Bulk API
+1.0 (/services/async), Apex REST, metadata/tooling, OAuth login (any bearer token is accepted
+unless `accepted_tokens` is set).
+"""
 
 from .emulator import WRITE_KINDS, SalesforceEmulator
 from .faults import FAULT_KINDS

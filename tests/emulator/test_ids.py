@@ -36,3 +36,9 @@ def test_ids_are_sequential_and_unique_per_type(org):
 def test_get_accepts_the_15_char_form(sf, org):
     lead = org.insert("Lead", {"LastName": "Ng"})
     assert sf.Lead.get(lead[:15])["Id"] == lead
+
+
+def test_18_char_ids_work_in_any_case(sf, org):
+    lead = org.insert("Lead", {"LastName": "Ng"})
+    assert sf.Lead.get(lead.lower())["Id"] == lead
+    assert sf.query(f"SELECT Id FROM Lead WHERE Id = '{lead.upper()}'")["totalSize"] == 1
