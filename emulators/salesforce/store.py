@@ -375,11 +375,13 @@ class Store:
         if remember:
             self._remember(sobject, rid)
         table = self._live.setdefault(sobject, {})
-        old = table.pop(rid, None)
+        old = table.get(rid)
         if old is not None:
             self._unindex(sobject, rid, old)
-        if record is not None:
-            table[rid] = record
+        if record is None:
+            table.pop(rid, None)
+        else:
+            table[rid] = record  # an update keeps the record's place: unordered queries stay stable
             self._index(sobject, rid, record)
 
     def _set_deleted(

@@ -249,3 +249,13 @@ class TestErrors:
             (kept, False),
             (gone, True),
         }
+
+
+def test_unordered_results_keep_creation_order_after_updates(sf, org):
+    first = org.insert("Lead", {"LastName": "First"})
+    org.insert("Lead", {"LastName": "Second"})
+    sf.Lead.update(first, {"Email": "f@x.com"})
+    assert [r["LastName"] for r in sf.query("SELECT LastName FROM Lead")["records"]] == [
+        "First",
+        "Second",
+    ]
