@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,19 @@ OUTBOUND_TOKEN = "demo-outbound-token"
 INSTANCE_URL = "https://acme.my.salesforce.com"
 TABLE = "offline-touchpoints-state"
 SECRET = "offline-touchpoints/salesforce"
+
+
+def quiet_powertools() -> None:
+    """For the demo and benchmarks: the functions' JSON logs and metrics stay out of the way."""
+    os.environ.update(
+        {
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_SERVICE_NAME": "offline-touchpoints",
+        }
+    )
+    warnings.filterwarnings("ignore", module="aws_lambda_powertools")
 
 
 def load_handler(name: str) -> ModuleType:

@@ -7,16 +7,14 @@ was created in Salesforce three weeks later. The touchpoints must still land on 
 from __future__ import annotations
 
 import json
-import os
 import random
-import warnings
 from collections import Counter
 from datetime import UTC, datetime
 
 from moto import mock_aws
 
 from emulators.outbound_messages import CAMPAIGN_FIELDS, record_notifications
-from emulators.world import World, lambda_context
+from emulators.world import World, lambda_context, quiet_powertools
 
 CONFERENCE_DAY = datetime(2026, 1, 15, tzinfo=UTC)
 LOADED_AT = datetime(2026, 2, 5, 16, 30, tzinfo=UTC)  # three weeks after the event
@@ -115,21 +113,8 @@ def deliver_campaign_change(world: World, campaign_id: str) -> dict:
     return reply
 
 
-def quiet_local_runtime() -> None:
-    """The demo prints tables; the functions' JSON logs and metrics stay out of the way."""
-    os.environ.update(
-        {
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_SERVICE_NAME": "offline-touchpoints",
-        }
-    )
-    warnings.filterwarnings("ignore", module="aws_lambda_powertools")
-
-
 def main() -> None:
-    quiet_local_runtime()
+    quiet_powertools()
     with mock_aws():
         world = World.create()
         org = world.org

@@ -187,3 +187,18 @@ def test_a_base64_encoded_body_is_accepted(world):
 
 def test_a_body_that_is_not_base64_is_refused(world):
     assert world.deliver("%%%not-base64%%%", isBase64Encoded=True)["statusCode"] == 400
+
+
+def test_sample_events_for_every_outbound_shape_are_accepted(world):
+    """events/: created, excluded, member status changed, 100 notifications, deleted record."""
+    expected_campaigns = {
+        "outbound-campaign-created.json": 1,
+        "outbound-campaign-excluded.json": 1,
+        "outbound-member-status-changed.json": 1,
+        "outbound-100-notifications.json": 37,
+        "outbound-deleted-record.json": 0,
+    }
+    for name, campaigns in expected_campaigns.items():
+        reply = world.webhook.lambda_handler(event(name), lambda_context(), deps=world.deps)
+        assert reply["statusCode"] == 200, name
+        assert len(set(queued_campaigns(world))) == campaigns, name

@@ -145,21 +145,30 @@ def accept_outbound_message(
     check_endpoint_token(presented_token, secret().get("outbound_token"))
 
     outcome = WebhookOutcome(message.organization_id)
+    newest: dict[str, datetime] = {}  # per record: one stale check, against its newest stamp
+    for notification in message.notifications:
+        record_id, stamp = notification.record_id, notification.modified_at
+        if record_id and stamp:
+            newest[record_id] = max(stamp, newest.get(record_id, stamp))
+    fresh = {
+        record_id
+        for record_id, stamp in newest.items()
+        if notification_log.claim_newest(record_id, stamp, now)
+    }
     by_campaign: dict[str, list[str]] = defaultdict(list)
     for notification in message.notifications:
         campaign_id = notification.campaign_id
         if notification.record_id is None or campaign_id is None:
             notification_log.record_without_record(notification.id, message.organization_id, now)
             outcome.without_record.append(notification.id)
-            continue
-        modified_at = notification.modified_at
-        if modified_at and not notification_log.claim_newest(
-            notification.record_id, modified_at, now
+        elif notification.record_id in newest and (
+            notification.record_id not in fresh
+            or notification.modified_at < newest[notification.record_id]
         ):
             outcome.stale.append(notification.id)
-            continue
-        by_campaign[campaign_id].append(notification.id)
-        outcome.accepted.append(notification.id)
+        else:
+            by_campaign[campaign_id].append(notification.id)
+            outcome.accepted.append(notification.id)
 
     for campaign_id, notification_ids in by_campaign.items():
         if enqueuer.enqueue(campaign_id, notification_ids):
