@@ -1,0 +1,598 @@
+"""MarketoEmulator: a Marketo Engage instance speaking the REST wire protocol, in-process.
+
+    mkto = MarketoEmulator()
+    session = mkto.session()      # a requests.Session with the emulator mounted on base_url
+    session.get(f"{mkto.base_url}/identity/oauth/token", params={...})
+
+What it serves (the subset the program sync uses, with Marketo's shapes):
+- `GET /identity/oauth/token?grant_type=client_credentials&client_id=&client_secret=`
+- `GET /rest/asset/v1/program/{id}.json` (with `channel` and period `costs`)
+- `GET /rest/asset/v1/channels.json`, `GET /rest/asset/v1/channel/byName.json?name=`
+- `GET /rest/v1/programs/{id}/members.json?filterType=&filterValues=&fields=&batchSize=&nextPageToken=`
+- `POST /rest/v1/programs/{id}/members/status.json` and `.../members/delete.json`
+- `GET /rest/v1/leads.json?filterType=id|email&filterValues=`, `POST /rest/v1/leads.json`
+
+Every REST reply is HTTP 200 with `{"requestId", "success", "result"?, "errors"?, "warnings"?,
+"nextPageToken"?, "moreResult"?}`; failures are `success: false` with `errors: [{code, message}]`.
+Seeding and inspection methods act on the data directly and are not API calls; every call that
+arrives through the adapter is counted by kind. `inject_fault` makes the next calls fail with a
+Marketo error code (601/602 token, 606 rate, 615 concurrency, 607 daily quota) or a dropped
+connection; `expire_tokens` makes every issued token answer 602 from then on.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from emulators.salesforce.adapter import EmulatorAdapter
+
+MAX_BATCH = 300  # members and leads per read or write
+WRITE_KINDS = frozenset({"members_status", "members_delete", "leads_sync"})
+ERROR_MESSAGES = {
+    "600": "Access token missing",
+    "601": "Access token invalid",
+    "602": "Access token expired",
+    "606": "Max rate limit '100' exceeded with in '20' secs",
+    "607": "Daily quota reached",
+    "615": "Concurrent access limit reached",
+    "702": "No data found for given search scenario",
+    "1003": "Invalid value",
+    "1013": "Object not found",
+}
+FAULT_CODES = frozenset({"601", "602", "606", "607", "615", "connection"})
+_PROGRAM = re.compile(r"^/rest/asset/v1/program/(\d+)\.json$")
+_MEMBERS = re.compile(r"^/rest/v1/programs/(\d+)/members(?:/(status|delete))?\.json$")
+
+
+class _Failure(Exception):
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message or ERROR_MESSAGES.get(code, "Error")
+
+
+@dataclass
+class _Fault:
+    code: str
+    remaining: int
+    kinds: frozenset[str] | None
+
+
+@dataclass
+class _Member:
+    status: str
+    membership_date: str
+    updated_at: str
+
+
+@dataclass
+class _Program:
+    id: int
+    name: str
+    channel: str
+    type: str
+    costs: list[dict[str, Any]] = field(default_factory=list)
+    members: dict[int, _Member] = field(default_factory=dict)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class MarketoEmulator:
+    def __init__(
+        self,
+        base_url: str = "https://064-ACM-123.mktorest.com",
+        client_id: str = "demo-client-id",
+        client_secret: str = "demo-client-secret",  # noqa: S107 - an emulator's fixed credential
+        *,
+        daily_quota: int = 50_000,
+        token_ttl_seconds: int = 3600,
+        now: datetime | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.daily_quota = daily_quota
+        self.token_ttl = timedelta(seconds=token_ttl_seconds)
+        self.calls: Counter[str] = Counter()
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        if now is not None:
+            self.now = now
+        self._lock = threading.RLock()
+        self._tokens: dict[str, datetime] = {}  # token -> expiry
+        self._channels: dict[str, dict[str, Any]] = {}
+        self._programs: dict[int, _Program] = {}
+        self._leads: dict[int, dict[str, Any]] = {}
+        self._faults: list[_Fault] = []
+        self._next_lead = 1001
+        self._next_program = 1001
+        self.adapter = EmulatorAdapter(self)  # same transport as the Salesforce emulator
+
+    # -- clock ---------------------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self.clock()
+
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        fixed = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        self.clock = lambda: fixed
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now = self.now + timedelta(**kwargs)
+        return self.now
+
+    # -- transport -----------------------------------------------------------------------------
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        self.mount(session)
+        return session
+
+    def mount(self, session: requests.Session) -> None:
+        session.mount(self.base_url + "/", self.adapter)
+
+    # -- seeding and inspection (not API calls) ------------------------------------------------
+    def add_channel(
+        self,
+        name: str,
+        statuses: Iterable[tuple[str, int] | tuple[str, int, bool]],
+        program_type: str = "event",
+    ) -> dict[str, Any]:
+        """A program channel with its progression statuses as (name, step[, success]);
+        "Not in Program" (step 0) is added first, as Marketo does."""
+        progression = [{"name": "Not in Program", "step": 0, "success": False, "hidden": False}]
+        for entry in statuses:
+            status_name, step, *success = entry
+            progression.append(
+                {
+                    "name": status_name,
+                    "step": step,
+                    "success": bool(success and success[0]),
+                    "hidden": False,
+                    "type": "Success" if success and success[0] else None,
+                }
+            )
+        with self._lock:
+            channel = {
+                "id": len(self._channels) + 1,
+                "name": name,
+                "applicableProgramType": program_type,
+                "createdAt": _iso(self.now),
+                "updatedAt": _iso(self.now),
+                "progressionStatuses": progression,
+            }
+            self._channels[name] = channel
+            return copy.deepcopy(channel)
+
+    def add_program(
+        self,
+        name: str,
+        channel: str,
+        costs: Iterable[Mapping[str, Any]] = (),
+        program_type: str = "Event",
+    ) -> int:
+        with self._lock:
+            if channel not in self._channels:
+                raise ValueError(f"no channel {channel!r}; add_channel first")
+            program_id = self._next_program
+            self._next_program += 1
+            self._programs[program_id] = _Program(
+                program_id, name, channel, program_type, [dict(c) for c in costs]
+            )
+            return program_id
+
+    def set_costs(self, program_id: int, costs: Iterable[Mapping[str, Any]]) -> None:
+        with self._lock:
+            self._programs[program_id].costs = [dict(c) for c in costs]
+
+    def add_lead(self, email: str | None, **fields: Any) -> int:
+        with self._lock:
+            lead_id = self._next_lead
+            self._next_lead += 1
+            stamp = _iso(self.now)
+            self._leads[lead_id] = {
+                "id": lead_id,
+                "email": email,
+                "firstName": None,
+                "lastName": None,
+                "company": None,
+                **fields,
+                "createdAt": stamp,
+                "updatedAt": stamp,
+            }
+            return lead_id
+
+    def set_member(self, program_id: int, lead_id: int, status: str) -> None:
+        """Set a person's progression status (as a smart campaign would); "Not in Program"
+        removes them."""
+        with self._lock:
+            program = self._programs[program_id]
+            self._check_status(program, status)
+            self._apply_status(program, lead_id, status)
+
+    def remove_member(self, program_id: int, lead_id: int) -> None:
+        with self._lock:
+            self._programs[program_id].members.pop(lead_id, None)
+
+    def members(self, program_id: int) -> dict[int, str]:
+        """lead id -> progression status."""
+        with self._lock:
+            return {lid: m.status for lid, m in self._programs[program_id].members.items()}
+
+    def members_by_email(self, program_id: int) -> dict[str, str]:
+        with self._lock:
+            return {
+                self._leads[lid]["email"]: status
+                for lid, status in self.members(program_id).items()
+            }
+
+    def lead(self, lead_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            return copy.deepcopy(self._leads.get(lead_id))
+
+    def lead_by_email(self, email: str) -> dict[str, Any] | None:
+        with self._lock:
+            for lead in self._leads.values():
+                if (lead.get("email") or "").casefold() == email.casefold():
+                    return copy.deepcopy(lead)
+            return None
+
+    def leads(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(list(self._leads.values()))
+
+    # -- call accounting and faults ------------------------------------------------------------
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def write_calls(self) -> int:
+        return sum(count for kind, count in self.calls.items() if kind in WRITE_KINDS)
+
+    def reset_calls(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def inject_fault(
+        self, code: str, count: int = 1, *, kinds: Iterable[str] | None = None
+    ) -> None:
+        """Make the next `count` REST calls (of `kinds`, if given) fail with Marketo error `code`
+        (601, 602, 606, 607, 615) or, with "connection", a dropped connection."""
+        if code not in FAULT_CODES:
+            raise ValueError(f"unknown fault {code!r}; use one of {sorted(FAULT_CODES)}")
+        with self._lock:
+            self._faults.append(_Fault(code, count, frozenset(kinds) if kinds else None))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far has expired (the next call with one answers 602)."""
+        with self._lock:
+            self._tokens = dict.fromkeys(self._tokens, self.now - timedelta(seconds=1))
+
+    def _take_fault(self, kind: str) -> _Fault | None:
+        for fault in self._faults:
+            if fault.remaining > 0 and (fault.kinds is None or kind in fault.kinds):
+                fault.remaining -= 1
+                return fault
+        return None
+
+    # -- the HTTP entry point ------------------------------------------------------------------
+    def handle(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            url = urlsplit(prepared.url or "")
+            query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            method = (prepared.method or "GET").upper()
+            body = prepared.body or b""
+            if isinstance(body, bytes):
+                body = body.decode("utf-8")
+            headers = {k.lower(): v for k, v in prepared.headers.items()}
+            if url.path == "/identity/oauth/token":
+                self.calls["token"] += 1
+                return self._token(query)
+            kind, handler = self._route(method, url.path)
+            self.calls[kind] += 1
+            request_id = f"{uuid.uuid4().hex[:4]}#{uuid.uuid4().hex[:11]}"
+            try:
+                self._authorize(headers, query)
+                if self.total_calls - self.calls["token"] > self.daily_quota:
+                    raise _Failure("607")
+                fault = self._take_fault(kind)
+                if fault is not None:
+                    if fault.code == "connection":
+                        raise requests.exceptions.ConnectionError(
+                            "Connection aborted (emulated fault)", request=prepared
+                        )
+                    raise _Failure(fault.code)
+                if handler is None:
+                    return 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>"
+                reply = handler(query, json.loads(body) if body else {})
+            except _Failure as failure:
+                reply = {
+                    "success": False,
+                    "errors": [{"code": failure.code, "message": failure.message}],
+                }
+            return _json(200, {"requestId": request_id, **reply})
+
+    def _token(self, query: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if query.get("grant_type") != "client_credentials":
+            return _json(400, {"error": "invalid_request", "error_description": "bad grant"})
+        if (query.get("client_id"), query.get("client_secret")) != (
+            self.client_id,
+            self.client_secret,
+        ):
+            return _json(
+                401, {"error": "unauthorized", "error_description": "Bad client credentials"}
+            )
+        token = f"{uuid.uuid4()}:ab"
+        self._tokens[token] = self.now + self.token_ttl
+        return _json(
+            200,
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": int(self.token_ttl.total_seconds()),
+                "scope": "api-user@acme.com",
+            },
+        )
+
+    def _authorize(self, headers: Mapping[str, str], query: Mapping[str, str]) -> None:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else query.get("access_token", "")
+        if not token:
+            raise _Failure("600")
+        expiry = self._tokens.get(token)
+        if expiry is None:
+            raise _Failure("601")
+        if expiry <= self.now:
+            raise _Failure("602")
+
+    def _route(self, method: str, path: str) -> tuple[str, Callable | None]:
+        if (match := _PROGRAM.match(path)) and method == "GET":
+            return "program_get", lambda q, b: self._program(int(match.group(1)))
+        if path == "/rest/asset/v1/channels.json" and method == "GET":
+            return "channels", lambda q, b: self._channels_list(q)
+        if path == "/rest/asset/v1/channel/byName.json" and method == "GET":
+            return "channel_by_name", lambda q, b: self._channel_by_name(q)
+        if match := _MEMBERS.match(path):
+            program_id, action = int(match.group(1)), match.group(2)
+            if action is None and method == "GET":
+                return "members_get", lambda q, b: self._members_get(program_id, q)
+            if action == "status" and method == "POST":
+                return "members_status", lambda q, b: self._members_status(program_id, b)
+            if action == "delete" and method == "POST":
+                return "members_delete", lambda q, b: self._members_delete(program_id, b)
+        if path == "/rest/v1/leads.json":
+            if method == "GET":
+                return "leads_get", lambda q, b: self._leads_get(q)
+            if method == "POST":
+                return "leads_sync", lambda q, b: self._leads_sync(b)
+        return "unknown", None
+
+    # -- asset API -----------------------------------------------------------------------------
+    def _program(self, program_id: int) -> dict[str, Any]:
+        program = self._programs.get(program_id)
+        if program is None:
+            return {"success": True, "warnings": ["No assets found for the given search criteria."]}
+        return {
+            "success": True,
+            "errors": [],
+            "warnings": [],
+            "result": [
+                {
+                    "id": program.id,
+                    "name": program.name,
+                    "type": program.type,
+                    "channel": program.channel,
+                    "status": "",
+                    "workspace": "Default",
+                    "costs": copy.deepcopy(program.costs) or None,
+                }
+            ],
+        }
+
+    def _channels_list(self, query: Mapping[str, str]) -> dict[str, Any]:
+        offset = int(query.get("offset", 0) or 0)
+        max_return = min(int(query.get("maxReturn", 20) or 20), 200)
+        channels = list(self._channels.values())[offset : offset + max_return]
+        if not channels:
+            return {"success": True, "warnings": ["No assets found for the given search criteria."]}
+        return {"success": True, "errors": [], "warnings": [], "result": copy.deepcopy(channels)}
+
+    def _channel_by_name(self, query: Mapping[str, str]) -> dict[str, Any]:
+        channel = self._channels.get(query.get("name", ""))
+        if channel is None:
+            return {"success": True, "warnings": ["No assets found for the given search criteria."]}
+        return {"success": True, "errors": [], "warnings": [], "result": [copy.deepcopy(channel)]}
+
+    # -- program members -----------------------------------------------------------------------
+    def _require_program(self, program_id: int) -> _Program:
+        program = self._programs.get(program_id)
+        if program is None:
+            raise _Failure("1013", f"Program '{program_id}' not found")
+        return program
+
+    def _members_get(self, program_id: int, query: Mapping[str, str]) -> dict[str, Any]:
+        program = self._require_program(program_id)
+        filter_type, raw_values = query.get("filterType"), query.get("filterValues")
+        if not filter_type or raw_values is None:
+            raise _Failure("1003", "filterType and filterValues are required")
+        if filter_type not in ("leadId", "statusName", "reachedSuccess"):
+            raise _Failure("1003", f"Invalid filterType '{filter_type}'")
+        values = {v.strip() for v in raw_values.split(",") if v.strip()}
+        batch_size = int(query.get("batchSize", MAX_BATCH) or MAX_BATCH)
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise _Failure("1003", f"batchSize must be between 1 and {MAX_BATCH}")
+        fields = [f for f in (query.get("fields") or "").split(",") if f] or [
+            "leadId",
+            "statusName",
+            "membershipDate",
+        ]
+        success = {
+            s["name"]
+            for s in self._channels[program.channel]["progressionStatuses"]
+            if s.get("success")
+        }
+        matching = []
+        for lead_id in sorted(program.members):
+            member = program.members[lead_id]
+            row = {
+                "leadId": lead_id,
+                "statusName": member.status,
+                "reachedSuccess": member.status in success,
+                "membershipDate": member.membership_date,
+                "updatedAt": member.updated_at,
+                "programId": program_id,
+                "acquiredBy": False,
+            }
+            if filter_type == "reachedSuccess":
+                keep = str(row["reachedSuccess"]).lower() in {v.lower() for v in values}
+            else:
+                keep = str(row[filter_type]) in values
+            if keep:
+                matching.append(row)
+        offset = int(query.get("nextPageToken") or 0) if query.get("nextPageToken") else 0
+        page = matching[offset : offset + batch_size]
+        result = [
+            {"seq": offset + n, **{k: row[k] for k in fields if k in row}, "leadId": row["leadId"]}
+            for n, row in enumerate(page)
+        ]
+        reply: dict[str, Any] = {"success": True, "result": result}
+        if offset + batch_size < len(matching):
+            reply["nextPageToken"] = str(offset + batch_size)
+            reply["moreResult"] = True
+        else:
+            reply["moreResult"] = False
+        return reply
+
+    def _lead_ids(self, body: Mapping[str, Any]) -> list[int]:
+        entries = body.get("input")
+        if not isinstance(entries, list) or not entries:
+            raise _Failure("1003", "input is required")
+        if len(entries) > MAX_BATCH:
+            raise _Failure("1003", f"input must hold at most {MAX_BATCH} records")
+        return [int(entry.get("leadId", 0)) for entry in entries]
+
+    def _members_status(self, program_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        program = self._require_program(program_id)
+        status = body.get("statusName")
+        self._check_status(program, status)
+        result = []
+        for seq, lead_id in enumerate(self._lead_ids(body)):
+            if lead_id not in self._leads:
+                result.append(_skipped(seq, lead_id, "1004", "Lead not found"))
+                continue
+            before = program.members.get(lead_id)
+            if before is not None and before.status == status:
+                outcome = "skipped"
+            else:
+                outcome = "updated" if before else "created"
+                self._apply_status(program, lead_id, status)
+            result.append({"seq": seq, "leadId": lead_id, "status": outcome})
+        return {"success": True, "result": result}
+
+    def _members_delete(self, program_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        program = self._require_program(program_id)
+        result = []
+        for seq, lead_id in enumerate(self._lead_ids(body)):
+            if program.members.pop(lead_id, None) is None:
+                result.append(_skipped(seq, lead_id, "1004", "Program member not found"))
+            else:
+                result.append({"seq": seq, "leadId": lead_id, "status": "deleted"})
+        return {"success": True, "result": result}
+
+    def _check_status(self, program: _Program, status: object) -> None:
+        names = {s["name"] for s in self._channels[program.channel]["progressionStatuses"]}
+        if not isinstance(status, str) or status not in names:
+            raise _Failure("1003", f"Invalid status name '{status}' for program {program.id}")
+
+    def _apply_status(self, program: _Program, lead_id: int, status: str) -> None:
+        if status == "Not in Program":
+            program.members.pop(lead_id, None)
+            return
+        stamp = _iso(self.now)
+        before = program.members.get(lead_id)
+        program.members[lead_id] = _Member(
+            status, before.membership_date if before else stamp, stamp
+        )
+
+    # -- leads ---------------------------------------------------------------------------------
+    def _leads_get(self, query: Mapping[str, str]) -> dict[str, Any]:
+        filter_type = query.get("filterType")
+        values = [v.strip() for v in (query.get("filterValues") or "").split(",") if v.strip()]
+        if filter_type not in ("id", "email") or not values:
+            raise _Failure("1003", "filterType (id or email) and filterValues are required")
+        if len(values) > MAX_BATCH:
+            raise _Failure("1003", f"filterValues must hold at most {MAX_BATCH} values")
+        fields = [f for f in (query.get("fields") or "").split(",") if f] or [
+            "id",
+            "email",
+            "firstName",
+            "lastName",
+            "updatedAt",
+            "createdAt",
+        ]
+        wanted = {v.casefold() for v in values}
+        found = [
+            lead
+            for lead in self._leads.values()
+            if str(lead.get(filter_type) or "").casefold() in wanted
+        ]
+        result = [{k: lead.get(k) for k in ("id", *fields)} for lead in found]
+        return {"success": True, "result": result}
+
+    def _leads_sync(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        action = body.get("action", "createOrUpdate")
+        lookup = body.get("lookupField", "email")
+        entries = body.get("input")
+        if lookup != "email" or action not in ("createOrUpdate", "createOnly", "updateOnly"):
+            raise _Failure("1003", "only lookupField=email with createOrUpdate/Only is emulated")
+        if not isinstance(entries, list) or not entries or len(entries) > MAX_BATCH:
+            raise _Failure("1003", f"input must hold 1 to {MAX_BATCH} records")
+        result = []
+        for seq, entry in enumerate(entries):
+            email = entry.get("email")
+            existing = self.lead_by_email(email) if email else None
+            if existing and action == "createOnly":
+                result.append(_skipped(seq, existing["id"], "1005", "Lead already exists"))
+            elif existing:
+                self._leads[existing["id"]].update(
+                    {**entry, "id": existing["id"], "updatedAt": _iso(self.now)}
+                )
+                result.append({"seq": seq, "id": existing["id"], "status": "updated"})
+            elif action == "updateOnly" or not email:
+                result.append(_skipped(seq, None, "1004", "Lead not found"))
+            else:
+                fields = {k: v for k, v in entry.items() if k != "email"}
+                lead_id = self.add_lead(email, **fields)
+                result.append({"seq": seq, "id": lead_id, "status": "created"})
+        return {"success": True, "result": result}
+
+
+def _skipped(seq: int, lead_id: int | None, code: str, message: str) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        **({"leadId": lead_id} if lead_id is not None else {}),
+        "status": "skipped",
+        "reasons": [{"code": code, "message": message}],
+    }
+
+
+def _json(status: int, payload: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json;charset=UTF-8"}, json.dumps(payload).encode()
