@@ -8,7 +8,7 @@ from datetime import UTC, date, timedelta
 
 from . import soql
 from .errors import ApiError, malformed_query
-from .ids import to_18
+from .ids import is_valid_id, to_18
 from .schema import Schema, relationship_field, relationship_name
 from .store import Store
 from .values import BOOLEAN, DATE, DATETIME, NUMBER, STRING, kind_of_value, parse_date
@@ -142,7 +142,7 @@ class QueryEngine:
             return False
         if literal.kind == "relative":
             return self._in_range(value, literal, "=")
-        left, right = _comparable(value, literal)
+        left, right = _comparable(value, literal, field)
         return left is not None and left == right
 
     def _ordered(
@@ -157,7 +157,7 @@ class QueryEngine:
             return False
         if literal.kind == "relative":
             return self._in_range(value, literal, op)
-        left, right = _comparable(value, literal)
+        left, right = _comparable(value, literal, field)
         if left is None:
             return False
         return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
@@ -184,7 +184,8 @@ class QueryEngine:
         keyed = [(self.resolve(sobject, record, item.field.parts)[2], record) for record in records]
         present = [(value, record) for value, record in keyed if value is not None]
         missing = [record for value, record in keyed if value is None]
-        present.sort(key=lambda pair: _sort_key(pair[0]), reverse=item.descending)
+        is_id = _is_id_field(item.field.parts[-1])
+        present.sort(key=lambda pair: _sort_key(pair[0], is_id), reverse=item.descending)
         ordered = [record for _, record in present]
         return missing + ordered if item.nulls_first else ordered + missing
 
@@ -292,7 +293,18 @@ def _check_kind(field: str, kind: str | None, literal: soql.Literal) -> None:
         raise _type_error(field, kind)
 
 
-def _comparable(value: object, literal: soql.Literal) -> tuple[object, object]:
+def _is_id_field(field: str) -> bool:
+    """Id and standard lookup fields (CampaignId, LeadId) hold record ids."""
+    return field.lower() == "id" or (field.endswith("Id") and not field.endswith("__c"))
+
+
+def _id_key(value: str) -> str:
+    """Ids order by their case-sensitive 15-character form (base62: 0-9 < A-Z < a-z), which is
+    how `WHERE Id > :last ORDER BY Id` keyset paging walks a table in Salesforce."""
+    return (to_18(value) or value)[:15]
+
+
+def _comparable(value: object, literal: soql.Literal, field: str = "") -> tuple[object, object]:
     if literal.kind == "datetime":
         moment = _parse_dt(value)
         return moment, literal.value
@@ -309,6 +321,8 @@ def _comparable(value: object, literal: soql.Literal) -> tuple[object, object]:
     if not isinstance(value, str):
         return None, None
     right = literal.value
+    if _is_id_field(field) and is_valid_id(value) and is_valid_id(right):
+        return _id_key(value), _id_key(right)
     if len(right) == 15 and len(value) == 18 and to_18(right):
         right = to_18(right)
     return value.casefold(), right.casefold()
@@ -340,7 +354,9 @@ def _like_regex(pattern: str) -> re.Pattern:
     return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
 
 
-def _sort_key(value: object) -> tuple:
+def _sort_key(value: object, is_id: bool = False) -> tuple:
+    if is_id and is_valid_id(value):
+        return (3, _id_key(value))
     if isinstance(value, bool):
         return (0, int(value))
     if isinstance(value, int | float):

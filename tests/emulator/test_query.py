@@ -259,3 +259,23 @@ def test_unordered_results_keep_creation_order_after_updates(sf, org):
         "First",
         "Second",
     ]
+
+
+def test_ids_order_and_compare_case_sensitively_for_keyset_paging(sf, org):
+    """`WHERE Id > :last ORDER BY Id LIMIT n` walks every record once, in base62 order."""
+    campaign = org.insert("Campaign", {"Name": "Keyset"})
+    for number in range(300):  # enough ids for mixed-case base62 digits
+        lead = org.insert("Lead", {"LastName": f"L{number}", "Company": "Acme"})
+        org.insert("CampaignMember", {"CampaignId": campaign, "LeadId": lead})
+    seen, last = [], "000000000000000AAA"
+    while True:
+        page = sf.query(
+            f"SELECT Id FROM CampaignMember WHERE Id > '{last}' ORDER BY Id LIMIT 70"
+        )["records"]
+        if not page:
+            break
+        ids = [r["Id"] for r in page]
+        assert ids == sorted(ids, key=lambda i: i[:15])
+        seen += ids
+        last = ids[-1]
+    assert len(seen) == len(set(seen)) == 300
