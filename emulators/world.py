@@ -120,6 +120,7 @@ class World:
     queue_url: str
     dlq_url: str
     now: datetime = field(default_factory=lambda: datetime(2026, 2, 5, 16, 45, tzinfo=UTC))
+    bulk_api_threshold: int = 2000
 
     def __post_init__(self) -> None:
         self.settings = Settings(
@@ -127,6 +128,8 @@ class World:
             recompute_queue_url=self.queue_url,
             salesforce_secret_id=SECRET,
             allowed_org_ids=frozenset({ORG_ID}),
+            bulk_api_threshold=self.bulk_api_threshold,
+            bulk_poll_seconds=0,  # the emulator completes Bulk jobs at once
         )
         self.deps = Dependencies(
             self.settings,
@@ -139,12 +142,12 @@ class World:
         self.bulk_date = load_handler("bulk_date_update")
 
     @classmethod
-    def create(cls, page_size: int = 2000) -> World:
+    def create(cls, page_size: int = 2000, bulk_api_threshold: int = 2000) -> World:
         session = boto3.session.Session(region_name="eu-west-1")
         queue, dlq = create_aws_resources(session)
         org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size)
         org.define_external_id("Buyer_Touchpoint__c", "Touchpoint_Key__c")
-        return cls(session, org, queue, dlq)
+        return cls(session, org, queue, dlq, bulk_api_threshold=bulk_api_threshold)
 
     # -- driving the handlers ----------------------------------------------------------------
 

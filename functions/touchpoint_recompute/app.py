@@ -8,13 +8,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field
 
-from touchpoints.services.recompute import recompute_campaign
+from touchpoints.adapters.salesforce import SalesforceLimitExceededError
+from touchpoints.services.recompute import Recompute, RecomputeRequest, RecomputeResult
 from touchpoints.services.sweep import sweep_changed_campaigns
 from touchpoints.settings import load_settings
 from touchpoints.wiring import Dependencies
@@ -24,10 +25,16 @@ tracer = Tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver()
 
+LIMIT_BACKOFF_SECONDS = 300  # doubled per delivery, capped below SQS's 12 h maximum
+MAX_BACKOFF_SECONDS = 6 * 3600
+SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 
-class RecomputeRequest(BaseModel):
-    campaign_id: str = Field(pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
+
+class RecomputeMessage(BaseModel):
+    campaign_id: str = Field(pattern=SALESFORCE_ID)
     cause: str = "unspecified"
+    run_id: str | None = None
+    full: bool = False
 
 
 @functools.cache
@@ -35,35 +42,70 @@ def default_dependencies() -> Dependencies:
     return Dependencies(load_settings())
 
 
-def _recompute_record(record: SQSRecord, deps: Dependencies) -> None:
-    request = RecomputeRequest.model_validate_json(record.body)
-    result = recompute_campaign(request.campaign_id, deps.salesforce, deps.state, deps.clock())
+def _record_metrics(result: RecomputeResult) -> None:
+    for name, value in (
+        ("TouchpointsCreated", result.created),
+        ("TouchpointsUpdated", result.updated),
+        ("TouchpointsDeleted", result.deleted),
+        ("TouchpointWritesFailed", result.failed),
+    ):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for status, count in result.statuses.items():
+        if status.startswith("No Touchpoint"):
+            metrics.add_metric(
+                name=f"MembersSkipped.{status.split(': ', 1)[1]}",
+                unit=MetricUnit.Count,
+                value=count,
+            )
+    for kind, count in result.api_calls.items():
+        metrics.add_metric(name=f"SalesforceCalls.{kind}", unit=MetricUnit.Count, value=count)
+
+
+def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> None:
+    message = RecomputeMessage.model_validate_json(record.body)
+    service = Recompute(
+        deps.salesforce, deps.state, bulk_threshold=deps.settings.bulk_api_threshold
+    )
+    request = RecomputeRequest(message.campaign_id, message.full, message.run_id)
+    try:
+        result = service.run(
+            request,
+            deps.clock(),
+            seconds_left=lambda: context.get_remaining_time_in_millis() / 1000,
+        )
+    except SalesforceLimitExceededError:
+        deliveries = int(record.attributes.approximate_receive_count or 1)
+        delay = min(LIMIT_BACKOFF_SECONDS * 2 ** (deliveries - 1), MAX_BACKOFF_SECONDS)
+        logger.warning(
+            "Salesforce API limit reached; recompute postponed",
+            extra={"campaign_id": message.campaign_id, "retry_in_seconds": delay},
+        )
+        deps.queue.postpone(record.receipt_handle, delay)
+        raise
+    if not result.finished:
+        deps.queue.enqueue(
+            message.campaign_id,
+            "continuation",
+            f"continue:{result.run_id}:{result.totals.members}",
+            run_id=result.run_id,
+        )
     logger.info(
-        "campaign recomputed",
+        "campaign recomputed" if result.finished else "campaign recompute continues",
         extra={
-            "campaign_id": request.campaign_id,
-            "cause": request.cause,
-            "created": result.created,
-            "updated": result.updated,
-            "deleted": result.deleted,
-            "failed": result.failed,
-            "statuses": dict(result.statuses),
+            "campaign_id": message.campaign_id,
+            "cause": message.cause,
+            "run_id": result.run_id,
+            "superseded": result.superseded,
+            "read_path": "bulk" if result.bulk else "rest",
+            **result.totals.as_dict(),
             "api_calls": dict(result.api_calls),
-            "unmapped_campaign_type": result.unmapped_type,
         },
     )
     if result.unmapped_type:
         logger.warning(
             "campaign type has no channel mapping", extra={"campaign_type": result.unmapped_type}
         )
-    for name, value in (
-        ("TouchpointsCreated", result.created),
-        ("TouchpointsUpdated", result.updated),
-        ("TouchpointsDeleted", result.deleted),
-        ("TouchpointWritesFailed", result.failed),
-        ("SalesforceApiCalls", result.api_calls.total()),
-    ):
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    _record_metrics(result)
 
 
 def _sweep(deps: Dependencies) -> dict[str, Any]:
@@ -89,11 +131,32 @@ def _sweep(deps: Dependencies) -> dict[str, Any]:
 
 @api.get("/campaigns/<campaign_id>/sync-status")
 def sync_status(campaign_id: str) -> dict[str, Any]:
+    """The last run's counts by outcome, and a page of members with their outcome."""
     deps: Dependencies = api.context["deps"]
     summary = deps.state.load_summary(campaign_id)
     if summary is None:
         raise NotFoundError(f"campaign {campaign_id} has not been recomputed yet")
-    return summary
+    params = api.current_event.query_string_parameters or {}
+    raw_limit = params.get("limit") or "100"
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+        raise BadRequestError("limit must be a whole number from 1 to 1000")
+    limit = int(raw_limit)
+    members, next_token = deps.state.member_page(campaign_id, limit, params.get("next"))
+    return {
+        **summary,
+        "members": [
+            {
+                "member_id": m.member_id,
+                "status": m.status,
+                "touchpoint_date": m.touchpoint.touchpoint_date.isoformat()
+                if m.touchpoint
+                else None,
+                "channel": m.touchpoint.channel_path if m.touchpoint else None,
+            }
+            for m in members
+        ],
+        "next": next_token,
+    }
 
 
 @metrics.log_metrics
@@ -104,11 +167,10 @@ def lambda_handler(
 ) -> dict[str, Any]:
     deps = deps or default_dependencies()
     if "Records" in event:
-        processor = SqsFifoPartialProcessor()
         return process_partial_response(
             event=event,
-            record_handler=lambda record: _recompute_record(record, deps),
-            processor=processor,
+            record_handler=lambda record: _recompute_record(record, deps, context),
+            processor=SqsFifoPartialProcessor(),
             context=context,
         )
     if "httpMethod" in event:

@@ -43,9 +43,15 @@ class Settings:
     allowed_org_ids: frozenset[str]
     service_name: str = "offline-touchpoints"
     bulk_api_threshold: int = 2000
+    bulk_poll_seconds: float = 5.0
     idempotency_expiry_seconds: int = 48 * 3600
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
+    # Bulk touchpoint date jobs: the queue their continuations go through (that function only),
+    # the pause before a watchdog or Bulk API poll, and how long jobs are kept (undo needs them).
+    bulk_date_job_queue_url: str = ""
+    job_continue_delay_seconds: int = 60
+    job_retention_days: int = 90
 
 
 class SettingsError(RuntimeError):
@@ -87,4 +93,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "offline-touchpoints"),
         bulk_api_threshold=_positive_int(env, "BULK_API_THRESHOLD", 2000),
         idempotency_expiry_seconds=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 48 * 3600),
+        bulk_date_job_queue_url=env.get("BULK_DATE_JOB_QUEUE_URL", "").strip(),
+        job_retention_days=_positive_int(env, "JOB_RETENTION_DAYS", 90),
     )

@@ -70,5 +70,8 @@ class Dependencies:
     def salesforce(self) -> SalesforceGateway:
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
         return SalesforceGateway(
-            client, self.settings.campaign_fields, self.settings.touchpoint_fields
+            client,
+            self.settings.campaign_fields,
+            self.settings.touchpoint_fields,
+            bulk_poll_seconds=self.settings.bulk_poll_seconds,
         )

@@ -12,15 +12,21 @@ class RecomputeQueue:
         self._sqs = sqs_client
         self._url = queue_url
 
-    def enqueue(self, campaign_id: str, cause: str, dedup_source: str) -> str:
+    def enqueue(self, campaign_id: str, cause: str, dedup_source: str, **details: Any) -> str:
         """One message per campaign and cause; the same `dedup_source` within SQS's five-minute
         window is dropped by SQS itself, so a retried send never doubles the work.
         """
         dedup_id = hashlib.sha256(f"{campaign_id}|{dedup_source}".encode()).hexdigest()
         reply = self._sqs.send_message(
             QueueUrl=self._url,
-            MessageBody=json.dumps({"campaign_id": campaign_id, "cause": cause}),
+            MessageBody=json.dumps({"campaign_id": campaign_id, "cause": cause, **details}),
             MessageGroupId=campaign_id,
             MessageDeduplicationId=dedup_id,
         )
         return reply["MessageId"]
+
+    def postpone(self, receipt_handle: str, seconds: int) -> None:
+        """Keep a message hidden for `seconds` before its next delivery (backoff)."""
+        self._sqs.change_message_visibility(
+            QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )

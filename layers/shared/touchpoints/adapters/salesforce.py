@@ -6,6 +6,8 @@ are translated to the few errors the services act on.
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import time
 from collections import Counter
@@ -23,14 +25,15 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from touchpoints.adapters.salesforce_dates import format_datetime, parse_date, parse_datetime
-from touchpoints.rules.email import member_email
+from touchpoints.adapters.salesforce_dates import format_datetime, parse_date
+from touchpoints.adapters.salesforce_records import RecordMapper
+from touchpoints.rules.keys import KEY_PREFIX
 from touchpoints.rules.models import Campaign, Member, Touchpoint
 from touchpoints.rules.sync_mode import parse_sync_mode
 from touchpoints.settings import CampaignFields, TouchpointFields
 
 COLLECTION_LIMIT = 200  # sObject collections take at most 200 records a call
-TOUCHPOINT_SOURCE = "CRM Campaign"
+KEYS_PER_QUERY = 300  # keeps an IN (...) query well inside the REST URL length limit
 
 
 class SalesforceLimitExceededError(RuntimeError):
@@ -50,6 +53,17 @@ class RecordResult:
     record_id: str | None = None
     error_code: str | None = None
     message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """A Bulk API 2.0 ingest job that is over: how many records it changed, the ones it refused,
+    and, when the job itself failed, the rows it never processed and why."""
+
+    updated: int
+    failures: tuple[RecordResult, ...]
+    unprocessed_ids: frozenset[str] = frozenset()
+    error_message: str | None = None
 
 
 def _error_codes(error: SalesforceError) -> set[str]:
@@ -93,16 +107,19 @@ class SalesforceGateway:
         campaign_fields: CampaignFields | None = None,
         touchpoint_fields: TouchpointFields | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        bulk_poll_seconds: float = 5,
     ) -> None:
         self._sf = client
         self._campaign_fields = campaign_fields or CampaignFields()
         self._fields = touchpoint_fields or TouchpointFields()
+        self._map = RecordMapper(self._campaign_fields, self._fields)
         self._sleep = sleep
+        self._bulk_poll_seconds = bulk_poll_seconds
         self.calls: Counter[str] = Counter()  # API calls by kind, for metrics and the run summary
 
-    def _call[T](self, kind: str, call: Callable[[], T]) -> T:
+    def _call[T](self, kind: str, call: Callable[[], T], attempts: int = 3) -> T:
         self.calls[kind] += 1
-        return _with_retries(call, sleep=self._sleep)
+        return _with_retries(call, attempts=attempts, sleep=self._sleep)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -137,62 +154,88 @@ class SalesforceGateway:
             end_date=parse_date(record.get(f.end_date)),
         )
 
-    def member_soql(self, where: str) -> str:
-        return (
-            "SELECT Id, CampaignId, LeadId, ContactId, Lead.Email, Contact.Email, Status, "
-            f"HasResponded, FirstRespondedDate, CreatedDate, {self._campaign_fields.member_touchpoint_date} "
-            f"FROM CampaignMember WHERE {where} ORDER BY Id"
-        )
+    def count_members(self, campaign_id: str) -> int:
+        soql = f"SELECT COUNT() FROM CampaignMember WHERE CampaignId = '{_escape_id(campaign_id)}'"
+        return self._call("query", lambda: self._sf.query(soql))["totalSize"]
+
+    def _member_soql(self, campaign_id: str, after_id: str) -> str:
+        where = f"CampaignId = '{_escape_id(campaign_id)}'"
+        if after_id:
+            where += f" AND Id > '{_escape_id(after_id)}'"
+        return f"SELECT {self._map.member_columns} FROM CampaignMember WHERE {where} ORDER BY Id"
 
     def read_members(self, campaign_id: str) -> Iterator[Member]:
-        soql = self.member_soql(f"CampaignId = '{_escape_id(campaign_id)}'")
-        for record in self.query(soql):
-            yield self.member_from_record(record)
+        """Every member of the campaign in Id order, following query pages lazily."""
+        for record in self.query(self._member_soql(campaign_id, "")):
+            yield self._map.member_from_json(record)
 
-    def member_from_record(self, record: Mapping[str, Any]) -> Member:
-        lead, contact = record.get("Lead") or {}, record.get("Contact") or {}
-        return Member(
-            id=record["Id"],
-            campaign_id=record["CampaignId"],
-            lead_id=record.get("LeadId"),
-            contact_id=record.get("ContactId"),
-            email=member_email(
-                lead.get("Email"), contact.get("Email"), has_contact=bool(record.get("ContactId"))
-            ),
-            has_responded=bool(record.get("HasResponded")),
-            created_date=parse_datetime(record["CreatedDate"]),
-            first_responded_date=parse_date(record.get("FirstRespondedDate")),
-            touchpoint_date=parse_datetime(
-                record.get(self._campaign_fields.member_touchpoint_date)
-            ),
-            status=record.get("Status"),
+    def member_chunk(self, campaign_id: str, after_id: str, size: int) -> list[Member]:
+        """The next `size` members after `after_id` in Id order (keyset paging: each chunk is a
+        fresh query, so a run can stop and resume anywhere without a server-side cursor)."""
+        soql = f"{self._member_soql(campaign_id, after_id)} LIMIT {int(size)}"
+        return [self._map.member_from_json(record) for record in self.query(soql)]
+
+    def bulk_member_pages(
+        self, campaign_id: str, after_id: str, page_size: int
+    ) -> Iterator[list[Member]]:
+        """Members after `after_id` in Id order through one Bulk API 2.0 query job, a page at a
+        time (the job's locator pages), so memory holds one page."""
+        soql = self._member_soql(campaign_id, after_id)
+        pages = self._sf.bulk2.CampaignMember.query(
+            soql, max_records=page_size, wait=self._bulk_poll_seconds
         )
+        self.calls["bulk2_query_job"] += 1
+        while True:
+            try:
+                # a generator that raised is finished: never retried here, the run is retried
+                page = self._call("bulk2_results", lambda: next(pages), attempts=1)
+            except StopIteration:
+                return
+            yield [self._map.member_from_csv(row) for row in csv.DictReader(io.StringIO(page))]
+
+    def read_touchpoints_by_keys(self, keys: Iterable[str]) -> dict[str, tuple[Touchpoint, str]]:
+        """The touchpoints Salesforce holds for these keys: (as found, record id)."""
+        f = self._fields
+        found: dict[str, tuple[Touchpoint, str]] = {}
+        for chunk in batched(keys, KEYS_PER_QUERY, strict=False):
+            soql = format_soql(
+                f"SELECT {self._map.touchpoint_columns} FROM {f.sobject} WHERE {f.key} IN {{}}",
+                chunk,
+            )
+            for record in self.query(soql):
+                found[record[f.key]] = (self._map.touchpoint_from_json(record), record["Id"])
+        return found
+
+    def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[dict[str, Any]]]:
+        """Our touchpoints (key prefix) that point at the campaign, a query page at a time."""
+        f = self._fields
+        soql = format_soql(
+            f"SELECT Id, {f.key}, {f.campaign_member_id} FROM {f.sobject} "
+            f"WHERE {f.campaign} = {{}} AND {f.key} LIKE {{}}",
+            campaign_id,
+            f"{KEY_PREFIX}%",
+        )
+        page: list[dict[str, Any]] = []
+        for record in self.query(soql):
+            page.append(record)
+            if len(page) == COLLECTION_LIMIT * 10:
+                yield page
+                page = []
+        if page:
+            yield page
 
     # -- writes ------------------------------------------------------------------------------
-
-    def touchpoint_record(self, touchpoint: Touchpoint) -> dict[str, Any]:
-        f = self._fields
-        return {
-            "attributes": {"type": f.sobject},
-            f.key: touchpoint.key,
-            f.campaign: touchpoint.campaign_id,
-            f.campaign_member_id: touchpoint.member_id,
-            f.lead: touchpoint.lead_id,
-            f.contact: touchpoint.contact_id,
-            f.email: touchpoint.email,
-            f.touchpoint_date: format_datetime(touchpoint.touchpoint_date),
-            f.channel: touchpoint.channel,
-            f.channel_path: touchpoint.channel_path,
-            f.source: TOUCHPOINT_SOURCE,
-            f.medium: touchpoint.medium,
-        }
 
     def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]:
         """Upsert on the touchpoint key, 200 a call; a replay updates, never duplicates."""
         f = self._fields
         results: list[RecordResult] = []
         for chunk in batched(touchpoints, COLLECTION_LIMIT, strict=False):
-            body = {"allOrNone": False, "records": [self.touchpoint_record(tp) for tp in chunk]}
+            records = [
+                {"attributes": {"type": f.sobject}, **self._map.touchpoint_fields(tp)}
+                for tp in chunk
+            ]
+            body = {"allOrNone": False, "records": records}
             replies = self._call(
                 "composite_upsert",
                 lambda body=body: self._sf.restful(
@@ -220,15 +263,6 @@ class SalesforceGateway:
                 results.append(RecordResult(result.ref, True, result.record_id) if gone else result)
         return results
 
-    def find_touchpoint_ids(self, keys: Iterable[str]) -> dict[str, str]:
-        """Record ids for touchpoint keys (when the stored state lost them)."""
-        f = self._fields
-        found: dict[str, str] = {}
-        for chunk in batched(keys, COLLECTION_LIMIT, strict=False):
-            soql = format_soql(f"SELECT Id, {f.key} FROM {f.sobject} WHERE {f.key} IN {{}}", chunk)
-            found.update({record[f.key]: record["Id"] for record in self.query(soql)})
-        return found
-
     def update_member_dates(self, dates: Mapping[str, datetime | None]) -> list[RecordResult]:
         """Set `Buyer_Touchpoint_Date__c` on members (None clears it), 200 a call."""
         field_name = self._campaign_fields.member_touchpoint_date
@@ -249,6 +283,109 @@ class SalesforceGateway:
             )
             results.extend(_record_results([member_id for member_id, _ in chunk], replies))
         return results
+
+    def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]:
+        """One Bulk API 2.0 upsert job; per-row outcomes read back from its result files."""
+        f = self._fields
+        rows = [
+            {k: ("#N/A" if v is None else v) for k, v in self._map.touchpoint_fields(tp).items()}
+            for tp in touchpoints
+        ]
+        return self._bulk_ingest("upsert", rows, f.key, external_id_field=f.key)
+
+    def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]:
+        by_id = {record_id: ref for ref, record_id in refs_to_ids.items()}
+        results = self._bulk_ingest("delete", [{"Id": rid} for rid in by_id], "Id")
+        return [
+            RecordResult(by_id[r.ref], True, r.ref)
+            if r.success or r.error_code == "ENTITY_IS_DELETED"
+            else RecordResult(by_id[r.ref], False, r.ref, r.error_code, r.message)
+            for r in results
+        ]
+
+    def _bulk_ingest(
+        self, operation: str, rows: list[dict[str, Any]], ref_column: str, **options: Any
+    ) -> list[RecordResult]:
+        if not rows:
+            return []
+        f = self._fields
+        handler = getattr(self._sf.bulk2, f.sobject)
+        jobs = self._call(
+            "bulk2_ingest_job",
+            lambda: getattr(handler, operation)(
+                records=rows, wait=self._bulk_poll_seconds, **options
+            ),
+        )
+        results: list[RecordResult] = []
+        for job in jobs:
+            job_id = job["job_id"]
+            ok = self._call(
+                "bulk2_results", lambda job_id=job_id: handler.get_successful_records(job_id)
+            )
+            for row in csv.DictReader(io.StringIO(ok)):
+                results.append(RecordResult(row[ref_column], True, row.get("sf__Id")))
+            failed = self._call(
+                "bulk2_results", lambda job_id=job_id: handler.get_failed_records(job_id)
+            )
+            for row in csv.DictReader(io.StringIO(failed)):
+                code, _, message = (row.get("sf__Error") or "UNKNOWN_EXCEPTION").partition(":")
+                results.append(
+                    RecordResult(row[ref_column], False, row.get("sf__Id") or None, code, message)
+                )
+        return results
+
+    # -- Bulk API 2.0: member dates, one ingest job followed across invocations --------------
+
+    def start_member_date_ingest(self, dates: Mapping[str, datetime | None]) -> str:
+        """Create, upload and close one CampaignMember update job (a blank date is sent as
+        `#N/A`, Bulk API's null); returns the job id. simple-salesforce's `update()` would also
+        wait for the job to end, which can outlast an invocation, so its client's steps are
+        driven one by one and the job is polled later."""
+        field_name = self._campaign_fields.member_touchpoint_date
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["Id", field_name])
+        for member_id, when in dates.items():
+            writer.writerow([member_id, format_datetime(when) if when else "#N/A"])
+        client = self._sf.bulk2.CampaignMember._client
+        job = self._call("bulk2_create_job", lambda: client.create_job("update"))
+        job_id = job["id"]
+        self._call("bulk2_upload", lambda: client.upload_job_data(job_id, buffer.getvalue()))
+        self._call("bulk2_close", lambda: client.close_job(job_id))
+        return job_id
+
+    def member_date_ingest_outcome(self, ingest_job_id: str) -> IngestOutcome | None:
+        """None while the ingest job runs; once it is over, how many members it updated, the
+        ones it refused (read only when there are any) and, if it failed, the rows it never
+        processed."""
+        client = self._sf.bulk2.CampaignMember._client
+        info = self._call("bulk2_poll", lambda: client.get_job(ingest_job_id, False))
+        if info["state"] in ("Open", "UploadComplete", "InProgress"):
+            return None
+        failures: list[RecordResult] = []
+        if int(info.get("numberRecordsFailed") or 0):
+            text = self._call(
+                "bulk2_results",
+                lambda: client.get_ingest_results(ingest_job_id, "failedResults"),
+            )
+            for row in csv.DictReader(io.StringIO(text)):
+                code, _, message = (row.get("sf__Error") or "UNKNOWN_EXCEPTION").partition(":")
+                message = message.removesuffix("--").rstrip(": ")
+                failures.append(RecordResult(row["Id"], False, row["Id"], code, message))
+        unprocessed: frozenset[str] = frozenset()
+        if info["state"] != "JobComplete":
+            text = self._call(
+                "bulk2_results",
+                lambda: client.get_ingest_results(ingest_job_id, "unprocessedrecords"),
+            )
+            unprocessed = frozenset(row["Id"] for row in csv.DictReader(io.StringIO(text)))
+        processed = int(info.get("numberRecordsProcessed") or 0)
+        return IngestOutcome(
+            updated=processed - len(failures),
+            failures=tuple(failures),
+            unprocessed_ids=unprocessed,
+            error_message=info.get("errorMessage") if info["state"] != "JobComplete" else None,
+        )
 
 
 def _record_results(refs: list[str], replies: list[dict[str, Any]]) -> list[RecordResult]:

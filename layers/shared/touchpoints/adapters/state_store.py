@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import batched
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -66,8 +67,57 @@ class StateStore:
     # -- members -----------------------------------------------------------------------------
 
     def load_members(self, campaign_id: str) -> dict[str, StoredMember]:
-        items = self._query(_campaign_pk(campaign_id), "MEMBER#")
-        return {item["member_id"]: self._member_from_item(item) for item in items}
+        return self.load_members_range(campaign_id, "", None)
+
+    def load_members_range(
+        self, campaign_id: str, after_id: str, upto_id: str | None
+    ) -> dict[str, StoredMember]:
+        """Members with after_id < id <= upto_id (to the end when upto_id is None), in id order."""
+        condition = Key("PK").eq(_campaign_pk(campaign_id))
+        low = f"MEMBER#{after_id}" if after_id else "MEMBER#"
+        high = f"MEMBER#{upto_id}" if upto_id else "MEMBER$"  # "$" sorts right after "#"
+        condition &= Key("SK").between(low, high)
+        items = self._query_items({"KeyConditionExpression": condition})
+        return {
+            item["member_id"]: self._member_from_item(item)
+            for item in items
+            if item["member_id"] != after_id
+        }
+
+    def load_members_by_ids(
+        self, campaign_id: str, member_ids: Iterable[str]
+    ) -> dict[str, StoredMember]:
+        found: dict[str, StoredMember] = {}
+        pk = _campaign_pk(campaign_id)
+        for chunk in batched(
+            dict.fromkeys(member_ids), 100, strict=False
+        ):  # BatchGetItem: 100 keys
+            request = {self._table.name: {"Keys": [{"PK": pk, "SK": f"MEMBER#{m}"} for m in chunk]}}
+            while request:
+                reply = self._table.meta.client.batch_get_item(RequestItems=request)
+                for item in reply["Responses"].get(self._table.name, []):
+                    found[item["member_id"]] = self._member_from_item(item)
+                request = reply.get("UnprocessedKeys") or None
+        return found
+
+    def member_page(
+        self, campaign_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[StoredMember], str | None]:
+        """A page of members' statuses for the sync-status API; returns (members, next token)."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(_campaign_pk(campaign_id))
+            & Key("SK").begins_with("MEMBER#"),
+            "Limit": limit,
+        }
+        if start_after:
+            kwargs["ExclusiveStartKey"] = {
+                "PK": _campaign_pk(campaign_id),
+                "SK": f"MEMBER#{start_after}",
+            }
+        page = self._table.query(**kwargs)
+        members = [self._member_from_item(item) for item in page["Items"]]
+        more = "LastEvaluatedKey" in page and members
+        return members, members[-1].member_id if more else None
 
     def save_members(self, campaign_id: str, members: Iterable[StoredMember]) -> int:
         """Write members (batched); returns how many were written."""
@@ -142,12 +192,30 @@ class StateStore:
     def save_sweep_watermark(self, watermark: str) -> None:
         self._table.put_item(Item={"PK": _CONFIG, "SK": "SWEEP_WATERMARK", "watermark": watermark})
 
+    # -- run checkpoints ---------------------------------------------------------------------
+
+    def save_checkpoint(
+        self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
+    ) -> None:
+        self._table.put_item(
+            Item={
+                "PK": _campaign_pk(campaign_id),
+                "SK": "CHECKPOINT",
+                "expires_at": expires_at,
+                **checkpoint,
+            }
+        )
+
+    def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
+        return _plain(item["Item"]) if "Item" in item else None
+
+    def clear_checkpoint(self, campaign_id: str) -> None:
+        self._table.delete_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
+
     # -- helpers -----------------------------------------------------------------------------
 
-    def _query(self, pk: str, sk_prefix: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(sk_prefix)
-        }
+    def _query_items(self, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
         while True:
             page = self._table.query(**kwargs)
             yield from page["Items"]

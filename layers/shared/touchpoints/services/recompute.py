@@ -3,174 +3,462 @@
 Reads fresh data every time (so the order of notifications never matters), diffs against the
 state DynamoDB recorded, writes only the difference, and records only what Salesforce confirmed:
 a crash or a refused record leaves the old state, so the next run retries exactly that.
+
+Members are walked in Id order, a chunk at a time, beside the stored state for the same Id range
+(a merge of two sorted streams): memory holds one chunk, members removed from the campaign show up
+as stored members missing from their range, and a run that runs short of time saves its cursor
+and continues in a new invocation.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from touchpoints.adapters.salesforce import RecordResult
 from touchpoints.adapters.state_store import StoredMember
 from touchpoints.rules.diff import diff_touchpoints
-from touchpoints.rules.eligibility import evaluate_campaign
+from touchpoints.rules.eligibility import evaluate_member
+from touchpoints.rules.keys import touchpoint_key
 from touchpoints.rules.models import Campaign, Channel, Member, MemberOutcome, Touchpoint
 
 CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
+REST_CHUNK = 2000  # one REST query page
+BULK_PAGE = 10_000  # one Bulk API 2.0 result page
+HANDOFF_MARGIN_SECONDS = 120.0  # leave this much of the invocation for the last chunk's writes
+RECORD_RETRIES = 3
+RETRYABLE_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
+CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
+
+
+class MemberOrderError(RuntimeError):
+    """Salesforce returned members out of Id order; the range merge would misread removals."""
 
 
 class SalesforcePort(Protocol):
     calls: Counter[str]
 
     def read_campaign(self, campaign_id: str) -> Campaign | None: ...
-    def read_members(self, campaign_id: str) -> object: ...
-    def upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]: ...
+    def count_members(self, campaign_id: str) -> int: ...
+    def member_chunk(self, campaign_id: str, after_id: str, size: int) -> list[Member]: ...
+    def bulk_member_pages(
+        self, campaign_id: str, after_id: str, page_size: int
+    ) -> Iterator[list[Member]]: ...
+    def read_touchpoints_by_keys(
+        self, keys: Iterable[str]
+    ) -> dict[str, tuple[Touchpoint, str]]: ...
+    def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[dict[str, Any]]]: ...
+    def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]: ...
+    def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]: ...
     def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
-    def find_touchpoint_ids(self, keys: list[str]) -> dict[str, str]: ...
+    def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
 
 
 class StatePort(Protocol):
-    def load_members(self, campaign_id: str) -> dict[str, StoredMember]: ...
+    def load_members_range(
+        self, campaign_id: str, after_id: str, upto_id: str | None
+    ) -> dict[str, StoredMember]: ...
+    def load_members_by_ids(
+        self, campaign_id: str, member_ids: Iterable[str]
+    ) -> dict[str, StoredMember]: ...
     def save_members(self, campaign_id: str, members: list[StoredMember]) -> int: ...
     def forget_members(self, campaign_id: str, member_ids: list[str]) -> int: ...
     def save_summary(self, campaign_id: str, summary: Mapping[str, object]) -> None: ...
     def load_channel_mapping(self) -> dict[str, Channel]: ...
+    def save_checkpoint(
+        self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
+    ) -> None: ...
+    def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def clear_checkpoint(self, campaign_id: str) -> None: ...
+
+
+@dataclass
+class RunTotals:
+    """What a run did, added up over its chunks (and carried across continuations)."""
+
+    members: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    failed: int = 0
+    state_writes: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "members": self.members,
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "state_writes": self.state_writes,
+            "statuses": dict(self.statuses),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunTotals:
+        return cls(**{**data, "statuses": Counter(data.get("statuses", {}))})
+
+
+@dataclass(frozen=True, slots=True)
+class RecomputeRequest:
+    campaign_id: str
+    full_reconciliation: bool = False
+    run_id: str | None = None  # set on a continuation
 
 
 @dataclass
 class RecomputeResult:
     campaign_id: str
-    found: bool
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    failed: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)
+    run_id: str
+    finished: bool
+    found: bool = True
+    superseded: bool = False
+    bulk: bool = False
+    full_reconciliation: bool = False
+    totals: RunTotals = field(default_factory=RunTotals)
     unmapped_type: str | None = None
     api_calls: Counter[str] = field(default_factory=Counter)
 
-    def as_summary(self, finished_at: datetime) -> dict[str, object]:
-        return {
-            "campaign_id": self.campaign_id,
-            "campaign_found": self.found,
-            "last_run": finished_at.isoformat(),
-            "created": self.created,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "failed": self.failed,
-            "statuses": dict(self.statuses),
-            "unmapped_campaign_type": self.unmapped_type,
-            "api_calls": dict(self.api_calls),
-        }
+    # shorthands for logs and tests
+    @property
+    def created(self) -> int:
+        return self.totals.created
+
+    @property
+    def updated(self) -> int:
+        return self.totals.updated
+
+    @property
+    def deleted(self) -> int:
+        return self.totals.deleted
+
+    @property
+    def failed(self) -> int:
+        return self.totals.failed
+
+    @property
+    def statuses(self) -> Counter[str]:
+        return self.totals.statuses
 
 
-def _error_status(result: RecordResult) -> str:
-    return f"Error: {result.error_code or 'UNKNOWN'}"
+def _with_last[T](items: Iterable[list[T]]) -> Iterator[tuple[list[T], bool]]:
+    """Each chunk with whether it is the last; no chunks at all reads as one empty last chunk."""
+    iterator = iter(items)
+    previous = next(iterator, None)
+    if previous is None:
+        yield [], True
+        return
+    for item in iterator:
+        yield previous, False
+        previous = item
+    yield previous, True
 
 
-def recompute_campaign(
-    campaign_id: str, salesforce: SalesforcePort, state: StatePort, now: datetime
-) -> RecomputeResult:
-    calls_before = Counter(salesforce.calls)
-    campaign = salesforce.read_campaign(campaign_id)
-    stored = state.load_members(campaign_id)
-    outcomes: dict[str, MemberOutcome] = {}
-    result = RecomputeResult(campaign_id, found=campaign is not None)
-    if campaign is not None:
-        channels = state.load_channel_mapping()
-        members: list[Member] = list(salesforce.read_members(campaign_id))
-        outcomes = {o.member_id: o for o in evaluate_campaign(campaign, members, channels)}
-        if campaign.type not in channels and any(o.touchpoint for o in outcomes.values()):
-            result.unmapped_type = campaign.type or "(blank)"
+def _check_order(members: list[Member], after_id: str) -> None:
+    last = after_id[:15]
+    for member in members:
+        if member.id[:15] <= last:
+            raise MemberOrderError(f"member {member.id} came after {last} in an Id-ordered read")
+        last = member.id[:15]
 
-    existing = {s.touchpoint.key: s.touchpoint for s in stored.values() if s.touchpoint}
-    desired = {o.touchpoint.key: o.touchpoint for o in outcomes.values() if o.touchpoint}
-    diff = diff_touchpoints(desired, existing)
 
-    written = {r.ref: r for r in salesforce.upsert_touchpoints([*diff.creates, *diff.updates])}
-    removed = _delete(salesforce, stored, [tp.member_id for tp in diff.deletes])
+class Recompute:
+    def __init__(
+        self,
+        salesforce: SalesforcePort,
+        state: StatePort,
+        *,
+        bulk_threshold: int,
+        rest_chunk: int = REST_CHUNK,
+        bulk_page: int = BULK_PAGE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._sf = salesforce
+        self._state = state
+        self._bulk_threshold = bulk_threshold
+        self._rest_chunk = rest_chunk
+        self._bulk_page = bulk_page
+        self._sleep = sleep
 
-    new_states: list[StoredMember] = []
-    for member_id, outcome in outcomes.items():
-        previous = stored.get(member_id)
-        new_state = _next_state(outcome, previous, written, removed)
-        if new_state != previous:
-            new_states.append(new_state)
-        result.statuses[new_state.status] += 1
-    state.save_members(campaign_id, new_states)
+    def run(
+        self, request: RecomputeRequest, now: datetime, seconds_left: Callable[[], float]
+    ) -> RecomputeResult:
+        campaign_id = request.campaign_id
+        calls_before = Counter(self._sf.calls)
+        checkpoint = self._state.load_checkpoint(campaign_id) if request.run_id else None
+        if request.run_id and (checkpoint is None or checkpoint["run_id"] != request.run_id):
+            # a newer run started meanwhile (or this one finished): it covers everything
+            return RecomputeResult(campaign_id, request.run_id, finished=True, superseded=True)
+        run_id = request.run_id or uuid.uuid4().hex
+        cursor = checkpoint["cursor"] if checkpoint else ""
+        full = checkpoint["full"] if checkpoint else request.full_reconciliation
+        totals = RunTotals.from_dict(checkpoint["totals"]) if checkpoint else RunTotals()
 
-    gone = [m for m in stored if m not in outcomes and (m not in removed or removed[m].success)]
-    state.forget_members(campaign_id, gone)
-
-    create_keys = {tp.key for tp in diff.creates}
-    for key, record in written.items():
-        if not record.success:
-            result.failed += 1
-        elif key in create_keys:
-            result.created += 1
+        campaign = self._sf.read_campaign(campaign_id)
+        channels = self._state.load_channel_mapping()
+        result = RecomputeResult(campaign_id, run_id, finished=False, found=campaign is not None)
+        result.full_reconciliation = full
+        if campaign is None:
+            chunks: Iterable[list[Member]] = []
         else:
-            result.updated += 1
-    for record in removed.values():
-        if record.success:
-            result.deleted += 1
+            bulk = (
+                checkpoint["bulk"]
+                if checkpoint
+                else self._sf.count_members(campaign_id) >= self._bulk_threshold
+            )
+            result.bulk = bulk
+            chunks = self._member_chunks(campaign_id, cursor, bulk)
+            if campaign.type not in channels:
+                result.unmapped_type = campaign.type or "(blank)"
+
+        for members, is_last in _with_last(chunks):
+            _check_order(members, cursor)
+            upper = None if is_last else members[-1].id
+            self._reconcile(campaign_id, campaign, members, cursor, upper, channels, full, totals)
+            if is_last:
+                break
+            cursor = upper
+            if seconds_left() < HANDOFF_MARGIN_SECONDS:
+                self._state.save_checkpoint(
+                    campaign_id,
+                    {
+                        "run_id": run_id,
+                        "cursor": cursor,
+                        "full": full,
+                        "bulk": result.bulk,
+                        "totals": totals.as_dict(),
+                    },
+                    int(now.timestamp()) + CHECKPOINT_TTL_SECONDS,
+                )
+                result.totals = totals
+                result.api_calls = Counter(self._sf.calls) - calls_before
+                return result
+
+        if full:
+            totals.deleted += self._delete_strays(campaign_id, totals)
+        if checkpoint:
+            self._state.clear_checkpoint(campaign_id)
+        result.finished = True
+        result.totals = totals
+        result.api_calls = Counter(self._sf.calls) - calls_before
+        self._state.save_summary(campaign_id, _summary(result, now))
+        return result
+
+    # -- reading members -----------------------------------------------------------------------
+
+    def _member_chunks(self, campaign_id: str, after_id: str, bulk: bool) -> Iterator[list[Member]]:
+        if bulk:
+            yield from self._sf.bulk_member_pages(campaign_id, after_id, self._bulk_page)
+            return
+        while True:
+            chunk = self._sf.member_chunk(campaign_id, after_id, self._rest_chunk)
+            yield chunk
+            if len(chunk) < self._rest_chunk:
+                return
+            after_id = chunk[-1].id
+
+    # -- one chunk -----------------------------------------------------------------------------
+
+    def _reconcile(
+        self,
+        campaign_id: str,
+        campaign: Campaign | None,
+        members: list[Member],
+        after_id: str,
+        upto_id: str | None,
+        channels: Mapping[str, Channel],
+        full: bool,
+        totals: RunTotals,
+    ) -> None:
+        stored = self._state.load_members_range(campaign_id, after_id, upto_id)
+        outcomes = (
+            {m.id: evaluate_member(campaign, m, channels) for m in members} if campaign else {}
+        )
+        if full:  # drift repair: compare with what Salesforce holds, not with what we recorded
+            baseline = self._sf.read_touchpoints_by_keys(
+                touchpoint_key(m) for m in {*outcomes, *stored}
+            )
         else:
-            result.failed += 1
-    result.api_calls = Counter(salesforce.calls) - calls_before
-    state.save_summary(campaign_id, result.as_summary(now))
-    return result
+            baseline = {
+                s.touchpoint.key: (s.touchpoint, s.record_id)
+                for s in stored.values()
+                if s.touchpoint is not None
+            }
+        desired = {o.touchpoint.key: o.touchpoint for o in outcomes.values() if o.touchpoint}
+        diff = diff_touchpoints(desired, {key: tp for key, (tp, _) in baseline.items()})
+
+        written = self._write([*diff.creates, *diff.updates])
+        to_delete = {tp.key: baseline[tp.key][1] for tp in diff.deletes}
+        unknown = [key for key, record_id in to_delete.items() if not record_id]
+        if unknown:  # state written before its record id was known: look the ids up once
+            found = self._sf.read_touchpoints_by_keys(unknown)
+            to_delete.update({key: found[key][1] for key in unknown if key in found})
+        removed = self._delete({key: rid for key, rid in to_delete.items() if rid})
+        for key in to_delete:  # never reached Salesforce: nothing to delete
+            removed.setdefault(key, RecordResult(key, True))
+
+        changed: list[StoredMember] = []
+        for member_id, outcome in outcomes.items():
+            previous = stored.get(member_id)
+            new_state = _next_state(
+                outcome, previous, baseline.get(touchpoint_key(member_id)), written, removed
+            )
+            if new_state != previous:
+                changed.append(new_state)
+            totals.statuses[new_state.status] += 1
+        gone = [
+            member_id
+            for member_id in stored
+            if member_id not in outcomes
+            and removed.get(touchpoint_key(member_id), RecordResult("", True)).success
+        ]
+        totals.state_writes += self._state.save_members(campaign_id, changed)
+        totals.state_writes += self._state.forget_members(campaign_id, gone)
+
+        totals.members += len(members)
+        create_keys = {tp.key for tp in diff.creates}
+        for key, record in written.items():
+            if not record.success:
+                totals.failed += 1
+            elif key in create_keys:
+                totals.created += 1
+            else:
+                totals.updated += 1
+        for record in removed.values():
+            if record.success:
+                totals.deleted += 1
+            else:
+                totals.failed += 1
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _write(self, touchpoints: list[Touchpoint]) -> dict[str, RecordResult]:
+        if not touchpoints:
+            return {}
+        if len(touchpoints) >= self._bulk_threshold:
+            first = self._sf.bulk_upsert_touchpoints(touchpoints)
+        else:
+            first = self._sf.upsert_touchpoints(touchpoints)
+        results = {r.ref: r for r in first}
+        by_key = {tp.key: tp for tp in touchpoints}
+        for attempt in range(1, RECORD_RETRIES + 1):
+            retry = [
+                by_key[k] for k, r in results.items() if r.error_code in RETRYABLE_RECORD_ERRORS
+            ]
+            if not retry:
+                break
+            self._sleep(0.5 * attempt)  # a locked row usually frees within a second
+            results.update({r.ref: r for r in self._sf.upsert_touchpoints(retry)})
+        return results
+
+    def _delete(self, keys_to_ids: dict[str, str]) -> dict[str, RecordResult]:
+        if not keys_to_ids:
+            return {}
+        if len(keys_to_ids) >= self._bulk_threshold:
+            first = self._sf.bulk_delete_records(keys_to_ids)
+        else:
+            first = self._sf.delete_records(keys_to_ids)
+        results = {r.ref: r for r in first}
+        for attempt in range(1, RECORD_RETRIES + 1):
+            retry = {
+                k: keys_to_ids[k]
+                for k, r in results.items()
+                if r.error_code in RETRYABLE_RECORD_ERRORS
+            }
+            if not retry:
+                break
+            self._sleep(0.5 * attempt)
+            results.update({r.ref: r for r in self._sf.delete_records(retry)})
+        return results
+
+    def _delete_strays(self, campaign_id: str, totals: RunTotals) -> int:
+        """Touchpoints with our key on this campaign that no member's recorded state accounts for
+        (made by hand, or left by a member whose state was lost) are deleted."""
+        deleted = 0
+        for page in self._sf.campaign_touchpoint_pages(campaign_id):
+            member_field_values = [_member_of(record) for record in page]
+            stored = self._state.load_members_by_ids(
+                campaign_id, [m for m in member_field_values if m]
+            )
+            strays = {}
+            for record, member_id in zip(page, member_field_values, strict=True):
+                state = stored.get(member_id) if member_id else None
+                key = _key_of(record)
+                if not (state and state.touchpoint and state.touchpoint.key == key):
+                    strays[key] = record["Id"]
+            for result in self._delete(strays).values():
+                if result.success:
+                    deleted += 1
+                else:
+                    totals.failed += 1
+        return deleted
 
 
-def _delete(
-    salesforce: SalesforcePort, stored: Mapping[str, StoredMember], member_ids: list[str]
-) -> dict[str, RecordResult]:
-    """Delete the touchpoints of these members; results keyed by member id."""
-    if not member_ids:
-        return {}
-    record_ids = {m: stored[m].record_id for m in member_ids if stored[m].record_id}
-    missing = [stored[m].touchpoint.key for m in member_ids if m not in record_ids]
-    if missing:  # state written before record ids were known: look them up once
-        by_key = salesforce.find_touchpoint_ids(missing)
-        for m in member_ids:
-            if m not in record_ids and stored[m].touchpoint.key in by_key:
-                record_ids[m] = by_key[stored[m].touchpoint.key]
-    results = {r.ref: r for r in salesforce.delete_records(record_ids)}
-    for m in member_ids:  # never written to Salesforce: nothing to delete
-        results.setdefault(m, RecordResult(m, True))
-    return results
+def _member_of(record: Mapping[str, Any]) -> str | None:
+    return next((v for k, v in record.items() if k.endswith("Member_Id__c")), None)
+
+
+def _key_of(record: Mapping[str, Any]) -> str:
+    return next(v for k, v in record.items() if k.endswith("Key__c"))
 
 
 def _next_state(
     outcome: MemberOutcome,
     previous: StoredMember | None,
+    baseline: tuple[Touchpoint, str | None] | None,
     written: Mapping[str, RecordResult],
     removed: Mapping[str, RecordResult],
 ) -> StoredMember:
-    """The member's new recorded state: only what Salesforce confirmed moves the state forward."""
-    member_id = outcome.member_id
-    touchpoint = outcome.touchpoint
+    """The member's new recorded state: only what Salesforce confirmed moves the state forward.
+    `baseline` is the touchpoint Salesforce is known to hold for the member, with its record id."""
+    member_id, touchpoint = outcome.member_id, outcome.touchpoint
+    key = touchpoint_key(member_id)
     if touchpoint is not None:
-        record = written.get(touchpoint.key)
-        if record is None:  # unchanged
-            return previous
+        record = written.get(key)
+        if record is None:  # Salesforce already holds exactly this touchpoint
+            record_id = baseline[1] if baseline else None
+            if previous and previous.touchpoint == touchpoint and previous.record_id == record_id:
+                return previous
+            status = previous.status if previous and previous.touchpoint else CREATED
+            return StoredMember(member_id, status, touchpoint, record_id)
         if record.success:
-            status = CREATED if previous is None or previous.touchpoint is None else UPDATED
-            return StoredMember(member_id, status, touchpoint, record.record_id)
-        return _failed(member_id, previous, record)
-    record = removed.get(member_id)
+            status = UPDATED if baseline else CREATED
+            return StoredMember(
+                member_id, status, touchpoint, record.record_id or (baseline and baseline[1])
+            )
+        return _failed(member_id, baseline, record)
+    record = removed.get(key)
     if record is not None and not record.success:
-        return _failed(member_id, previous, record)
+        return _failed(member_id, baseline, record)
     return StoredMember(member_id, outcome.reason.value)
 
 
-def _failed(member_id: str, previous: StoredMember | None, record: RecordResult) -> StoredMember:
-    """Keep the confirmed touchpoint (if any) so the next run retries the change."""
+def _failed(
+    member_id: str, baseline: tuple[Touchpoint, str | None] | None, record: RecordResult
+) -> StoredMember:
+    """Record what Salesforce still holds, so the next run retries the change."""
+    touchpoint, record_id = baseline if baseline else (None, None)
     return StoredMember(
-        member_id,
-        _error_status(record),
-        previous.touchpoint if previous else None,
-        previous.record_id if previous else None,
+        member_id, f"Error: {record.error_code or 'UNKNOWN'}", touchpoint, record_id
     )
+
+
+def _summary(result: RecomputeResult, finished_at: datetime) -> dict[str, Any]:
+    return {
+        "campaign_id": result.campaign_id,
+        "campaign_found": result.found,
+        "last_run": finished_at.isoformat(),
+        "run_id": result.run_id,
+        "read_path": "bulk" if result.bulk else "rest",
+        "full_reconciliation": result.full_reconciliation,
+        **result.totals.as_dict(),
+        "unmapped_campaign_type": result.unmapped_type,
+        "api_calls": dict(result.api_calls),
+    }

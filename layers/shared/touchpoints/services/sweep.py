@@ -69,7 +69,7 @@ def sweep_changed_campaigns(
     )
     cause = "full_reconciliation" if full else "sweep"
     for campaign_id in sorted(campaign_ids):
-        queue.enqueue(campaign_id, cause, f"{cause}:{now.isoformat()}")
+        queue.enqueue(campaign_id, cause, f"{cause}:{now.isoformat()}", full=full)
     state.save_sweep_watermark(
         f"{now.isoformat()}|{(now if full else last_full or now).isoformat()}"
     )

@@ -50,7 +50,7 @@ class BadEndpointTokenError(RefusedMessageError):
 
 
 class QueuePort(Protocol):
-    def enqueue(self, campaign_id: str, cause: str, dedup_source: str) -> str: ...
+    def enqueue(self, campaign_id: str, cause: str, dedup_source: str, **details: Any) -> str: ...
 
 
 class NotificationLogPort(Protocol):

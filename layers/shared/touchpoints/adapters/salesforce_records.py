@@ -1,0 +1,124 @@
+"""Salesforce records ↔ domain values: one place that knows the field names on the wire.
+
+REST returns JSON with nested parents (`{"Lead": {"Email": …}}`); Bulk API 2.0 returns CSV with
+dotted columns (`Lead.Email`) and text for every value. Both become the same `Member`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from touchpoints.adapters.salesforce_dates import format_datetime, parse_date, parse_datetime
+from touchpoints.rules.email import member_email
+from touchpoints.rules.models import Member, Touchpoint
+from touchpoints.settings import CampaignFields, TouchpointFields
+
+TOUCHPOINT_SOURCE = "CRM Campaign"
+
+
+class RecordMapper:
+    def __init__(
+        self, campaign_fields: CampaignFields, touchpoint_fields: TouchpointFields
+    ) -> None:
+        self.campaign = campaign_fields
+        self.touchpoint = touchpoint_fields
+
+    # -- members -----------------------------------------------------------------------------
+
+    @property
+    def member_columns(self) -> str:
+        return (
+            "Id, CampaignId, LeadId, ContactId, Lead.Email, Contact.Email, Status, HasResponded, "
+            f"FirstRespondedDate, CreatedDate, {self.campaign.member_touchpoint_date}"
+        )
+
+    def member_from_json(self, record: Mapping[str, Any]) -> Member:
+        lead, contact = record.get("Lead") or {}, record.get("Contact") or {}
+        return self._member(
+            record, lead.get("Email"), contact.get("Email"), record.get("HasResponded")
+        )
+
+    def member_from_csv(self, row: Mapping[str, str]) -> Member:
+        """CSV cells are text; an empty cell is null."""
+        record = {key: (value if value != "" else None) for key, value in row.items()}
+        responded = (record.get("HasResponded") or "").lower() == "true"
+        return self._member(
+            record, record.get("Lead.Email"), record.get("Contact.Email"), responded
+        )
+
+    def _member(
+        self,
+        record: Mapping[str, Any],
+        lead_email: str | None,
+        contact_email: str | None,
+        responded: Any,
+    ) -> Member:
+        return Member(
+            id=record["Id"],
+            campaign_id=record["CampaignId"],
+            lead_id=record.get("LeadId"),
+            contact_id=record.get("ContactId"),
+            email=member_email(
+                lead_email, contact_email, has_contact=bool(record.get("ContactId"))
+            ),
+            has_responded=bool(responded),
+            created_date=parse_datetime(record["CreatedDate"]),
+            first_responded_date=parse_date(record.get("FirstRespondedDate")),
+            touchpoint_date=parse_datetime(record.get(self.campaign.member_touchpoint_date)),
+            status=record.get("Status"),
+        )
+
+    # -- touchpoints -------------------------------------------------------------------------
+
+    @property
+    def touchpoint_columns(self) -> str:
+        f = self.touchpoint
+        return ", ".join(
+            (
+                "Id",
+                f.key,
+                f.campaign,
+                f.campaign_member_id,
+                f.lead,
+                f.contact,
+                f.email,
+                f.touchpoint_date,
+                f.channel,
+                f.channel_path,
+                f.medium,
+            )
+        )
+
+    def touchpoint_fields(self, touchpoint: Touchpoint) -> dict[str, Any]:
+        f = self.touchpoint
+        return {
+            f.key: touchpoint.key,
+            f.campaign: touchpoint.campaign_id,
+            f.campaign_member_id: touchpoint.member_id,
+            f.lead: touchpoint.lead_id,
+            f.contact: touchpoint.contact_id,
+            f.email: touchpoint.email,
+            f.touchpoint_date: format_datetime(touchpoint.touchpoint_date),
+            f.channel: touchpoint.channel,
+            f.channel_path: touchpoint.channel_path,
+            f.source: TOUCHPOINT_SOURCE,
+            f.medium: touchpoint.medium,
+        }
+
+    def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
+        """What Salesforce holds (possibly edited by hand), as a comparable Touchpoint."""
+        f = self.touchpoint
+        when = parse_datetime(record.get(f.touchpoint_date))
+        return Touchpoint(
+            key=record[f.key],
+            campaign_id=record.get(f.campaign),
+            member_id=record.get(f.campaign_member_id),
+            lead_id=record.get(f.lead),
+            contact_id=record.get(f.contact),
+            email=record.get(f.email),
+            touchpoint_date=when,
+            channel=record.get(f.channel),
+            channel_path=record.get(f.channel_path),
+            medium=record.get(f.medium),
+        )
