@@ -47,6 +47,11 @@ class Settings:
     idempotency_expiry_seconds: int = 48 * 3600
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
+    # Marketo program sync (ProgramSyncFunction only): its secret, the bus its events go to, and
+    # the campaign sync switch (off: links are refused and scheduled runs do nothing).
+    marketo_secret_id: str | None = None
+    event_bus_name: str = "default"
+    campaign_sync_enabled: bool = True
     # Bulk touchpoint date jobs: the queue their continuations go through (that function only),
     # the pause before a watchdog or Bulk API poll, and how long jobs are kept (undo needs them).
     bulk_date_job_queue_url: str = ""
@@ -74,6 +79,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        raise SettingsError(f"environment variable {name} must be true or false, got {raw!r}")
+    return raw == "true"
+
+
 def parse_org_ids(raw: str) -> frozenset[str]:
     """Comma separated 18-character organization ids; anything else is a configuration error."""
     ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
@@ -93,6 +107,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "offline-touchpoints"),
         bulk_api_threshold=_positive_int(env, "BULK_API_THRESHOLD", 2000),
         idempotency_expiry_seconds=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 48 * 3600),
+        marketo_secret_id=env.get("MARKETO_SECRET_ID", "").strip() or None,
+        event_bus_name=env.get("EVENT_BUS_NAME", "").strip() or "default",
+        campaign_sync_enabled=_flag(env, "CAMPAIGN_SYNC_ENABLED", True),
         bulk_date_job_queue_url=env.get("BULK_DATE_JOB_QUEUE_URL", "").strip(),
         job_retention_days=_positive_int(env, "JOB_RETENTION_DAYS", 90),
     )
