@@ -19,6 +19,12 @@ from typing import Any
 
 import boto3
 
+from emulators.marketo import MarketoEmulator
+from emulators.marketo.world import (
+    INTEGRATION_USER,
+    MARKETO_SECRET,
+    create_program_sync_resources,
+)
 from emulators.outbound_messages import outbound_message
 from emulators.salesforce import SalesforceEmulator
 from touchpoints.settings import Settings
@@ -30,6 +36,7 @@ OUTBOUND_TOKEN = "demo-outbound-token"
 INSTANCE_URL = "https://acme.my.salesforce.com"
 TABLE = "offline-touchpoints-state"
 SECRET = "offline-touchpoints/salesforce"
+START = datetime(2026, 2, 5, 16, 45, tzinfo=UTC)  # both clocks start here; tests move them
 
 
 def quiet_powertools() -> None:
@@ -61,7 +68,7 @@ def lambda_context(name: str = "test-function") -> SimpleNamespace:
         memory_limit_in_mb=512,
         invoked_function_arn=f"arn:aws:lambda:eu-west-1:123456789012:function:{name}",
         aws_request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-        get_remaining_time_in_millis=lambda: 30_000,
+        get_remaining_time_in_millis=lambda: 900_000,
     )
 
 
@@ -104,6 +111,7 @@ def create_aws_resources(session: boto3.session.Session) -> tuple[str, str]:
             {
                 "instance_url": INSTANCE_URL,
                 "access_token": "00D!session",
+                "username": INTEGRATION_USER,
                 "outbound_token": OUTBOUND_TOKEN,
             }
         ),
@@ -119,35 +127,48 @@ class World:
     org: SalesforceEmulator
     queue_url: str
     dlq_url: str
-    now: datetime = field(default_factory=lambda: datetime(2026, 2, 5, 16, 45, tzinfo=UTC))
+    now: datetime = START
     bulk_api_threshold: int = 2000
 
     def __post_init__(self) -> None:
+        self.mkto = MarketoEmulator(now=self.now)  # Marketo Engage, for the program sync
+        self.marketo_sleeps: list[float] = []  # the program sync's rate-limit backoffs
+        # The bulk date function's continuation queue (standard, as template.yaml declares).
+        sqs = self.session.client("sqs")
+        self.job_queue_url = sqs.create_queue(QueueName="bulk-date-jobs")["QueueUrl"]
         self.settings = Settings(
             table_name=TABLE,
             recompute_queue_url=self.queue_url,
             salesforce_secret_id=SECRET,
+            marketo_secret_id=MARKETO_SECRET,
             allowed_org_ids=frozenset({ORG_ID}),
             bulk_api_threshold=self.bulk_api_threshold,
             bulk_poll_seconds=0,  # the emulator completes Bulk jobs at once
+            bulk_date_job_queue_url=self.job_queue_url,
+            job_continue_delay_seconds=0,  # watchdogs and Bulk API polls run at the next drain
         )
         self.deps = Dependencies(
             self.settings,
             http_session_factory=self.org.session,
+            marketo_session_factory=lambda: self.mkto.session(),
+            sleep=self.marketo_sleeps.append,
             clock=lambda: self.now,
             boto3_session=self.session,
         )
         self.webhook = load_handler("campaign_webhook")
         self.recompute = load_handler("touchpoint_recompute")
         self.bulk_date = load_handler("bulk_date_update")
+        self.program_sync = load_handler("program_sync")
 
     @classmethod
     def create(cls, page_size: int = 2000, bulk_api_threshold: int = 2000) -> World:
         session = boto3.session.Session(region_name="eu-west-1")
         queue, dlq = create_aws_resources(session)
-        org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size)
+        org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size, now=START)
         org.define_external_id("Buyer_Touchpoint__c", "Touchpoint_Key__c")
-        return cls(session, org, queue, dlq, bulk_api_threshold=bulk_api_threshold)
+        world = cls(session, org, queue, dlq, bulk_api_threshold=bulk_api_threshold)
+        create_program_sync_resources(session, org, world.mkto)
+        return world
 
     # -- driving the handlers ----------------------------------------------------------------
 
@@ -189,6 +210,27 @@ class World:
             if failed:
                 break
         return responses
+
+    def drain_jobs(self, context: Any = None, max_rounds: int = 100) -> int:
+        """Hand queued bulk date continuations to the bulk date handler one at a time, as its SQS
+        event source does; stops at a failed one. Returns how many invocations ran."""
+        sqs = self.session.client("sqs")
+        ran = 0
+        for _ in range(max_rounds):
+            reply = sqs.receive_message(QueueUrl=self.job_queue_url, MaxNumberOfMessages=1)
+            messages = reply.get("Messages", [])
+            if not messages:
+                break
+            response = self.bulk_date.lambda_handler(
+                sqs_event(messages), context or lambda_context("bulk-date"), deps=self.deps
+            )
+            ran += 1
+            if response["batchItemFailures"]:
+                break
+            sqs.delete_message(
+                QueueUrl=self.job_queue_url, ReceiptHandle=messages[0]["ReceiptHandle"]
+            )
+        return ran
 
     def queued_messages(self) -> list[dict[str, Any]]:
         sqs = self.session.client("sqs")

@@ -167,10 +167,14 @@ def lambda_handler(
 ) -> dict[str, Any]:
     deps = deps or default_dependencies()
     if "Records" in event:
+        # One campaign's failure must not hold back other campaigns (other message groups);
+        # a wholly failed batch is reported item by item too, so backoff stays per message.
+        processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+        processor.raise_on_entire_batch_failure = False
         return process_partial_response(
             event=event,
             record_handler=lambda record: _recompute_record(record, deps, context),
-            processor=SqsFifoPartialProcessor(),
+            processor=processor,
             context=context,
         )
     if "httpMethod" in event:

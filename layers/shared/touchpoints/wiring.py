@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,14 +13,18 @@ from typing import Any
 import boto3
 import requests
 
+from touchpoints.adapters.events import EventPublisher
+from touchpoints.adapters.marketo import MarketoClient, connect_marketo
 from touchpoints.adapters.notification_log import NotificationLog
+from touchpoints.adapters.program_links import ProgramLinkStore
 from touchpoints.adapters.recompute_queue import RecomputeQueue
 from touchpoints.adapters.salesforce import SalesforceGateway
+from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
 from touchpoints.adapters.salesforce_client import connect
 from touchpoints.adapters.secrets import JsonSecrets
 from touchpoints.adapters.state_store import StateStore
 from touchpoints.services.webhook import CampaignEnqueuer
-from touchpoints.settings import Settings
+from touchpoints.settings import Settings, SettingsError
 
 
 def _utc_now() -> datetime:
@@ -33,6 +38,10 @@ class Dependencies:
     http_session_factory: Callable[[], requests.Session | None] = lambda: None
     clock: Callable[[], datetime] = _utc_now
     boto3_session: Any = field(default_factory=boto3.session.Session)
+    # Marketo's HTTP session, as above: None in production, the Marketo emulator's in tests.
+    marketo_session_factory: Callable[[], requests.Session | None] = lambda: None
+    # How the program sync waits out Marketo's rate limits (tests pass one that records).
+    sleep: Callable[[float], None] = time.sleep
 
     @cached_property
     def table(self) -> Any:
@@ -62,6 +71,35 @@ class Dependencies:
     @cached_property
     def secrets(self) -> JsonSecrets:
         return JsonSecrets(self.boto3_session.client("secretsmanager"))
+
+    # -- program sync (ProgramSyncFunction) ---------------------------------------------------
+    @cached_property
+    def campaign_sync(self) -> CampaignSyncGateway:
+        client = connect(self.salesforce_secret(), session=self.http_session_factory())
+        return CampaignSyncGateway(
+            client, self.settings.campaign_fields, self.settings.touchpoint_fields
+        )
+
+    @cached_property
+    def marketo(self) -> MarketoClient:
+        if not self.settings.marketo_secret_id:
+            raise SettingsError(
+                "environment variable MARKETO_SECRET_ID is required by the program sync"
+            )
+        secret = self.secrets.load(self.settings.marketo_secret_id)
+        return connect_marketo(secret, self.marketo_session_factory(), self.sleep)
+
+    @cached_property
+    def program_links(self) -> ProgramLinkStore:
+        return ProgramLinkStore(self.table)
+
+    @cached_property
+    def event_publisher(self) -> EventPublisher:
+        return EventPublisher(self.boto3_session.client("events"), self.settings.event_bus_name)
+
+    def salesforce_username(self) -> str | None:
+        """The integration user the Salesforce secret names (checked for Marketing User)."""
+        return self.salesforce_secret().get("username")
 
     def salesforce_secret(self) -> dict[str, Any]:
         return self.secrets.load(self.settings.salesforce_secret_id)
