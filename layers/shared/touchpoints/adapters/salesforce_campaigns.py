@@ -1,0 +1,194 @@
+"""Salesforce adapter for the program sync: campaign type and cost, member statuses, campaign
+members by person email, leads, and the integration user's Marketing User permission.
+
+Built on `SalesforceGateway` (same client, retries and call counting); collections write 200
+records a call and report per-record outcomes as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import batched
+from typing import Any
+
+from simple_salesforce import format_soql
+
+from touchpoints.adapters.salesforce import (
+    COLLECTION_LIMIT,
+    RecordResult,
+    SalesforceGateway,
+    _escape_id,
+    _record_results,
+)
+from touchpoints.rules.program_sync import person_key
+
+# Salesforce requires LastName and Company on a Lead; Marketo's sync fills gaps the same way.
+NOT_PROVIDED = "[not provided]"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCampaign:
+    id: str
+    name: str
+    type: str | None
+    actual_cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPerson:
+    """A campaign member as the sync sees it: its person's email is the join key."""
+
+    member_id: str
+    person_id: str
+    email: str
+    status: str
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    email: str
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+
+
+class CampaignSyncGateway(SalesforceGateway):
+    def read_sync_campaign(self, campaign_id: str) -> SyncCampaign | None:
+        soql = (
+            "SELECT Id, Name, Type, ActualCost FROM Campaign "
+            f"WHERE Id = '{_escape_id(campaign_id)}'"
+        )
+        records = list(self.query(soql))
+        if not records:
+            return None
+        record = records[0]
+        cost = record.get("ActualCost")
+        return SyncCampaign(
+            record["Id"],
+            record.get("Name") or "",
+            record.get("Type"),
+            float(cost) if cost is not None else None,
+        )
+
+    def member_status_labels(self, campaign_id: str) -> list[str]:
+        soql = (
+            "SELECT Label FROM CampaignMemberStatus "
+            f"WHERE CampaignId = '{_escape_id(campaign_id)}' ORDER BY SortOrder"
+        )
+        return [record["Label"] for record in self.query(soql)]
+
+    def is_marketing_user(self, username: str) -> bool | None:
+        """Whether the user has `UserPermissionsMarketingUser`; None when there is no such user."""
+        soql = format_soql(
+            "SELECT Id, UserPermissionsMarketingUser FROM User WHERE Username = {}", username
+        )
+        records = list(self.query(soql))
+        return bool(records[0].get("UserPermissionsMarketingUser")) if records else None
+
+    def campaign_people(self, campaign_id: str) -> Iterator[CampaignPerson | None]:
+        """Every member of the campaign; None for a member whose person has no email (it cannot
+        be matched to Marketo and is left alone)."""
+        soql = (
+            "SELECT Id, LeadId, ContactId, Status, Lead.Email, Lead.FirstName, Lead.LastName, "
+            "Lead.Company, Contact.Email, Contact.FirstName, Contact.LastName "
+            f"FROM CampaignMember WHERE CampaignId = '{_escape_id(campaign_id)}' ORDER BY Id"
+        )
+        for record in self.query(soql):
+            person = (
+                record.get("Contact") if record.get("ContactId") else record.get("Lead")
+            ) or {}
+            email = person_key(person.get("Email"))
+            if email is None:
+                yield None
+                continue
+            yield CampaignPerson(
+                member_id=record["Id"],
+                person_id=record.get("ContactId") or record["LeadId"],
+                email=email,
+                status=record.get("Status") or "",
+                first_name=person.get("FirstName"),
+                last_name=person.get("LastName"),
+                company=person.get("Company"),
+            )
+
+    def find_people(self, emails: Iterable[str]) -> dict[str, str]:
+        """Person id by email: a Contact when one has the email, else a Lead (as Marketo's sync
+        prefers contacts)."""
+        wanted = sorted({e for e in (person_key(e) for e in emails) if e})
+        found: dict[str, str] = {}
+        for sobject in ("Lead", "Contact"):  # contacts last, so they win
+            for chunk in batched(wanted, COLLECTION_LIMIT, strict=False):
+                soql = format_soql(f"SELECT Id, Email FROM {sobject} WHERE Email IN {{}}", chunk)
+                for record in self.query(soql):
+                    key = person_key(record.get("Email"))
+                    if key:
+                        found[key] = record["Id"]
+        return found
+
+    def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]:
+        """Create leads with the fields Salesforce requires (LastName, Company), 200 a call."""
+        results: dict[str, RecordResult] = {}
+        for chunk in batched(leads, COLLECTION_LIMIT, strict=False):
+            records = [
+                {
+                    "attributes": {"type": "Lead"},
+                    "Email": lead.email,
+                    "FirstName": lead.first_name,
+                    "LastName": lead.last_name or lead.email.split("@")[0] or NOT_PROVIDED,
+                    "Company": lead.company or NOT_PROVIDED,
+                }
+                for lead in chunk
+            ]
+            replies = self._collection("composite_create", "POST", records)
+            for result in _record_results([lead.email for lead in chunk], replies):
+                results[result.ref] = result
+        return results
+
+    def add_members(
+        self, campaign_id: str, people: Mapping[str, tuple[str, str]]
+    ) -> dict[str, RecordResult]:
+        """Add people (email -> (person id, status)) to the campaign, 200 a call."""
+        results: dict[str, RecordResult] = {}
+        for chunk in batched(people.items(), COLLECTION_LIMIT, strict=False):
+            records = [
+                {
+                    "attributes": {"type": "CampaignMember"},
+                    "CampaignId": campaign_id,
+                    ("ContactId" if person_id.startswith("003") else "LeadId"): person_id,
+                    "Status": status,
+                }
+                for _, (person_id, status) in chunk
+            ]
+            replies = self._collection("composite_create", "POST", records)
+            for result in _record_results([email for email, _ in chunk], replies):
+                results[result.ref] = result
+        return results
+
+    def set_member_statuses(self, statuses: Mapping[str, str]) -> dict[str, RecordResult]:
+        """Set Status on campaign members (member id -> status), 200 a call."""
+        results: dict[str, RecordResult] = {}
+        for chunk in batched(statuses.items(), COLLECTION_LIMIT, strict=False):
+            records = [
+                {"attributes": {"type": "CampaignMember"}, "Id": member_id, "Status": status}
+                for member_id, status in chunk
+            ]
+            replies = self._collection("composite_update", "PATCH", records)
+            for result in _record_results([member_id for member_id, _ in chunk], replies):
+                results[result.ref] = result
+        return results
+
+    def update_campaign(self, campaign_id: str, fields: Mapping[str, Any]) -> None:
+        self._call(
+            "sobject_update",
+            lambda: self._sf.Campaign.update(_escape_id(campaign_id), dict(fields)),
+        )
+
+    def _collection(self, kind: str, method: str, records: list[dict[str, Any]]) -> list[dict]:
+        body = {"allOrNone": False, "records": records}
+        return self._call(
+            kind, lambda: self._sf.restful("composite/sobjects", method=method, json=body)
+        )

@@ -1,0 +1,811 @@
+"""Use cases: link a Marketo program to a Salesforce campaign, keep the two in step, and the
+flow-action equivalents (add, re-status, remove a campaign member) — reference 004.
+
+A run reads both sides in full pages (Marketo 300 members a call, Salesforce 2,000), compares
+each person with the state both sides agreed on after the last run (the snapshot), writes only the
+difference, publishes what changed, and records as agreed only what both sides confirmed: a crash
+or a refused record leaves the old state, so the next run finds the same difference and finishes
+it (a write that did land is then seen on both sides and needs no second write).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from touchpoints.adapters.marketo import MarketoLead, MemberWrite, Program, ProgressionStatus
+from touchpoints.adapters.program_links import ProgramLink, SyncedPerson
+from touchpoints.adapters.salesforce import RecordResult
+from touchpoints.adapters.salesforce_campaigns import CampaignPerson, NewLead, SyncCampaign
+from touchpoints.rules.email import is_valid_email
+from touchpoints.rules.program_sync import (
+    NOT_IN_PROGRAM,
+    MemberDecision,
+    Side,
+    campaign_updates,
+    member_status,
+    membership_event,
+    merge_member,
+    person_key,
+    status_compatibility,
+)
+
+RUN_LEASE = timedelta(minutes=10)
+CONFLICT_RULE = "member beats removed; further progression step wins; same step: Salesforce"
+
+
+# -- errors (the handler maps each class to an HTTP status) ------------------------------------
+
+
+class ProgramSyncError(Exception):
+    """A refused request: nothing was changed."""
+
+    field: str | None = None
+
+
+class CampaignSyncDisabledError(ProgramSyncError):
+    pass
+
+
+class ProgramNotFoundError(ProgramSyncError):
+    field = "programId"
+
+
+class CampaignNotFoundError(ProgramSyncError):
+    field = "campaignId"
+
+
+class ChannelNotFoundError(ProgramSyncError):
+    field = "programId"
+
+
+class IncompatibleStatusesError(ProgramSyncError):
+    field = "statuses"
+
+
+class NotMarketingUserError(ProgramSyncError):
+    pass
+
+
+class NotLinkedError(ProgramSyncError):
+    field = "programId"
+
+
+class SyncAlreadyRunningError(ProgramSyncError):
+    pass
+
+
+class InvalidPersonError(ProgramSyncError):
+    field = "email"
+
+
+class UnknownMemberStatusError(ProgramSyncError):
+    field = "status"
+
+
+class NotACampaignMemberError(ProgramSyncError):
+    field = "personId"
+
+
+class AlreadyACampaignMemberError(ProgramSyncError):
+    field = "email"
+
+
+class SalesforceRefusedError(ProgramSyncError):
+    pass
+
+
+# -- ports -------------------------------------------------------------------------------------
+
+
+class MarketoPort(Protocol):
+    calls: Counter[str]
+
+    def get_program(self, program_id: int) -> Program | None: ...
+    def get_channel_statuses(self, channel: str) -> tuple[ProgressionStatus, ...] | None: ...
+    def program_members(self, program_id: int, statuses: Iterable[str]) -> dict[int, str]: ...
+    def set_member_status(
+        self, program_id: int, status: str, lead_ids: Iterable[int]
+    ) -> list[MemberWrite]: ...
+    def remove_members(self, program_id: int, lead_ids: Iterable[int]) -> list[MemberWrite]: ...
+    def leads_by_id(self, lead_ids: Iterable[int]) -> dict[int, MarketoLead]: ...
+    def leads_by_email(self, emails: Iterable[str]) -> list[MarketoLead]: ...
+    def create_or_update_leads(self, leads: Iterable[Mapping[str, Any]]) -> dict[str, int]: ...
+
+
+class CampaignsPort(Protocol):
+    calls: Counter[str]
+
+    def read_sync_campaign(self, campaign_id: str) -> SyncCampaign | None: ...
+    def member_status_labels(self, campaign_id: str) -> list[str]: ...
+    def is_marketing_user(self, username: str) -> bool | None: ...
+    def campaign_people(self, campaign_id: str) -> Iterator[CampaignPerson | None]: ...
+    def find_people(self, emails: Iterable[str]) -> dict[str, str]: ...
+    def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]: ...
+    def add_members(
+        self, campaign_id: str, people: Mapping[str, tuple[str, str]]
+    ) -> dict[str, RecordResult]: ...
+    def set_member_statuses(self, statuses: Mapping[str, str]) -> dict[str, RecordResult]: ...
+    def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
+    def update_campaign(self, campaign_id: str, fields: Mapping[str, Any]) -> None: ...
+
+
+class LinksPort(Protocol):
+    def link(
+        self,
+        program_id: int,
+        campaign_id: str,
+        channel: str,
+        steps: Mapping[str, int],
+        now: datetime,
+    ) -> ProgramLink: ...
+    def unlink(self, program_id: int) -> ProgramLink | None: ...
+    def get(self, program_id: int) -> ProgramLink | None: ...
+    def all(self) -> list[ProgramLink]: ...
+    def update_channel(self, program_id: int, channel: str, steps: Mapping[str, int]) -> None: ...
+    def begin_run(self, program_id: int, now: datetime, lease: timedelta) -> bool: ...
+    def end_run(
+        self, program_id: int, last_sync: Mapping[str, Any], watermark: str | None
+    ) -> None: ...
+    def load_snapshot(self, program_id: int) -> dict[str, SyncedPerson]: ...
+    def save_people(self, program_id: int, people: Iterable[SyncedPerson]) -> None: ...
+    def forget_people(self, program_id: int, emails: Iterable[str]) -> None: ...
+    def record_conflicts(
+        self, program_id: int, conflicts: Iterable[Mapping[str, Any]], now: datetime
+    ) -> None: ...
+
+
+class EventsPort(Protocol):
+    def publish(self, events: Iterable[tuple[str, Mapping[str, Any]]]) -> int: ...
+
+
+# -- linking -----------------------------------------------------------------------------------
+
+
+def link_program(
+    program_id: int,
+    campaign_id: str,
+    *,
+    marketo: MarketoPort,
+    salesforce: CampaignsPort,
+    links: LinksPort,
+    sync_enabled: bool,
+    integration_username: str | None,
+    now: datetime,
+) -> ProgramLink:
+    """Link a program to a campaign, one to one, after the checks the reference lists: campaign
+    sync enabled, the Salesforce integration user a Marketing User, statuses that match."""
+    if not sync_enabled:
+        raise CampaignSyncDisabledError(
+            "campaign sync is disabled in configuration (CAMPAIGN_SYNC_ENABLED); enable it first"
+        )
+    program = marketo.get_program(program_id)
+    if program is None:
+        raise ProgramNotFoundError(f"Marketo program {program_id} not found")
+    campaign = salesforce.read_sync_campaign(campaign_id)
+    if campaign is None:
+        raise CampaignNotFoundError(f"Salesforce campaign {campaign_id} not found")
+    _require_marketing_user(salesforce, integration_username)
+    statuses = marketo.get_channel_statuses(program.channel)
+    if statuses is None:
+        raise ChannelNotFoundError(f"Marketo channel {program.channel!r} not found")
+    compatibility = status_compatibility(
+        [s.name for s in statuses], salesforce.member_status_labels(campaign_id)
+    )
+    if not compatibility.compatible:
+        raise IncompatibleStatusesError(
+            f"program {program_id} (channel {program.channel}) and campaign {campaign_id} "
+            f"cannot be linked: {compatibility.describe()}"
+        )
+    steps = {s.name: s.step for s in statuses}
+    return links.link(program_id, campaign_id, program.channel, steps, now)
+
+
+def _require_marketing_user(salesforce: CampaignsPort, username: str | None) -> None:
+    if not username:
+        raise NotMarketingUserError(
+            "the Salesforce secret names no integration user (add `username`), so its "
+            "Marketing User permission cannot be checked"
+        )
+    permission = salesforce.is_marketing_user(username)
+    if permission is None:
+        raise NotMarketingUserError(f"Salesforce integration user {username} not found")
+    if not permission:
+        raise NotMarketingUserError(
+            f"Salesforce integration user {username} is not a Marketing User "
+            "(User.UserPermissionsMarketingUser); campaigns cannot be synced"
+        )
+
+
+def unlink_program(program_id: int, links: LinksPort) -> ProgramLink:
+    link = links.unlink(program_id)
+    if link is None:
+        raise NotLinkedError(f"program {program_id} is not linked to a campaign")
+    return link
+
+
+def describe_link(link: ProgramLink) -> dict[str, Any]:
+    return {
+        "programId": link.program_id,
+        "campaignId": link.campaign_id,
+        "channel": link.channel,
+        "statuses": sorted(
+            (name for name in link.steps if name != NOT_IN_PROGRAM), key=link.steps.get
+        ),
+        "linkedAt": link.linked_at,
+        "watermark": link.watermark,
+        "lastSync": link.last_sync,
+    }
+
+
+# -- a sync run --------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    program_id: int
+    campaign_id: str
+    started_at: str
+    completed: bool = False
+    initial: bool = False
+    campaign_updated: dict[str, Any] = field(default_factory=dict)
+    to_salesforce: Counter[str] = field(default_factory=Counter)
+    to_marketo: Counter[str] = field(default_factory=Counter)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    events_published: int = 0
+    skipped_without_email: int = 0
+    api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "programId": self.program_id,
+            "campaignId": self.campaign_id,
+            "startedAt": self.started_at,
+            "completed": self.completed,
+            "initial": self.initial,
+            "campaignUpdated": self.campaign_updated,
+            "toSalesforce": dict(self.to_salesforce),
+            "toMarketo": dict(self.to_marketo),
+            "conflicts": self.conflicts,
+            "failures": self.failures,
+            "eventsPublished": self.events_published,
+            "skippedWithoutEmail": self.skipped_without_email,
+            "apiCalls": self.api_calls,
+            "error": self.error,
+        }
+
+
+def sync_program(
+    program_id: int,
+    *,
+    marketo: MarketoPort,
+    salesforce: CampaignsPort,
+    links: LinksPort,
+    events: EventsPort,
+    sync_enabled: bool,
+    now: datetime,
+) -> SyncResult:
+    """One run for one link; the result is also stored as the link's last sync."""
+    if not sync_enabled:
+        raise CampaignSyncDisabledError("campaign sync is disabled in configuration")
+    link = links.get(program_id)
+    if link is None:
+        raise NotLinkedError(f"program {program_id} is not linked to a campaign")
+    if not links.begin_run(program_id, now, RUN_LEASE):
+        raise SyncAlreadyRunningError(f"a sync of program {program_id} is already running")
+    result = SyncResult(program_id, link.campaign_id, now.isoformat(), initial=not link.watermark)
+    marketo_before, salesforce_before = Counter(marketo.calls), Counter(salesforce.calls)
+    try:
+        _Run(link, marketo, salesforce, links, events, result, now).run()
+        result.completed = True
+    except Exception as error:
+        result.error = f"{type(error).__name__}: {error}"
+        raise
+    finally:
+        result.api_calls = {
+            "marketo": dict(marketo.calls - marketo_before),
+            "salesforce": dict(salesforce.calls - salesforce_before),
+        }
+        links.end_run(program_id, result.as_record(), now.isoformat() if result.completed else None)
+    return result
+
+
+@dataclass
+class _Person:
+    """Everything one run knows about one person (keyed by email)."""
+
+    email: str
+    base: SyncedPerson | None
+    marketo_lead_id: int | None = None
+    marketo_status: str | None = None
+    salesforce: CampaignPerson | None = None
+    decision: MemberDecision | None = None
+    salesforce_person_id: str | None = None
+    salesforce_member_id: str | None = None
+    failed: bool = False
+
+
+class _Run:
+    def __init__(
+        self,
+        link: ProgramLink,
+        marketo: MarketoPort,
+        salesforce: CampaignsPort,
+        links: LinksPort,
+        events: EventsPort,
+        result: SyncResult,
+        now: datetime,
+    ) -> None:
+        self.link, self.marketo, self.salesforce = link, marketo, salesforce
+        self.links, self.events, self.result, self.now = links, events, result, now
+        self.program_id, self.campaign_id = link.program_id, link.campaign_id
+        self.marketo_leads: dict[int, MarketoLead] = {}
+
+    def run(self) -> None:
+        steps = self._one_way()
+        people = self._read_people(steps)
+        for person in people.values():
+            person.decision = _decide(person, steps)
+        self._write_salesforce([p for p in people.values() if _writes(p, Side.SALESFORCE)])
+        self._write_marketo([p for p in people.values() if _writes(p, Side.MARKETO)])
+        self._record(people.values())
+
+    # -- one way -------------------------------------------------------------------------------
+    def _one_way(self) -> dict[str, int]:
+        """Channel → Campaign.Type, period costs → Campaign.ActualCost; returns channel steps."""
+        program = self.marketo.get_program(self.program_id)
+        if program is None:
+            raise ProgramNotFoundError(f"Marketo program {self.program_id} not found")
+        steps = self.link.steps
+        if program.channel != self.link.channel:
+            statuses = self.marketo.get_channel_statuses(program.channel)
+            if statuses is None:
+                raise ChannelNotFoundError(f"Marketo channel {program.channel!r} not found")
+            steps = {s.name: s.step for s in statuses}
+            self.links.update_channel(self.program_id, program.channel, steps)
+        campaign = self.salesforce.read_sync_campaign(self.campaign_id)
+        if campaign is None:
+            raise CampaignNotFoundError(f"Salesforce campaign {self.campaign_id} not found")
+        updates = campaign_updates(
+            program.channel, program.period_costs, campaign.type, campaign.actual_cost
+        )
+        if updates:
+            self.salesforce.update_campaign(self.campaign_id, updates)
+            self.result.campaign_updated = updates
+        return steps
+
+    # -- reading -------------------------------------------------------------------------------
+    def _read_people(self, steps: Mapping[str, int]) -> dict[str, _Person]:
+        snapshot = self.links.load_snapshot(self.program_id)
+        people = {email: _Person(email, base) for email, base in snapshot.items()}
+        member_statuses = [name for name in steps if name != NOT_IN_PROGRAM]
+        members = self.marketo.program_members(self.program_id, member_statuses)
+        emails = {p.marketo_lead_id: p.email for p in snapshot.values() if p.marketo_lead_id}
+        unknown = [lead_id for lead_id in members if lead_id not in emails]
+        if unknown:
+            self.marketo_leads.update(self.marketo.leads_by_id(unknown))
+            for lead_id in unknown:
+                email = person_key(getattr(self.marketo_leads.get(lead_id), "email", None))
+                if email:
+                    emails[lead_id] = email
+                else:
+                    self.result.skipped_without_email += 1
+        for lead_id, status in members.items():
+            if lead_id in emails:
+                person = people.setdefault(emails[lead_id], _Person(emails[lead_id], None))
+                person.marketo_lead_id = lead_id
+                person.marketo_status = member_status(status)
+        for member in self.salesforce.campaign_people(self.campaign_id):
+            if member is None:
+                self.result.skipped_without_email += 1
+                continue
+            person = people.setdefault(member.email, _Person(member.email, None))
+            person.salesforce = member
+            person.salesforce_person_id = member.person_id
+            person.salesforce_member_id = member.member_id
+        return people
+
+    # -- writing to Salesforce -----------------------------------------------------------------
+    def _write_salesforce(self, people: list[_Person]) -> None:
+        adds = [p for p in people if p.decision.status and p.salesforce is None]
+        changes = [p for p in people if p.decision.status and p.salesforce is not None]
+        removals = [p for p in people if p.decision.status is None and p.salesforce is not None]
+        if adds:
+            self._add_to_campaign(adds)
+        if changes:
+            results = self.salesforce.set_member_statuses(
+                {p.salesforce.member_id: p.decision.status for p in changes}
+            )
+            for person in changes:
+                self._outcome(
+                    person, results[person.salesforce.member_id], Side.SALESFORCE, "status_changed"
+                )
+        if removals:
+            results = self.salesforce.delete_records(
+                {p.email: p.salesforce.member_id for p in removals}
+            )
+            by_email = {r.ref: r for r in results}
+            for person in removals:
+                if self._outcome(person, by_email[person.email], Side.SALESFORCE, "removed"):
+                    person.salesforce_member_id = None
+
+    def _add_to_campaign(self, adds: list[_Person]) -> None:
+        found = self.salesforce.find_people(p.email for p in adds)
+        missing = [p for p in adds if p.email not in found]
+        if missing:
+            need = [
+                p.marketo_lead_id for p in missing if p.marketo_lead_id not in self.marketo_leads
+            ]
+            if need:
+                self.marketo_leads.update(self.marketo.leads_by_id(i for i in need if i))
+            created = self.salesforce.create_leads(
+                _new_lead(p.email, self.marketo_leads.get(p.marketo_lead_id)) for p in missing
+            )
+            for person in missing:
+                result = created[person.email]
+                if self._outcome(person, result, Side.SALESFORCE, "leads_created"):
+                    found[person.email] = result.record_id
+        ready = [p for p in adds if p.email in found and not p.failed]
+        if not ready:
+            return
+        results = self.salesforce.add_members(
+            self.campaign_id, {p.email: (found[p.email], p.decision.status) for p in ready}
+        )
+        for person in ready:
+            if self._outcome(person, results[person.email], Side.SALESFORCE, "added"):
+                person.salesforce_person_id = found[person.email]
+                person.salesforce_member_id = results[person.email].record_id
+
+    def _outcome(self, person: _Person, result: RecordResult, side: Side, counter: str) -> bool:
+        if result.success:
+            (self.result.to_salesforce if side is Side.SALESFORCE else self.result.to_marketo)[
+                counter
+            ] += 1
+            return True
+        person.failed = True
+        self.result.failures.append(
+            {
+                "email": person.email,
+                "side": side.value,
+                "action": counter,
+                "error": result.error_code,
+                "message": result.message,
+            }
+        )
+        return False
+
+    # -- writing to Marketo --------------------------------------------------------------------
+    def _write_marketo(self, people: list[_Person]) -> None:
+        setting = [p for p in people if p.decision.status]
+        removals = [p for p in people if p.decision.status is None and p.marketo_lead_id]
+        if setting:
+            self._resolve_marketo_leads([p for p in setting if not p.marketo_lead_id])
+        by_status: dict[str, list[_Person]] = defaultdict(list)
+        for person in setting:
+            if person.marketo_lead_id and not person.failed:
+                by_status[person.decision.status].append(person)
+        for status, group in sorted(by_status.items()):
+            writes = self.marketo.set_member_status(
+                self.program_id, status, [p.marketo_lead_id for p in group]
+            )
+            self._marketo_outcomes(group, writes, "added_or_status_changed")
+        if removals:
+            writes = self.marketo.remove_members(
+                self.program_id, [p.marketo_lead_id for p in removals]
+            )
+            self._marketo_outcomes(removals, writes, "removed")
+
+    def _resolve_marketo_leads(self, people: list[_Person]) -> None:
+        """Marketo lead ids for people Marketo has not seen in the program: the snapshot's, a lead
+        with the email, or a new lead."""
+        for person in people:
+            if person.base and person.base.marketo_lead_id:
+                person.marketo_lead_id = person.base.marketo_lead_id
+        unresolved = {p.email: p for p in people if not p.marketo_lead_id}
+        if unresolved:
+            for lead in self.marketo.leads_by_email(unresolved):
+                key = person_key(lead.email)
+                if key in unresolved and not unresolved[key].marketo_lead_id:
+                    unresolved[key].marketo_lead_id = lead.id
+        to_create = [p for p in unresolved.values() if not p.marketo_lead_id]
+        if to_create:
+            ids = self.marketo.create_or_update_leads(_marketo_lead(p) for p in to_create)
+            for person in to_create:
+                if person.email in ids:
+                    person.marketo_lead_id = ids[person.email]
+                    self.result.to_marketo["leads_created"] += 1
+                else:
+                    person.failed = True
+                    self.result.failures.append(
+                        {"email": person.email, "side": Side.MARKETO.value, "action": "lead"}
+                    )
+
+    def _marketo_outcomes(
+        self, people: list[_Person], writes: list[MemberWrite], counter: str
+    ) -> None:
+        by_lead = {w.lead_id: w for w in writes}
+        for person in people:
+            write = by_lead.get(person.marketo_lead_id)
+            if write is not None and write.success:
+                self.result.to_marketo[counter] += 1
+                continue
+            person.failed = True
+            self.result.failures.append(
+                {
+                    "email": person.email,
+                    "side": Side.MARKETO.value,
+                    "action": counter,
+                    "message": write.message if write else "no result",
+                }
+            )
+
+    # -- recording -----------------------------------------------------------------------------
+    def _record(self, people: Iterable[_Person]) -> None:
+        """Publish the changes both sides confirmed, then record them as agreed (at least once:
+        a crash between the two publishes again on the next run, never loses an event)."""
+        done = [p for p in people if not p.failed]
+        events = [e for p in done if (e := self._event(p))]
+        self.result.events_published = self.events.publish(events) if events else 0
+        keep, forget = [], []
+        for person in done:
+            agreed = self._agreed(person)
+            if agreed is None and person.base is not None:
+                forget.append(person.email)
+            elif agreed is not None and agreed != person.base:
+                keep.append(agreed)
+        if keep:
+            self.links.save_people(self.program_id, keep)
+        if forget:
+            self.links.forget_people(self.program_id, forget)
+        conflicts = [_conflict(p) for p in done if p.decision.conflict]
+        if conflicts:
+            self.links.record_conflicts(self.program_id, conflicts, self.now)
+            self.result.conflicts = conflicts
+
+    def _agreed(self, person: _Person) -> SyncedPerson | None:
+        if person.decision.status is None:
+            return None
+        return SyncedPerson(
+            email=person.email,
+            status=person.decision.status,
+            marketo_lead_id=person.marketo_lead_id,
+            salesforce_person_id=person.salesforce_person_id,
+            salesforce_member_id=person.salesforce_member_id,
+        )
+
+    def _event(self, person: _Person) -> tuple[str, dict[str, Any]] | None:
+        """The campaign trigger this person's change fires. The first run after linking only
+        reports what it changed in the campaign (people already there were not added)."""
+        if self.result.initial:
+            old = person.salesforce.status if person.salesforce else None
+        else:
+            old = person.base.status if person.base else None
+        detail_type = membership_event(old, person.decision.status)
+        if detail_type is None:
+            return None
+        return detail_type, {
+            "person": {
+                "email": person.email,
+                "marketoLeadId": person.marketo_lead_id,
+                "salesforceId": person.salesforce_person_id,
+            },
+            "campaignId": self.campaign_id,
+            "programId": self.program_id,
+            "oldStatus": old,
+            "newStatus": person.decision.status,
+            "changedIn": sorted(side.value for side in person.decision.changed_on),
+            "conflict": person.decision.conflict,
+        }
+
+
+def _decide(person: _Person, steps: Mapping[str, int]) -> MemberDecision:
+    return merge_member(
+        person.marketo_status,
+        person.salesforce.status if person.salesforce else None,
+        person.base.status if person.base else None,
+        steps,
+    )
+
+
+def _writes(person: _Person, side: Side) -> bool:
+    return side in person.decision.write_to
+
+
+def _conflict(person: _Person) -> dict[str, Any]:
+    return {
+        "email": person.email,
+        "baseStatus": person.base.status if person.base else None,
+        "marketoStatus": person.marketo_status,
+        "salesforceStatus": person.salesforce.status if person.salesforce else None,
+        "winner": person.decision.winner.value,
+        "resolvedStatus": person.decision.status,
+        "rule": CONFLICT_RULE,
+    }
+
+
+def _new_lead(email: str, lead: MarketoLead | None) -> NewLead:
+    return NewLead(
+        email=email,
+        first_name=lead.first_name if lead else None,
+        last_name=lead.last_name if lead else None,
+        company=lead.company if lead else None,
+    )
+
+
+def _marketo_lead(person: _Person) -> dict[str, Any]:
+    source = person.salesforce
+    lead = {"email": person.email}
+    if source is not None:
+        lead |= {"firstName": source.first_name, "lastName": source.last_name}
+        if source.company:
+            lead["company"] = source.company
+    return {k: v for k, v in lead.items() if v}
+
+
+def sync_all(
+    *,
+    marketo: MarketoPort,
+    salesforce: CampaignsPort,
+    links: LinksPort,
+    events: EventsPort,
+    sync_enabled: bool,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The scheduled run: every link, one after another; one link's failure does not stop the
+    others (it is recorded as that link's last sync and retried on the next schedule)."""
+    if not sync_enabled:
+        return []
+    outcomes = []
+    for link in links.all():
+        try:
+            result = sync_program(
+                link.program_id,
+                marketo=marketo,
+                salesforce=salesforce,
+                links=links,
+                events=events,
+                sync_enabled=sync_enabled,
+                now=now,
+            )
+            outcomes.append(result.as_record())
+        except SyncAlreadyRunningError as busy:
+            outcomes.append({"programId": link.program_id, "skipped": str(busy)})
+        except Exception as error:  # recorded per link by sync_program; go on with the next
+            outcomes.append({"programId": link.program_id, "error": type(error).__name__})
+    return outcomes
+
+
+# -- flow-action equivalents: act on Salesforce now; the next run carries it to Marketo ---------
+
+
+def campaign_member(campaign_id: str, person: str, salesforce: CampaignsPort) -> dict[str, Any]:
+    """The "Member of SFDC Campaign" filter: is the person (email or Lead/Contact id) a member,
+    and with which status."""
+    _require_campaign(campaign_id, salesforce)
+    member = _find_member(campaign_id, person, salesforce)
+    return {
+        "campaignId": campaign_id,
+        "person": person,
+        "member": member is not None,
+        "status": member.status if member else None,
+        "memberId": member.member_id if member else None,
+    }
+
+
+def add_campaign_member(
+    campaign_id: str,
+    email: str,
+    status: str,
+    salesforce: CampaignsPort,
+    names: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """Add to SFDC Campaign: a person not in Salesforce is created as a Lead first."""
+    key = person_key(email)
+    if not key or not is_valid_email(key):
+        raise InvalidPersonError(f"not a valid email: {email!r}")
+    _require_campaign(campaign_id, salesforce)
+    _require_status(campaign_id, status, salesforce)
+    if _find_member(campaign_id, key, salesforce) is not None:
+        raise AlreadyACampaignMemberError(
+            f"{key} is already a member of campaign {campaign_id}; change the status instead"
+        )
+    person_id = salesforce.find_people([key]).get(key)
+    created = False
+    if person_id is None:
+        names = names or {}
+        lead = NewLead(key, names.get("firstName"), names.get("lastName"), names.get("company"))
+        result = salesforce.create_leads([lead])[key]
+        _require_success(result)
+        person_id, created = result.record_id, True
+    result = salesforce.add_members(campaign_id, {key: (person_id, status)})[key]
+    _require_success(result)
+    return {
+        "campaignId": campaign_id,
+        "email": key,
+        "personId": person_id,
+        "memberId": result.record_id,
+        "status": status,
+        "leadCreated": created,
+    }
+
+
+def change_member_status(
+    campaign_id: str, person: str, status: str, salesforce: CampaignsPort
+) -> dict[str, Any]:
+    """Change Status in SFDC Campaign."""
+    _require_campaign(campaign_id, salesforce)
+    _require_status(campaign_id, status, salesforce)
+    member = _require_member(campaign_id, person, salesforce)
+    if member.status != status:
+        _require_success(
+            salesforce.set_member_statuses({member.member_id: status})[member.member_id]
+        )
+    return {
+        "campaignId": campaign_id,
+        "person": person,
+        "memberId": member.member_id,
+        "status": status,
+    }
+
+
+def remove_campaign_member(
+    campaign_id: str, person: str, salesforce: CampaignsPort
+) -> dict[str, Any]:
+    """Remove from SFDC Campaign."""
+    _require_campaign(campaign_id, salesforce)
+    member = _require_member(campaign_id, person, salesforce)
+    (result,) = salesforce.delete_records({member.member_id: member.member_id})
+    _require_success(result)
+    return {
+        "campaignId": campaign_id,
+        "person": person,
+        "memberId": member.member_id,
+        "removed": True,
+    }
+
+
+def _require_campaign(campaign_id: str, salesforce: CampaignsPort) -> SyncCampaign:
+    try:
+        campaign = salesforce.read_sync_campaign(campaign_id)
+    except ValueError:  # not id-shaped
+        campaign = None
+    if campaign is None:
+        raise CampaignNotFoundError(f"Salesforce campaign {campaign_id} not found")
+    return campaign
+
+
+def _require_status(campaign_id: str, status: str, salesforce: CampaignsPort) -> None:
+    labels = salesforce.member_status_labels(campaign_id)
+    if status not in labels:
+        raise UnknownMemberStatusError(
+            f"campaign {campaign_id} has no member status {status!r}; it has: {', '.join(labels)}"
+        )
+
+
+def _find_member(campaign_id: str, person: str, salesforce: CampaignsPort) -> CampaignPerson | None:
+    key = person_key(person) if "@" in person else None
+    for member in salesforce.campaign_people(campaign_id):
+        if member is None:
+            continue
+        if key is not None and member.email == key:
+            return member
+        if key is None and member.person_id[:15] == person[:15]:
+            return member
+    return None
+
+
+def _require_member(campaign_id: str, person: str, salesforce: CampaignsPort) -> CampaignPerson:
+    member = _find_member(campaign_id, person, salesforce)
+    if member is None:
+        raise NotACampaignMemberError(f"{person} is not a member of campaign {campaign_id}")
+    return member
+
+
+def _require_success(result: RecordResult) -> None:
+    if not result.success:
+        raise SalesforceRefusedError(f"Salesforce refused: {result.error_code}: {result.message}")
