@@ -92,7 +92,7 @@ def _program_id(raw: str) -> int:
 
 
 @api.put("/programs/<program_id>/campaign")
-def link(program_id: str, body: LinkBody) -> Response:
+def link(program_id: str, body: LinkBody):
     deps = _deps()
     created = sync.link_program(
         _program_id(program_id),
@@ -139,7 +139,7 @@ def run_now(program_id: str) -> dict[str, Any]:
 
 
 @api.post("/campaigns/<campaign_id>/members")
-def add_member(campaign_id: str, body: AddMemberBody) -> Response:
+def add_member(campaign_id: str, body: AddMemberBody):
     added = sync.add_campaign_member(
         campaign_id,
         body.email,

@@ -18,11 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 _LINKS = "PROGRAM_LINKS"
-_serialize = TypeSerializer().serialize
 
 
 class ProgramAlreadyLinkedError(Exception):
@@ -270,14 +268,14 @@ class ProgramLinkStore:
     def _put(self, item: Mapping[str, Any], condition: str) -> dict[str, Any]:
         return {
             "TableName": self._table.name,
-            "Item": {k: _serialize(v) for k, v in item.items()},
+            "Item": dict(item),  # the resource's client serializes plain values itself
             "ConditionExpression": condition,
         }
 
     def _key(self, sk: str) -> dict[str, Any]:
         return {
             "TableName": self._table.name,
-            "Key": {"PK": {"S": _LINKS}, "SK": {"S": sk}},
+            "Key": {"PK": _LINKS, "SK": sk},
             "ConditionExpression": "attribute_exists(PK)",
         }
 
