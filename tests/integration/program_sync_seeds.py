@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from emulators.world import World, lambda_context
+from emulators.world import World, event, lambda_context
 
 CHANNEL = "Conference"
 STATUSES = (("Invited", 10), ("Registered", 20), ("Attended", 30, True), ("No Show", 30))
@@ -135,18 +135,10 @@ def sync(world: World, program_id: int) -> dict:
 
 
 def scheduled_run(world: World) -> dict:
-    event = {
-        "version": "0",
-        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-        "detail-type": "Scheduled Event",
-        "source": "aws.scheduler",
-        "account": "123456789012",
-        "time": "2026-02-05T17:00:00Z",
-        "region": "eu-west-1",
-        "resources": [],
-        "detail": {},
-    }
-    return world.program_sync.lambda_handler(event, lambda_context("program-sync"), deps=world.deps)
+    """The EventBridge Scheduler invocation (template.yaml: Input '{"sync": "all"}')."""
+    return world.program_sync.lambda_handler(
+        event("schedule-program-sync.json"), lambda_context("program-sync"), deps=world.deps
+    )
 
 
 class EventTap:

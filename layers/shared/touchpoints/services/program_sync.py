@@ -33,7 +33,7 @@ from touchpoints.rules.program_sync import (
     status_compatibility,
 )
 
-RUN_LEASE = timedelta(minutes=10)
+RUN_LEASE = timedelta(minutes=15)  # the function's timeout: a crashed run frees the link
 CONFLICT_RULE = "member beats removed; further progression step wins; same step: Salesforce"
 
 
