@@ -70,6 +70,7 @@ class StatePort(Protocol):
     def save_members(self, campaign_id: str, members: list[StoredMember]) -> int: ...
     def forget_members(self, campaign_id: str, member_ids: list[str]) -> int: ...
     def save_summary(self, campaign_id: str, summary: Mapping[str, object]) -> None: ...
+    def load_summary(self, campaign_id: str) -> dict[str, Any] | None: ...
     def load_channel_mapping(self) -> dict[str, Channel]: ...
     def save_checkpoint(
         self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
@@ -211,7 +212,7 @@ class Recompute:
             bulk = (
                 checkpoint["bulk"]
                 if checkpoint
-                else self._sf.count_members(campaign_id) >= self._bulk_threshold
+                else self._size(campaign_id) >= self._bulk_threshold
             )
             result.bulk = bulk
             chunks = self._member_chunks(campaign_id, cursor, bulk)
@@ -252,6 +253,13 @@ class Recompute:
         return result
 
     # -- reading members -----------------------------------------------------------------------
+
+    def _size(self, campaign_id: str) -> int:
+        """The campaign's member count as of the last run (free), else counted (one query)."""
+        summary = self._state.load_summary(campaign_id)
+        if summary and summary.get("campaign_found"):
+            return int(summary["members"])
+        return self._sf.count_members(campaign_id)
 
     def _member_chunks(self, campaign_id: str, after_id: str, bulk: bool) -> Iterator[list[Member]]:
         if bulk:
