@@ -349,3 +349,20 @@ def test_the_sample_sqs_event_is_processed(world):
         event("sqs-recompute.json"), lambda_context(), deps=world.deps
     )
     assert reply == {"batchItemFailures": []}
+
+
+def test_an_expired_session_is_renewed_from_the_secret_and_the_run_completes(world):
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 3)
+    recompute(world, campaign_id)  # the function is warm: it holds a session
+    members(world.org, campaign_id, 2, start=10)
+
+    world.org.accepted_tokens = {"00D!renewed"}  # the old session expired
+    world.session.client("secretsmanager").put_secret_value(
+        SecretId="offline-touchpoints/salesforce",
+        SecretString=json.dumps(
+            {"instance_url": "https://acme.my.salesforce.com", "access_token": "00D!renewed"}
+        ),
+    )
+    assert recompute(world, campaign_id) == {"batchItemFailures": []}
+    assert len(world.touchpoints()) == 5

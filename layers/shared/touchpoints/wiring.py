@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import requests
+from simple_salesforce import Salesforce
 
 from touchpoints.adapters.events import EventPublisher
 from touchpoints.adapters.marketo import MarketoClient, connect_marketo
@@ -112,4 +113,9 @@ class Dependencies:
             self.settings.campaign_fields,
             self.settings.touchpoint_fields,
             bulk_poll_seconds=self.settings.bulk_poll_seconds,
+            reconnect=self._reconnect_salesforce,
         )
+
+    def _reconnect_salesforce(self) -> Salesforce:
+        secret = self.secrets.load(self.settings.salesforce_secret_id, fresh=True)
+        return connect(secret, session=self.http_session_factory())

@@ -21,6 +21,7 @@ import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import (
     SalesforceError,
+    SalesforceExpiredSession,
     SalesforceGeneralError,
     SalesforceRefusedRequest,
 )
@@ -108,8 +109,10 @@ class SalesforceGateway:
         touchpoint_fields: TouchpointFields | None = None,
         sleep: Callable[[float], None] = time.sleep,
         bulk_poll_seconds: float = 5,
+        reconnect: Callable[[], Salesforce] | None = None,
     ) -> None:
         self._sf = client
+        self._reconnect = reconnect
         self._campaign_fields = campaign_fields or CampaignFields()
         self._fields = touchpoint_fields or TouchpointFields()
         self._map = RecordMapper(self._campaign_fields, self._fields)
@@ -119,7 +122,15 @@ class SalesforceGateway:
 
     def _call[T](self, kind: str, call: Callable[[], T], attempts: int = 3) -> T:
         self.calls[kind] += 1
-        return _with_retries(call, attempts=attempts, sleep=self._sleep)
+        try:
+            return _with_retries(call, attempts=attempts, sleep=self._sleep)
+        except SalesforceExpiredSession:
+            if self._reconnect is None:
+                raise
+            # Sessions expire (and tokens rotate): log in again once, then repeat the call.
+            self._sf = self._reconnect()
+            self.calls[kind] += 1
+            return _with_retries(call, attempts=attempts, sleep=self._sleep)
 
     # -- reads -------------------------------------------------------------------------------
 
