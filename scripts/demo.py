@@ -233,6 +233,10 @@ def main() -> None:
         status = call_api(world, world.recompute, "GET", f"/campaigns/{campaign_id}/sync-status")
         print(table(["member outcome", "members"], sorted(status["statuses"].items())))
 
+        from scripts.demo_program_sync import second_act  # act two: the Marketo program
+
+        second_act(world, campaign_id, first_step=7)
+
 
 if __name__ == "__main__":
     main()
