@@ -8,13 +8,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field
 
 from touchpoints.adapters.salesforce import SalesforceLimitExceededError
+from touchpoints.api_errors import register_error_table
 from touchpoints.services.recompute import Recompute, RecomputeRequest, RecomputeResult
 from touchpoints.services.sweep import sweep_changed_campaigns
 from touchpoints.settings import load_settings
@@ -24,6 +24,23 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver()
+
+
+class CampaignNotRecomputedError(LookupError):
+    """No recompute has run for the campaign yet: there is no status to show."""
+
+
+class InvalidPageParameterError(ValueError):
+    field = "limit"
+
+
+register_error_table(
+    api,
+    {
+        CampaignNotRecomputedError: (404, "CAMPAIGN_NOT_RECOMPUTED"),
+        InvalidPageParameterError: (400, "INVALID_PARAMETER"),
+    },
+)
 
 LIMIT_BACKOFF_SECONDS = 300  # doubled per delivery, capped below SQS's 12 h maximum
 MAX_BACKOFF_SECONDS = 6 * 3600
@@ -135,11 +152,11 @@ def sync_status(campaign_id: str) -> dict[str, Any]:
     deps: Dependencies = api.context["deps"]
     summary = deps.state.load_summary(campaign_id)
     if summary is None:
-        raise NotFoundError(f"campaign {campaign_id} has not been recomputed yet")
+        raise CampaignNotRecomputedError(f"campaign {campaign_id} has not been recomputed yet")
     params = api.current_event.query_string_parameters or {}
     raw_limit = params.get("limit") or "100"
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
-        raise BadRequestError("limit must be a whole number from 1 to 1000")
+        raise InvalidPageParameterError("limit must be a whole number from 1 to 1000")
     limit = int(raw_limit)
     members, next_token = deps.state.member_page(campaign_id, limit, params.get("next"))
     return {

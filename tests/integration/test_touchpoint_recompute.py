@@ -340,8 +340,17 @@ def test_sync_status_pages_members_and_refuses_a_bad_limit(world):
     code, second = sync_status(world, campaign_id, limit="3", next=first["next"])
     assert len(second["members"]) == 2
     assert second["next"] is None
-    assert sync_status(world, campaign_id, limit="lots")[0] == 400
-    assert sync_status(world, "701000000000404AAA")[0] == 404
+    assert sync_status(world, campaign_id, limit="lots") == (
+        400,
+        {
+            "error": "INVALID_PARAMETER",
+            "message": "limit must be a whole number from 1 to 1000",
+            "field": "limit",
+        },
+    )
+    code, body = sync_status(world, "701000000000404AAA")
+    assert code == 404
+    assert body["error"] == "CAMPAIGN_NOT_RECOMPUTED"
 
 
 def test_the_sample_sqs_event_is_processed(world):
