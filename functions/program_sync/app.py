@@ -11,7 +11,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
+from touchpoints.adapters.marketo import MarketoQuotaExceededError, MarketoUnavailableError
 from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
+from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.services import program_sync as sync
 from touchpoints.settings import load_settings
 from touchpoints.wiring import Dependencies
@@ -23,7 +25,7 @@ api = APIGatewayRestResolver(enable_validation=True)
 
 CAMPAIGN_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 
-# Each refusal class and the HTTP status and code it answers with; a refused request changed nothing.
+# Each error class and the HTTP status and code it answers with; a refused request changed nothing.
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     sync.ProgramNotFoundError: (404, "PROGRAM_NOT_FOUND"),
     sync.CampaignNotFoundError: (404, "CAMPAIGN_NOT_FOUND"),
@@ -40,6 +42,12 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     sync.UnknownMemberStatusError: (422, "UNKNOWN_MEMBER_STATUS"),
     sync.InvalidPersonError: (422, "INVALID_EMAIL"),
     sync.SalesforceRefusedError: (422, "SALESFORCE_REFUSED"),
+    # Not refusals: a side stopped answering mid-run. What was done is kept and recorded as the
+    # link's last sync; the next run finishes the rest.
+    MarketoQuotaExceededError: (503, "MARKETO_QUOTA_EXCEEDED"),
+    MarketoUnavailableError: (503, "MARKETO_UNAVAILABLE"),
+    SalesforceLimitExceededError: (503, "SALESFORCE_LIMIT_EXCEEDED"),
+    SalesforceUnavailableError: (503, "SALESFORCE_UNAVAILABLE"),
 }
 
 
