@@ -31,7 +31,7 @@ CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
 REST_CHUNK = 2000  # one REST query page
 BULK_PAGE = 10_000  # one Bulk API 2.0 result page
-HANDOFF_MARGIN_SECONDS = 120.0  # leave this much of the invocation for the last chunk's writes
+HANDOFF_MARGIN_SECONDS = 120.0  # at least this much of the invocation is left for one more chunk
 RECORD_RETRIES = 3
 RETRYABLE_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
 CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
@@ -219,14 +219,17 @@ class Recompute:
             if campaign.type not in channels:
                 result.unmapped_type = campaign.type or "(blank)"
 
+        slowest_chunk = 0.0
         for members, is_last in _with_last(chunks):
+            chunk_started = time.monotonic()
             _check_order(members, cursor)
             upper = None if is_last else members[-1].id
             self._reconcile(campaign_id, campaign, members, cursor, upper, channels, full, totals)
+            slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
             if is_last:
                 break
             cursor = upper
-            if seconds_left() < HANDOFF_MARGIN_SECONDS:
+            if seconds_left() < max(HANDOFF_MARGIN_SECONDS, 2 * slowest_chunk):
                 self._state.save_checkpoint(
                     campaign_id,
                     {
