@@ -168,13 +168,32 @@ def main() -> None:
         applied = call_api(
             world, world.bulk_date, "POST", path, body, {"Idempotency-Key": "jan-conf-1"}
         )
+        job = call_api(world, world.bulk_date, "GET", f"/jobs/{applied['job_id']}")
+        progress = job["progress"]
         print(
             table(
-                ["apply", "matched", "updated", "failed"],
-                [["", applied["matched"], applied["updated"], applied["failed"]]],
+                ["job", "state", "matched", "updated", "failed", "started by"],
+                [
+                    [
+                        job["job_id"][:8],
+                        job["state"],
+                        progress["matched"],
+                        progress["updated"],
+                        progress["failed"],
+                        job["requested_by"].rsplit(":", 1)[-1],
+                    ]
+                ],
             )
         )
         print(f"Salesforce API calls: {api_calls(world, before)}")
+        slip = {"date": "2026-01-16", "filter": {}}
+        wrong = call_api(world, world.bulk_date, "POST", path, slip, {"Idempotency-Key": "oops"})
+        undone = call_api(world, world.bulk_date, "POST", f"/jobs/{wrong['job_id']}/undo")
+        dates = Counter(m["Buyer_Touchpoint_Date__c"][:10] for m in org.records("CampaignMember"))
+        print(
+            f"A slip (16 January applied to all, job {wrong['job_id'][:8]}) is undone by job "
+            f"{undone['job_id'][:8]} ({undone['state']}): members dated {dict(dates)}"
+        )
 
         step(3, "Admin sets Enable Buyer Touchpoints = Include Responded Campaign Members")
         world.now = org.now = datetime(2026, 2, 6, 9, 0, tzinfo=UTC)

@@ -49,3 +49,29 @@ def member_notifications(org, member_ids: list[str]) -> list:
     return record_notifications(
         "CampaignMember", [org.get("CampaignMember", m) for m in member_ids], MEMBER_FIELDS
     )
+
+
+EARLIER_DATE = "2026-01-10T09:00:00.000+0000"  # a date some members already carry
+
+
+def a_mixed_campaign(org, mode: str | None = "Include All Campaign Members") -> str:
+    """A campaign whose 16 members differ in everything the bulk date filter looks at: attended
+    (responded) or only registered, added on 1 or on 20 February, with or without a date."""
+    campaign_id = a_campaign(org, mode)
+    number = 1
+    for status in ("Attended", "Registered"):
+        for created in ("2026-02-01T10:00:00.000+0000", "2026-02-20T10:00:00.000+0000"):
+            for dated in (None, EARLIER_DATE):
+                fields = {"CreatedDate": created, "Buyer_Touchpoint_Date__c": dated}
+                members(org, campaign_id, 2, status=status, start=number, **fields)
+                number += 2
+    return campaign_id
+
+
+def member_dates(org, campaign_id: str) -> dict[str, str | None]:
+    """Each member's Buyer_Touchpoint_Date__c as Salesforce holds it."""
+    return {
+        m["Id"]: m.get("Buyer_Touchpoint_Date__c")
+        for m in org.records("CampaignMember")
+        if m["CampaignId"] == campaign_id
+    }

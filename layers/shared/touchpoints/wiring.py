@@ -15,6 +15,8 @@ import requests
 from simple_salesforce import Salesforce
 
 from touchpoints.adapters.events import EventPublisher
+from touchpoints.adapters.job_queue import JobQueue
+from touchpoints.adapters.job_store import JobStore
 from touchpoints.adapters.marketo import MarketoClient, connect_marketo
 from touchpoints.adapters.notification_log import NotificationLog
 from touchpoints.adapters.program_links import ProgramLinkStore
@@ -68,6 +70,14 @@ class Dependencies:
             self.settings.idempotency_expiry_seconds,
             dynamodb_client=self.boto3_session.client("dynamodb"),
         )
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        return JobStore(self.table, self.settings.job_retention_days)
+
+    @cached_property
+    def job_queue(self) -> JobQueue:
+        return JobQueue(self.boto3_session.client("sqs"), self.settings.bulk_date_job_queue_url)
 
     @cached_property
     def secrets(self) -> JsonSecrets:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date
 
@@ -32,3 +33,11 @@ def member_matches(member: Member, criteria: MemberFilter) -> bool:
         and (criteria.member_ids is None or member.id in criteria.member_ids)
         and (not criteria.only_without_date or member.touchpoint_date is None)
     )
+
+
+def unknown_member_ids(criteria: MemberFilter, members: Iterable[Member]) -> frozenset[str]:
+    """Member ids a filter names must belong to the campaign: a typo must not silently shrink
+    the selection."""
+    if criteria.member_ids is None:
+        return frozenset()
+    return criteria.member_ids - {member.id for member in members}
