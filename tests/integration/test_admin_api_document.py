@@ -1,0 +1,29 @@
+"""The committed OpenAPI document is the one the code generates."""
+
+import json
+
+from scripts.openapi import DOCUMENT, admin_api_document
+
+
+def test_the_committed_openapi_document_matches_the_code():
+    assert DOCUMENT.read_text() == admin_api_document(), (
+        "openapi/admin-api.json is stale: run `make openapi` and commit it"
+    )
+
+
+def test_the_document_describes_the_bulk_date_routes_and_their_error_shape():
+    document = json.loads(DOCUMENT.read_text())
+
+    assert set(document["paths"]) >= {
+        "/campaigns/{campaign_id}/touchpoint-date/preview",
+        "/campaigns/{campaign_id}/touchpoint-date",
+        "/jobs/{job_id}",
+        "/jobs/{job_id}/undo",
+    }
+    apply = document["paths"]["/campaigns/{campaign_id}/touchpoint-date"]["post"]
+    assert {"200", "201", "202", "404", "422"} <= set(apply["responses"])
+    assert apply["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+    assert "idempotency-key" in {p["name"] for p in apply["parameters"]}
+    assert document["security"] == [{"sigv4": []}]
