@@ -1,0 +1,315 @@
+"""Admin command line for the bulk touchpoint date API, signed with your AWS credentials.
+
+    python -m scripts.bulk_date --api https://<api-id>.execute-api.<region>.amazonaws.com/Prod \\
+        apply 701XXXXXXXXXXXXXXX --date 2026-01-15 --status Attended --only-without-date
+    python -m scripts.bulk_date --api … preview 701… --date 2026-01-15
+    python -m scripts.bulk_date --api … status <job-id> [--errors]
+    python -m scripts.bulk_date --api … undo <job-id>
+
+`apply` previews, asks for confirmation (`--yes` skips it), applies, then shows a progress bar
+until the job has finished. Requests are signed with SigV4 (service `execute-api`) using the
+standard AWS credential chain (`--profile`, environment, SSO, instance role); the caller needs
+`execute-api:Invoke` on the admin API. Needs only `boto3` and `requests`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import botocore.session
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+FINISHED = {"succeeded", "partially_failed", "failed"}
+SIGNED_HEADERS = ("content-type", "idempotency-key")
+BAR_WIDTH = 30
+_REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
+
+
+class SigV4(requests.auth.AuthBase):
+    """Signs each request for API Gateway (`execute-api`) with the caller's AWS credentials."""
+
+    def __init__(self, credentials: Any, region: str) -> None:
+        self._credentials = credentials
+        self._region = region
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        headers = {k: v for k, v in request.headers.items() if k.lower() in SIGNED_HEADERS}
+        signed = AWSRequest(
+            method=request.method, url=request.url, data=request.body, headers=headers
+        )
+        SigV4Auth(self._credentials, "execute-api", self._region).add_auth(signed)
+        request.headers.update(dict(signed.headers.items()))
+        return request
+
+
+class Refused(Exception):
+    """The API refused the request; nothing was changed."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status = status
+        self.body = body
+        field = f" (field: {body['field']})" if body.get("field") else ""
+        code = body.get("error") or body.get("message") or "ERROR"
+        super().__init__(f"HTTP {status} {code}: {body.get('message', '')}{field}")
+
+
+class AdminApi:
+    def __init__(self, base_url: str, auth: requests.auth.AuthBase, session: requests.Session):
+        self._base = base_url.rstrip("/")
+        self._auth = auth
+        self._session = session
+
+    def _call(self, method: str, path: str, body=None, headers=None, params=None) -> dict:
+        reply = self._session.request(
+            method,
+            self._base + path,
+            data=json.dumps(body) if body is not None else None,
+            headers={"Content-Type": "application/json", **(headers or {})},
+            params=params,
+            auth=self._auth,
+            timeout=60,
+        )
+        try:
+            data = reply.json()
+        except ValueError:
+            data = {"message": reply.text[:200]}
+        if reply.status_code >= 400:
+            raise Refused(reply.status_code, data)
+        return data
+
+    def preview(self, campaign_id: str, body: dict) -> dict:
+        return self._call("POST", f"/campaigns/{campaign_id}/touchpoint-date/preview", body)
+
+    def apply(self, campaign_id: str, body: dict, key: str) -> dict:
+        path = f"/campaigns/{campaign_id}/touchpoint-date"
+        return self._call("POST", path, body, {"Idempotency-Key": key})
+
+    def job(self, job_id: str, next_page: str | None = None) -> dict:
+        return self._call(
+            "GET", f"/jobs/{job_id}", params={"next": next_page} if next_page else None
+        )
+
+    def undo(self, job_id: str) -> dict:
+        return self._call("POST", f"/jobs/{job_id}/undo")
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def progress_bar(job: dict[str, Any]) -> str:
+    """`[#########.....................]  900/2,500 updated, 3 failed (running)`"""
+    progress = job["progress"]
+    matched = max(progress["matched"], 1)
+    done = progress["updated"] + progress["failed"]
+    filled = BAR_WIDTH * done // matched
+    return (
+        f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {progress['updated']:,}/"
+        f"{progress['matched']:,} updated, {progress['failed']:,} failed ({job['state']})"
+    )
+
+
+def describe_preview(preview: dict[str, Any]) -> str:
+    lines = [
+        f"Campaign {preview['campaign_name']} ({preview['campaign_id']})",
+        f"  date:            {preview['date']}",
+        f"  members matched: {preview['matched']:,}",
+        f"  already dated:   {preview['already_dated']:,} (their date is replaced)",
+        f"  written with:    {preview['write_path']}",
+    ]
+    if preview["touchpoints_enabled"]:
+        lines.append("  touchpoints are enabled: existing touchpoints move to the new date")
+    for member in preview["sample"][:5]:
+        lines.append(
+            f"    {member['member_id']}  {member['status'] or '-':<12} "
+            f"{member['email'] or '(no email)':<32} now: {member['touchpoint_date'] or '-'}"
+        )
+    return "\n".join(lines)
+
+
+def describe_errors(api: AdminApi, job: dict[str, Any], limit: int | None) -> list[str]:
+    lines, page, shown = [], job, 0
+    while True:
+        for error in page["errors"]:
+            if limit is not None and shown >= limit:
+                return [
+                    *lines,
+                    f"  … more: python -m scripts.bulk_date status {job['job_id']} --errors",
+                ]
+            lines.append(f"  {error['member_id']}  {error['error']}: {error['message']}")
+            shown += 1
+        if not page.get("next"):
+            return lines
+        page = api.job(job["job_id"], page["next"])
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def request_body(args: argparse.Namespace) -> dict[str, Any]:
+    criteria: dict[str, Any] = {}
+    if args.status:
+        criteria["statuses"] = args.status
+    if args.responded is not None:
+        criteria["responded"] = args.responded
+    if args.created_from:
+        criteria["created_from"] = args.created_from
+    if args.created_to:
+        criteria["created_to"] = args.created_to
+    if args.member_id:
+        criteria["member_ids"] = args.member_id
+    if args.only_without_date:
+        criteria["only_without_date"] = True
+    body: dict[str, Any] = {"date": args.date, "filter": criteria}
+    if args.timezone:
+        body["timezone"] = args.timezone
+    if args.allow_future:
+        body["allow_future"] = True
+    return body
+
+
+def follow(
+    api: AdminApi, job: dict[str, Any], out: TextIO, sleep: Callable[[float], None], every: float
+) -> dict[str, Any]:
+    """Poll the job until it has finished, redrawing the progress bar."""
+    redraw = "\r" if out.isatty() else "\n"
+    out.write(progress_bar(job))
+    while job["state"] not in FINISHED:
+        sleep(every)
+        job = api.job(job["job_id"])
+        out.write(redraw + progress_bar(job))
+    out.write("\n")
+    return job
+
+
+def summarize(api: AdminApi, job: dict[str, Any], out: TextIO) -> int:
+    out.write(f"Job {job['job_id']}: {job['state']}\n")
+    if job["errors"]:
+        out.write("Members not changed:\n")
+        out.write("\n".join(describe_errors(api, job, limit=10)) + "\n")
+    if job.get("recompute_enqueued"):
+        out.write("Touchpoints are being re-dated (recompute enqueued).\n")
+    if job["kind"] == "apply" and job["state"] != "failed":
+        out.write(f"Undo with: python -m scripts.bulk_date undo {job['job_id']}\n")
+    return 0 if job["state"] == "succeeded" else 2
+
+
+def run(
+    args: argparse.Namespace,
+    api: AdminApi,
+    out: TextIO,
+    ask: Callable[[str], str],
+    sleep: Callable[[float], None],
+) -> int:
+    if args.command == "preview":
+        out.write(describe_preview(api.preview(args.campaign_id, request_body(args))) + "\n")
+        return 0
+    if args.command == "status":
+        job = api.job(args.job_id)
+        out.write(progress_bar(job) + "\n")
+        if args.errors:
+            out.write("\n".join(describe_errors(api, job, limit=None)) + "\n")
+        return 0
+    if args.command == "undo":
+        if not args.yes and ask(f"Undo job {args.job_id}? [y/N] ").strip().lower() != "y":
+            out.write("Nothing changed.\n")
+            return 1
+        return summarize(api, follow(api, api.undo(args.job_id), out, sleep, args.every), out)
+    body = request_body(args)
+    preview = api.preview(args.campaign_id, body)
+    out.write(describe_preview(preview) + "\n")
+    question = f"Set {preview['date']} on {preview['matched']:,} members? [y/N] "
+    if not args.yes and ask(question).strip().lower() != "y":
+        out.write("Nothing changed.\n")
+        return 1
+    job = api.apply(args.campaign_id, body, args.key or str(uuid.uuid4()))
+    out.write(f"Job {job['job_id']} started by {job['requested_by']}\n")
+    return summarize(api, follow(api, job, out, sleep, args.every), out)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="python -m scripts.bulk_date", description=__doc__.split("\n")[0]
+    )
+    root.add_argument(
+        "--api",
+        default=os.environ.get("TOUCHPOINTS_API_URL"),
+        help="admin API base URL (stack output AdminApiUrl); or TOUCHPOINTS_API_URL",
+    )
+    root.add_argument("--profile", help="AWS profile to sign with")
+    root.add_argument("--region", help="defaults to the region in the API URL")
+    root.add_argument("--every", type=float, default=2.0, help="seconds between progress polls")
+    commands = root.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("preview", "what an apply would change"),
+        ("apply", "preview, confirm, apply and follow"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("campaign_id")
+        command.add_argument(
+            "--date", required=True, help="2026-01-15, or 2026-01-15T09:00:00+01:00"
+        )
+        command.add_argument("--timezone", help="IANA zone a plain date starts in (default UTC)")
+        command.add_argument("--status", action="append", help="member status (repeatable)")
+        responded = command.add_mutually_exclusive_group()
+        responded.add_argument("--responded", dest="responded", action="store_true", default=None)
+        responded.add_argument("--not-responded", dest="responded", action="store_false")
+        command.add_argument("--created-from", help="added to the campaign on or after (date)")
+        command.add_argument("--created-to", help="added to the campaign on or before (date)")
+        command.add_argument("--member-id", action="append", help="member id (repeatable)")
+        command.add_argument("--only-without-date", action="store_true")
+        command.add_argument("--allow-future", action="store_true")
+        if name == "apply":
+            command.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+            command.add_argument("--key", help="Idempotency-Key (default: a new one)")
+    status = commands.add_parser("status", help="a job's progress")
+    status.add_argument("job_id")
+    status.add_argument("--errors", action="store_true", help="list every member error")
+    undo = commands.add_parser("undo", help="restore the members a job changed")
+    undo.add_argument("job_id")
+    undo.add_argument("--yes", action="store_true")
+    return root
+
+
+def main(
+    argv: list[str] | None = None,
+    *,
+    session: requests.Session | None = None,
+    credentials: Any = None,
+    ask: Callable[[str], str] = input,
+    sleep: Callable[[float], None] = time.sleep,
+    out: TextIO = sys.stdout,
+) -> int:
+    args = parser().parse_args(argv)
+    if not args.api:
+        out.write("--api (or TOUCHPOINTS_API_URL) is required\n")
+        return 1
+    aws = botocore.session.Session(profile=args.profile)
+    region = (
+        args.region
+        or next(iter(_REGION_IN_HOST.findall(args.api)), None)
+        or aws.get_config_variable("region")
+    )
+    credentials = credentials or aws.get_credentials()
+    if credentials is None or not region:
+        out.write("No AWS credentials or region found: set --profile / AWS_PROFILE and --region\n")
+        return 1
+    api = AdminApi(args.api, SigV4(credentials, region), session or requests.Session())
+    try:
+        return run(args, api, out, ask, sleep)
+    except Refused as refused:
+        out.write(f"\nRefused, nothing changed: {refused}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The admin CLI against the handler in-process: signed HTTP requests become API Gateway events."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+from botocore.credentials import Credentials
+from moto import mock_aws
+
+from emulators.api_gateway import ApiGatewayAdapter
+from emulators.world import World, lambda_context
+from scripts import bulk_date as cli
+from tests.integration.seeds import a_campaign, member_dates, members
+
+API = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/Prod"
+CONFERENCE_SF = "2026-01-15T00:00:00.000+0000"
+
+
+@pytest.fixture
+def small_bulk_world():
+    """Bulk API above 50 members, so a modest campaign shows a job running across polls."""
+    with mock_aws():
+        world = World.create(bulk_api_threshold=50)
+        world.org.bulk.polls_before_complete = 2
+        yield world
+
+
+class Cloud:
+    """API Gateway and the function's queue: the CLI's waits let queued job steps run."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.adapter = ApiGatewayAdapter(
+            lambda event: world.bulk_date.lambda_handler(event, lambda_context(), deps=world.deps)
+        )
+        self.session = requests.Session()
+        self.session.mount(API + "/", self.adapter)
+        self.waits = 0
+
+    def wait(self, seconds: float) -> None:
+        self.waits += 1
+        self.world.drain_jobs(max_rounds=1)
+
+    def run(self, *argv: str, answer: str = "y") -> tuple[int, str]:
+        out = io.StringIO()
+        code = cli.main(
+            ["--api", API, *argv],
+            session=self.session,
+            credentials=Credentials("AKIDEXAMPLE", "secret", "session-token"),
+            ask=lambda question: out.write(question) and answer,
+            sleep=self.wait,
+            out=out,
+        )
+        return code, out.getvalue()
+
+
+def test_apply_previews_asks_applies_and_follows_the_job_to_the_end(small_bulk_world):
+    world = small_bulk_world
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 120)
+    cloud = Cloud(world)
+
+    code, output = cloud.run("apply", campaign_id, "--date", "2026-01-15", "--status", "Attended")
+
+    assert code == 0
+    assert "members matched: 120" in output
+    assert "Set 2026-01-15T00:00:00Z on 120 members? [y/N]" in output
+    assert "[##############################] 120/120 updated, 0 failed (succeeded)" in output
+    assert "0/120 updated, 0 failed (pending)" in output  # the bar before the job ran
+    assert "succeeded" in output
+    assert "Undo with: python -m scripts.bulk_date undo" in output
+    assert cloud.waits >= 2
+    assert set(member_dates(world.org, campaign_id).values()) == {CONFERENCE_SF}
+    for request in cloud.adapter.requests:
+        assert request.headers["Authorization"].startswith(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"
+        )
+        assert "/eu-west-1/execute-api/aws4_request" in request.headers["Authorization"]
+        assert request.headers["X-Amz-Security-Token"] == "session-token"
+    signed = cloud.adapter.requests[1].headers["Authorization"]
+    assert "idempotency-key" in signed  # the key cannot be swapped in transit
+
+
+def test_answering_no_changes_nothing(world):
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 3)
+    cloud = Cloud(world)
+
+    code, output = cloud.run("apply", campaign_id, "--date", "2026-01-15", answer="n")
+
+    assert code == 1
+    assert "Nothing changed." in output
+    assert set(member_dates(world.org, campaign_id).values()) == {None}
+    assert [r.method for r in cloud.adapter.requests] == ["POST"]  # the preview only
+
+
+def test_a_refused_request_says_why_and_which_field(world):
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 3)
+    cloud = Cloud(world)
+
+    code, output = cloud.run("apply", campaign_id, "--date", "2026-05-01", "--yes")
+
+    assert code == 1
+    assert "Refused, nothing changed: HTTP 422 DATE_IN_FUTURE" in output
+    assert "(field: date)" in output
+    assert set(member_dates(world.org, campaign_id).values()) == {None}
+
+
+def test_status_lists_member_errors_and_undo_restores(world):
+    org = world.org
+    campaign_id = a_campaign(org)
+    ids = members(org, campaign_id, 4)
+    org.inject_fault("UNABLE_TO_LOCK_ROW", count=2, kinds=["composite_update"], ids=ids[:1])
+    cloud = Cloud(world)
+    code, output = cloud.run("apply", campaign_id, "--date", "2026-01-15", "--yes")
+    assert code == 2
+    job_id = output.split("Job ", 1)[1].split(" ", 1)[0]
+
+    _, status = cloud.run("status", job_id, "--errors")
+    code, undone = cloud.run("undo", job_id, "--yes")
+
+    assert "3/4 updated, 1 failed (partially_failed)" in status
+    assert f"{ids[0]}  UNABLE_TO_LOCK_ROW" in status
+    assert code == 0
+    assert "3/3 updated, 0 failed (succeeded)" in undone
+    assert set(member_dates(org, campaign_id).values()) == {None}
+
+
+def test_an_unsigned_request_never_reaches_the_function(world):
+    cloud = Cloud(world)
+
+    reply = cloud.session.post(
+        f"{API}/campaigns/701000000000001AAA/touchpoint-date/preview", json={}
+    )
+
+    assert reply.status_code == 403
+    assert world.table_items() == []
+    assert world.org.total_calls == 0
