@@ -20,6 +20,7 @@ from tests.integration.program_sync_seeds import (
     sf_statuses,
     sync,
 )
+from tests.integration.seeds import campaign_notification
 
 
 @pytest.fixture
@@ -424,3 +425,17 @@ def test_flow_actions_refuse_what_they_cannot_do_and_change_nothing(world, linke
     status, body = call(world, "DELETE", "/campaigns/701000000000000AAA/members/ann@example.com")
     assert (status, body["error"]) == (404, "CAMPAIGN_NOT_FOUND")
     assert world.org.write_calls == 0
+
+
+def test_touchpoints_follow_the_campaign_the_sync_filled(world, linked):
+    program_id, campaign_id = linked
+    mkto_member(world, program_id, "lou@example.com", "Attended", lastName="Lou")
+    later(world)
+    sync(world, program_id)
+
+    world.deliver(world.message(campaign_notification(world.org, campaign_id)))
+    world.drain_queue()
+
+    touched = {tp["Email__c"] for tp in world.touchpoints()}
+    assert touched == {"cy@example.com", "lou@example.com"}  # Include Responded: the Attended
+    assert {tp["Medium__c"] for tp in world.touchpoints()} == {"Conference"}
