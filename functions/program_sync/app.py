@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -160,17 +161,19 @@ def add_member(campaign_id: str, body: AddMemberBody):
 
 @api.get("/campaigns/<campaign_id>/members/<person_id>")
 def is_member(campaign_id: str, person_id: str) -> dict[str, Any]:
-    return sync.campaign_member(campaign_id, person_id, _deps().campaign_sync)
+    return sync.campaign_member(campaign_id, unquote(person_id), _deps().campaign_sync)
 
 
 @api.patch("/campaigns/<campaign_id>/members/<person_id>")
 def change_status(campaign_id: str, person_id: str, body: StatusBody) -> dict[str, Any]:
-    return sync.change_member_status(campaign_id, person_id, body.status, _deps().campaign_sync)
+    return sync.change_member_status(
+        campaign_id, unquote(person_id), body.status, _deps().campaign_sync
+    )
 
 
 @api.delete("/campaigns/<campaign_id>/members/<person_id>")
 def remove_member(campaign_id: str, person_id: str) -> dict[str, Any]:
-    return sync.remove_campaign_member(campaign_id, person_id, _deps().campaign_sync)
+    return sync.remove_campaign_member(campaign_id, unquote(person_id), _deps().campaign_sync)
 
 
 # -- the schedule ------------------------------------------------------------------------------
