@@ -69,6 +69,7 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
     table, step, call_api = demo.table, demo.step, demo.call_api
     world.now = org.now = mkto.now = datetime(2026, 2, 9, 9, 0, tzinfo=UTC)
     print("\nAct two: the same conference was run as a Marketo Engage program.")
+    org.require_fields("Lead", "LastName", "Company")  # as a real org does
 
     step(first_step, "The Marketo program: channel, period costs, members")
     mkto.add_channel(CHANNEL, [("Registered", 20), ("Attended", 30, True)])

@@ -122,6 +122,12 @@ class SalesforceEmulator:
         with self._lock:
             self.schema.register_object(sobject)
 
+    def require_fields(self, sobject: str, *fields: str) -> None:
+        """API creates and updates of `sobject` must set these fields (REQUIRED_FIELD_MISSING
+        otherwise), e.g. require_fields("Lead", "LastName", "Company"); seeding is exempt."""
+        with self._lock:
+            self.store.required.require(self._object(sobject), fields)
+
     # -- seeding and inspection (not API calls) ------------------------------------------------
     def insert(self, sobject: str, fields: Mapping) -> str:
         """Create a record directly; may set CreatedDate/LastModifiedDate/FirstRespondedDate.

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from .errors import RecordError
 from .ids import IdFactory, to_18
+from .required import RequiredFields
 from .schema import Schema
 from .values import format_date, format_datetime, normalize_value
 
@@ -44,6 +45,7 @@ class Store:
         self._members_by_campaign: dict[str, set[str]] = {}
         self._member_by_person: dict[tuple[str, str], str] = {}
         self._statuses_by_campaign: dict[str, set[str]] = {}
+        self.required = RequiredFields()  # opt-in required fields for API writes
 
     # -- reading -------------------------------------------------------------------------------
     def records(self, sobject: str, include_deleted: bool = False) -> Iterator[dict]:
@@ -116,6 +118,8 @@ class Store:
             "SystemModstamp": now,
         }
         record.update(fields)
+        if not trusted:
+            self.required.check(sobject, record)
         if "LastModifiedDate" not in fields and "CreatedDate" in fields:
             record["LastModifiedDate"] = record["SystemModstamp"] = record["CreatedDate"]
         self._apply_rules(sobject, record, None)
@@ -129,6 +133,8 @@ class Store:
         old = self.require_live(sobject, record_id)
         fields = self._prepare(sobject, values, creating=False, trusted=trusted)
         record = {**old, **fields}
+        if not trusted:
+            self.required.check(sobject, record)
         now = format_datetime(self.clock())
         if "LastModifiedDate" not in fields:
             record["LastModifiedDate"] = now

@@ -27,6 +27,7 @@ from tests.integration.seeds import campaign_notification
 def linked(world):
     """A program and a campaign with matching statuses, linked and synced once with three people
     in both: ann and bob registered, cy attended."""
+    world.org.require_fields("Lead", "LastName", "Company")  # as a real org does
     program_id, campaign_id = a_program(world), a_campaign(world)
     for email, status in (
         ("ann@example.com", "Registered"),
