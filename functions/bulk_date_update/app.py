@@ -385,6 +385,7 @@ def _submitted(submitted: Submitted) -> Response[JobView]:
     else:
         status = 201 if job.state.finished else 202
         metrics.add_metric(name="BulkDateJobsCreated", unit=MetricUnit.Count, value=1)
+        _count_finished(job)
     report = job_report(_ports(api.context["deps"]), job.id, limit=100, after=None)
     return Response(
         status_code=status,
@@ -516,7 +517,7 @@ def _continue(record: SQSRecord, deps: Dependencies, context: Any) -> None:
         lambda: context.get_remaining_time_in_millis() / 1000 - TIMEOUT_MARGIN_SECONDS,
     )
     if job is None:
-        logger.warning("continuation for an unknown job", extra={"job_id": message.job_id})
+        logger.info("bulk date job had nothing left to do", extra={"job_id": message.job_id})
         return
     logger.info(
         "bulk date job continued",
@@ -528,6 +529,10 @@ def _continue(record: SQSRecord, deps: Dependencies, context: Any) -> None:
             "failed": job.failed,
         },
     )
+    _count_finished(job)
+
+
+def _count_finished(job: Job) -> None:
     if job.state.finished:
         metrics.add_metric(name="BulkDateMembersUpdated", unit=MetricUnit.Count, value=job.updated)
         metrics.add_metric(name="BulkDateMembersFailed", unit=MetricUnit.Count, value=job.failed)

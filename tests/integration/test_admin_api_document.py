@@ -2,7 +2,9 @@
 
 import json
 
-from scripts.openapi import DOCUMENT, admin_api_document
+import yaml
+
+from scripts.openapi import DOCUMENT, ROOT, admin_api_document
 
 
 def test_the_committed_openapi_document_matches_the_code():
@@ -27,3 +29,27 @@ def test_the_document_describes_the_bulk_date_routes_and_their_error_shape():
     }
     assert "idempotency-key" in {p["name"] for p in apply["parameters"]}
     assert document["security"] == [{"sigv4": []}]
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """Reads template.yaml; CloudFormation's short tags (!Ref, !GetAtt…) become plain values."""
+
+
+_TemplateLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def test_a_caller_without_iam_permission_never_reaches_the_bulk_date_function():
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_TemplateLoader)
+    resources = template["Resources"]
+    api_auth = resources["AdminApi"]["Properties"]["Auth"]
+    events = resources["BulkDateUpdateFunction"]["Properties"]["Events"]
+    routes = {name: e["Properties"] for name, e in events.items() if e["Type"] == "Api"}
+
+    assert api_auth["DefaultAuthorizer"] == "AWS_IAM"
+    assert {(r["Method"], r["Path"]) for r in routes.values()} == {
+        ("POST", "/campaigns/{campaignId}/touchpoint-date/preview"),
+        ("POST", "/campaigns/{campaignId}/touchpoint-date"),
+        ("GET", "/jobs/{jobId}"),
+        ("POST", "/jobs/{jobId}/undo"),
+    }
+    assert all("Auth" not in route for route in routes.values())  # none opts out of IAM

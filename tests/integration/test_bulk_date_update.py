@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from emulators.api_gateway import ADMIN_ARN, admin_request
-from emulators.world import World, lambda_context
+from emulators.world import World, event, lambda_context
 from tests.integration.seeds import (
     EARLIER_DATE,
     a_campaign,
@@ -736,3 +736,20 @@ def test_salesforce_api_calls_for_an_apply_stay_at_the_lower_bound(world):
         "bulk2_close": 1,
         "bulk2_poll": 1,
     }
+
+
+# -- the sample events ----------------------------------------------------------------------------
+
+
+def test_the_sample_events_reach_the_handler(world):
+    """events/: a signed apply as API Gateway delivers it, and a continuation from the queue."""
+    reply = world.bulk_date.lambda_handler(
+        event("api-touchpoint-date-apply.json"), lambda_context(), deps=world.deps
+    )
+    assert reply["statusCode"] == 404  # the sample's campaign is not in this org
+    assert json.loads(reply["body"])["error"] == "CAMPAIGN_NOT_FOUND"
+
+    reply = world.bulk_date.lambda_handler(
+        event("sqs-bulk-date-job.json"), lambda_context(), deps=world.deps
+    )
+    assert reply == {"batchItemFailures": []}  # an unknown (expired) job: nothing to do

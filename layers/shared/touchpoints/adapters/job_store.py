@@ -230,21 +230,22 @@ class JobStore:
             {":bulk": bulk_job_id},
         )
 
-    def set_counts(self, job_id: str, updated: int, failed: int) -> None:
+    def set_counts(
+        self, job_id: str, updated: int, failed: int, message: str | None = None
+    ) -> None:
+        """The counts of a job written in one go (Bulk API), and why it failed, if it did."""
+        expression = "SET updated = :updated, failed = :failed"
+        values: dict[str, Any] = {":updated": updated, ":failed": failed}
+        if message:
+            expression += ", message = :message"
+            values[":message"] = message
         self._table.update_item(
             Key={"PK": _job_pk(job_id), "SK": _JOB},
-            UpdateExpression="SET updated = :updated, failed = :failed",
-            ExpressionAttributeValues={":updated": updated, ":failed": failed},
+            UpdateExpression=expression,
+            ExpressionAttributeValues=values,
         )
 
-    def finish(
-        self,
-        job_id: str,
-        state: JobState,
-        now: datetime,
-        recompute_enqueued: bool,
-        message: str | None = None,
-    ) -> bool:
+    def finish(self, job_id: str, state: JobState, now: datetime, recompute_enqueued: bool) -> bool:
         """Move a running job to its final state; False when it had already finished."""
         values = {
             ":state": state.value,
@@ -254,9 +255,6 @@ class JobStore:
             ":running": JobState.RUNNING.value,
         }
         expression = "SET #state = :state, finished_at = :now, recompute_enqueued = :recompute"
-        if message:
-            expression += ", message = :message"
-            values[":message"] = message
         return self._update_if(job_id, expression, "#state IN (:pending, :running)", values)
 
     def link_undo(self, job_id: str, undo_job_id: str) -> str | None:

@@ -140,14 +140,11 @@ class JobStorePort(Protocol):
     def delete(self, job_id: str) -> None: ...
     def mark_running(self, job_id: str, now: datetime) -> None: ...
     def set_bulk_job(self, job_id: str, bulk_job_id: str) -> bool: ...
-    def set_counts(self, job_id: str, updated: int, failed: int) -> None: ...
+    def set_counts(
+        self, job_id: str, updated: int, failed: int, message: str | None = None
+    ) -> None: ...
     def finish(
-        self,
-        job_id: str,
-        state: JobState,
-        now: datetime,
-        recompute_enqueued: bool,
-        message: str | None = None,
+        self, job_id: str, state: JobState, now: datetime, recompute_enqueued: bool
     ) -> bool: ...
     def link_undo(self, job_id: str, undo_job_id: str) -> str | None: ...
     def chunks(self, job_id: str) -> Iterator[Chunk]: ...
@@ -334,10 +331,11 @@ def undo_job(
 
 def run_job(ports: BulkDatePorts, job_id: str, now: datetime, budget: Budget) -> Job | None:
     """Carry a job forward as far as the budget allows, then ask to continue later or finish it.
-    Safe to run again for the same job at any point."""
+    Safe to run again for the same job at any point; None when there was nothing to do (the job
+    had finished, e.g. a watchdog after an inline run, or expired)."""
     job = ports.jobs.load(job_id)
     if job is None or job.state.finished:
-        return job
+        return None
     ports.jobs.mark_running(job.id, now)
     if job.write_path is WritePath.COLLECTIONS:
         done = _write_with_collections(ports, job, budget)
@@ -470,7 +468,7 @@ def _write_with_bulk_api(ports: BulkDatePorts, job: Job) -> bool:
         for member_id in sorted(outcome.unprocessed_ids)
     ]
     ports.jobs.record_failures(job, failures)
-    ports.jobs.set_counts(job.id, outcome.updated, len(failures))
+    ports.jobs.set_counts(job.id, outcome.updated, len(failures), outcome.error_message)
     return True
 
 
