@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,6 +90,21 @@ def _refused(error: Exception) -> Response:
 
 for _error_class in ERRORS:
     api.exception_handler(_error_class)(_refused)
+
+
+@api.exception_handler(RequestValidationError)
+def _invalid(error: RequestValidationError) -> Response:
+    """A body or path that does not validate, in the API's error shape, naming the field."""
+    problems = error.errors()
+    first = problems[0] if problems else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "path")]
+    field = location[-1] if location else None
+    message = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
+        for e in problems[:5]
+    )
+    body = {"error": "INVALID_REQUEST", "message": message, **({"field": field} if field else {})}
+    return Response(status_code=422, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 def _program_id(raw: str) -> int:

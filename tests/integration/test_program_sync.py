@@ -107,6 +107,16 @@ def test_a_program_and_a_campaign_are_linked_one_to_one(world):
     assert call(world, "DELETE", f"/programs/{first}/campaign")[0] == 404
 
 
+def test_a_malformed_request_is_refused_in_the_error_shape(world):
+    program_id = a_program(world)
+    status, body = call(world, "PUT", f"/programs/{program_id}/campaign", {"campaign": "x"})
+    assert (status, body["error"]) == (422, "INVALID_REQUEST")
+    assert body["field"] == "campaignId"
+    status, body = link(world, program_id, "not-an-id")
+    assert (status, body["field"]) == (422, "campaignId")
+    assert call(world, "GET", "/program-links")[1] == {"links": []}
+
+
 def test_unknown_program_or_campaign_is_a_404(world):
     campaign_id = a_campaign(world)
     program_id = a_program(world)
