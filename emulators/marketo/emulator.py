@@ -15,7 +15,8 @@ What it serves (the subset the program sync uses, with Marketo's shapes):
 Every REST reply is HTTP 200 with `{"requestId", "success", "result"?, "errors"?, "warnings"?,
 "nextPageToken"?, "moreResult"?}`; failures are `success: false` with `errors: [{code, message}]`.
 Seeding and inspection methods act on the data directly and are not API calls; every call that
-arrives through the adapter is counted by kind. `inject_fault` makes the next calls fail with a
+arrives through the adapter is counted by kind. With `rate_limit=(100, 20)` the emulator answers
+606 past 100 accepted calls in 20 seconds of its clock, as Marketo does. `inject_fault` makes the next calls fail with a
 Marketo error code (601/602 token, 606 rate, 615 concurrency, 607 daily quota) or a dropped
 connection; `expire_tokens` makes every issued token answer 602 from then on.
 """
@@ -27,7 +28,7 @@ import json
 import re
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -100,6 +101,7 @@ class MarketoEmulator:
         *,
         daily_quota: int = 50_000,
         token_ttl_seconds: int = 3600,
+        rate_limit: tuple[int, float] | None = None,
         now: datetime | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -107,6 +109,9 @@ class MarketoEmulator:
         self.client_secret = client_secret
         self.daily_quota = daily_quota
         self.token_ttl = timedelta(seconds=token_ttl_seconds)
+        # (calls, seconds): Marketo answers 606 past 100 calls in 20 s; None leaves it to faults.
+        self.rate_limit = rate_limit
+        self._accepted: deque[datetime] = deque()  # when recent calls were accepted
         self.calls: Counter[str] = Counter()
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         if now is not None:
@@ -313,6 +318,7 @@ class MarketoEmulator:
                 self._authorize(headers, query)
                 if self.total_calls - self.calls["token"] > self.daily_quota:
                     raise _Failure("607")
+                self._check_rate()
                 fault = self._take_fault(kind)
                 if fault is not None:
                     if fault.code == "connection":
@@ -329,6 +335,16 @@ class MarketoEmulator:
                     "errors": [{"code": failure.code, "message": failure.message}],
                 }
             return _json(200, {"requestId": request_id, **reply})
+
+    def _check_rate(self) -> None:
+        if self.rate_limit is None:
+            return
+        calls, seconds = self.rate_limit
+        while self._accepted and self._accepted[0] <= self.now - timedelta(seconds=seconds):
+            self._accepted.popleft()
+        if len(self._accepted) >= calls:
+            raise _Failure("606")
+        self._accepted.append(self.now)
 
     def _token(self, query: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
         if query.get("grant_type") != "client_credentials":

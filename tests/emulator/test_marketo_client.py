@@ -121,3 +121,26 @@ def test_bad_credentials_and_incomplete_secrets_are_clear(mkto):
         connect_marketo(bad, mkto.session()).get_program(1)
     with pytest.raises(MarketoSecretError, match="client_secret"):
         connect_marketo({"base_url": mkto.base_url, "client_id": "x"})
+
+
+def test_a_run_longer_than_the_rate_window_waits_and_completes():
+    mkto = MarketoEmulator(rate_limit=(100, 20), now=datetime(2026, 1, 10, tzinfo=UTC))
+    mkto.add_channel("Conference", [("Registered", 20)])
+    program_id = mkto.add_program("Event", "Conference")
+    secret = {
+        "base_url": mkto.base_url,
+        "client_id": mkto.client_id,
+        "client_secret": mkto.client_secret,
+    }
+    waited = []
+
+    def sleep(seconds: float) -> None:  # time passes on the emulator's clock
+        waited.append(seconds)
+        mkto.advance(seconds=seconds)
+
+    client = connect_marketo(secret, mkto.session(), sleep)
+    programs = [client.get_program(program_id) for _ in range(250)]
+
+    assert all(p is not None for p in programs)
+    assert waited  # it hit 606 and backed off instead of failing
+    assert mkto.calls["program_get"] - len(waited) == 250  # every refused call was repeated

@@ -173,3 +173,14 @@ def test_the_daily_quota_answers_607():
         assert get(mkto, http, "/rest/asset/v1/channels.json", bearer)["success"] is True
     assert get(mkto, http, "/rest/asset/v1/channels.json", bearer)["errors"][0]["code"] == "607"
     assert mkto.write_calls == 0
+
+
+def test_past_100_calls_in_20_seconds_answers_606_until_the_window_moves():
+    mkto = MarketoEmulator(rate_limit=(100, 20), now=datetime(2026, 1, 10, tzinfo=UTC))
+    http = mkto.session()
+    bearer = token(mkto, http)
+    replies = [get(mkto, http, "/rest/asset/v1/channels.json", bearer) for _ in range(101)]
+    assert replies[99]["success"] is True
+    assert replies[100]["errors"][0]["code"] == "606"
+    mkto.advance(seconds=20)
+    assert get(mkto, http, "/rest/asset/v1/channels.json", bearer)["success"] is True
