@@ -450,3 +450,29 @@ def test_touchpoints_follow_the_campaign_the_sync_filled(world, linked):
     touched = {tp["Email__c"] for tp in world.touchpoints()}
     assert touched == {"cy@example.com", "lou@example.com"}  # Include Responded: the Attended
     assert {tp["Medium__c"] for tp in world.touchpoints()} == {"Conference"}
+
+
+def test_a_status_added_to_the_campaign_after_linking_fails_only_that_person(world, linked):
+    program_id, campaign_id = linked
+    world.org.insert("CampaignMemberStatus", {"CampaignId": campaign_id, "Label": "Waitlisted"})
+    world.org.update_record(
+        "CampaignMember",
+        sf_member_id(world, campaign_id, "ann@example.com"),
+        {"Status": "Waitlisted"},
+    )
+    world.org.update_record(
+        "CampaignMember",
+        sf_member_id(world, campaign_id, "bob@example.com"),
+        {"Status": "Attended"},
+    )
+    later(world)
+
+    result = sync(world, program_id)
+
+    assert world.mkto.members_by_email(program_id)["bob@example.com"] == "Attended"
+    assert world.mkto.members_by_email(program_id)["ann@example.com"] == "Registered"
+    (failure,) = result["failures"]
+    assert failure["email"] == "ann@example.com"
+    assert "Waitlisted" in failure["message"]
+    later(world)
+    assert sync(world, program_id)["failures"] == result["failures"]  # retried, not forgotten

@@ -345,9 +345,11 @@ class _Run:
         self.links, self.events, self.result, self.now = links, events, result, now
         self.program_id, self.campaign_id = link.program_id, link.campaign_id
         self.marketo_leads: dict[int, MarketoLead] = {}
+        self.steps: Mapping[str, int] = link.steps
 
     def run(self) -> None:
         steps = self._one_way()
+        self.steps = steps
         people = self._read_people(steps)
         for person in people.values():
             person.decision = _decide(person, steps)
@@ -487,7 +489,19 @@ class _Run:
             self._resolve_marketo_leads([p for p in setting if not p.marketo_lead_id])
         by_status: dict[str, list[_Person]] = defaultdict(list)
         for person in setting:
-            if person.marketo_lead_id and not person.failed:
+            if person.decision.status not in self.steps:
+                # A campaign status added after linking: Marketo would refuse the whole call.
+                person.failed = True
+                self.result.failures.append(
+                    {
+                        "email": person.email,
+                        "side": Side.MARKETO.value,
+                        "action": "status",
+                        "message": f"{person.decision.status!r} is not a progression status "
+                        f"of channel {self.link.channel}; make the statuses match again",
+                    }
+                )
+            elif person.marketo_lead_id and not person.failed:
                 by_status[person.decision.status].append(person)
         for status, group in sorted(by_status.items()):
             writes = self.marketo.set_member_status(
