@@ -753,3 +753,24 @@ def test_the_sample_events_reach_the_handler(world):
         event("sqs-bulk-date-job.json"), lambda_context(), deps=world.deps
     )
     assert reply == {"batchItemFailures": []}  # an unknown (expired) job: nothing to do
+
+
+def test_a_job_whose_first_continuation_was_lost_is_sent_on_by_a_repeated_request():
+    with mock_aws():
+        world = World.create(bulk_api_threshold=2)  # a Bulk API job: it starts from the queue
+        campaign_id = a_campaign(world.org)
+        members(world.org, campaign_id, 3)
+        status, job = apply(world, campaign_id, GOOD, key="lost")
+        assert (status, job["state"]) == (202, "pending")
+        world.session.client("sqs").purge_queue(QueueUrl=world.job_queue_url)  # lost
+
+        _, soon = apply(world, campaign_id, GOOD, key="lost")
+        assert world.drain_jobs() == 0  # a repeat within minutes does not start it twice
+        world.now += timedelta(minutes=10)
+        _, later = apply(world, campaign_id, GOOD, key="lost")
+        world.drain_jobs()
+
+        _, done = get_job(world, job["job_id"])
+        assert soon["job_id"] == later["job_id"] == job["job_id"]
+        assert done["state"] == "succeeded"
+        assert set(member_dates(world.org, campaign_id).values()) == {CONFERENCE_SF}

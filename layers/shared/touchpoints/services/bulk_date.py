@@ -17,7 +17,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
@@ -58,6 +58,7 @@ SECONDS_PER_CHUNK = 10.0
 # moment later usually succeeds. Other record errors (validation, deleted) would fail again.
 RETRIED_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
 UNPROCESSED = "UNPROCESSED"
+STALLED_AFTER = timedelta(minutes=5)
 
 
 # -- refused requests: nothing is changed; the handler maps each class to an HTTP status -------
@@ -263,7 +264,7 @@ def apply_touchpoint_date(
     fingerprint = request.fingerprint()
     claimed = ports.jobs.find_request(idempotency_key)
     if claimed is not None:
-        return _replay(ports, claimed, fingerprint)
+        return _replay(ports, claimed, fingerprint, now)
     campaign, members = _select(ports.salesforce, request, now)
     changes = [DateChange(m.id, m.touchpoint_date, request.moment) for m in members]
     job = Job(
@@ -282,7 +283,7 @@ def apply_touchpoint_date(
     claimed = ports.jobs.claim_request(idempotency_key, fingerprint, job.id, now)
     if claimed is not None:  # an identical request raced us and won
         ports.jobs.delete(job.id)
-        return _replay(ports, claimed, fingerprint)
+        return _replay(ports, claimed, fingerprint, now)
     logger.info("bulk date job created", extra=_job_log(job))
     return Submitted(_start(ports, job, now, budget), created=True)
 
@@ -296,7 +297,7 @@ def undo_job(
     if job is None:
         raise JobNotFoundError(f"job {job_id} was not found")
     if job.undone_by:
-        return Submitted(_existing(ports, job.undone_by), created=False)
+        return Submitted(_resumed(ports, _existing(ports, job.undone_by), now), created=False)
     if not job.state.finished:
         raise JobNotFinishedError(
             f"job {job_id} is still {job.state}; undo it once it has finished"
@@ -391,12 +392,23 @@ def _campaign_members(salesforce: BulkSalesforcePort, campaign_id: str) -> list[
         after = page[-1].id
 
 
-def _replay(ports: BulkDatePorts, claimed: ClaimedRequest, fingerprint: str) -> Submitted:
+def _replay(
+    ports: BulkDatePorts, claimed: ClaimedRequest, fingerprint: str, now: datetime
+) -> Submitted:
     if claimed.fingerprint != fingerprint:
         raise IdempotencyKeyReusedError(
             "this Idempotency-Key was already used for a different request; use a new key"
         )
-    return Submitted(_existing(ports, claimed.job_id), created=False)
+    return Submitted(_resumed(ports, _existing(ports, claimed.job_id), now), created=False)
+
+
+def _resumed(ports: BulkDatePorts, job: Job, now: datetime) -> Job:
+    """A job still pending well after it was created lost its first continuation (the
+    invocation ended between recording it and sending it on): a repeated request sends it on."""
+    if job.state is JobState.PENDING and now - job.created_at > STALLED_AFTER:
+        logger.warning("stalled bulk date job sent on again", extra=_job_log(job))
+        ports.continuation.continue_later(job.id)
+    return job
 
 
 def _existing(ports: BulkDatePorts, job_id: str) -> Job:
