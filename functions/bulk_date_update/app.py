@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
@@ -283,6 +284,12 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> Re
 def _refused(error: Exception) -> Response:
     status, code = ERRORS[type(error)]
     return _error(status, code, str(error), getattr(error, "field", None))
+
+
+@api.not_found
+def _no_route(error: NotFoundError) -> Response:
+    """API Gateway only forwards the routes template.yaml declares; this keeps the shape anyway."""
+    return _error(404, "NOT_FOUND", "no such route")
 
 
 HEADER_NAMES = {"idempotency-key": "Idempotency-Key"}
