@@ -269,9 +269,9 @@ def test_ids_order_and_compare_case_sensitively_for_keyset_paging(sf, org):
         org.insert("CampaignMember", {"CampaignId": campaign, "LeadId": lead})
     seen, last = [], "000000000000000AAA"
     while True:
-        page = sf.query(
-            f"SELECT Id FROM CampaignMember WHERE Id > '{last}' ORDER BY Id LIMIT 70"
-        )["records"]
+        page = sf.query(f"SELECT Id FROM CampaignMember WHERE Id > '{last}' ORDER BY Id LIMIT 70")[
+            "records"
+        ]
         if not page:
             break
         ids = [r["Id"] for r in page]
