@@ -25,6 +25,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from touchpoints.adapters.dynamodb import is_condition_failure, query_all
 from touchpoints.rules.bulk_jobs import (
     DateChange,
     Job,
@@ -380,7 +381,7 @@ class JobStore:
                 ConditionExpression="attribute_not_exists(PK)",
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not is_condition_failure(error):
                 raise
             return self.find_request(key)
         return None
@@ -426,7 +427,7 @@ class JobStore:
                 **({"ExpressionAttributeNames": names} if names else {}),
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if is_condition_failure(error):
                 return False
             raise
         return True
@@ -435,10 +436,4 @@ class JobStore:
         condition = Key("PK").eq(pk)
         if sk_prefix:
             condition &= Key("SK").begins_with(sk_prefix)
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
-        while True:
-            page = self._table.query(**kwargs)
-            yield from page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(self._table, KeyConditionExpression=condition)

@@ -11,6 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from touchpoints.adapters.dynamodb import is_condition_failure
+
 
 class NotificationLog:
     def __init__(self, table: Any, retention_seconds: int) -> None:
@@ -36,7 +38,7 @@ class NotificationLog:
                 ExpressionAttributeValues={":stamp": stamp},
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if is_condition_failure(error):
                 return False
             raise
         return True

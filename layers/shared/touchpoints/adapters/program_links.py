@@ -20,6 +20,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from touchpoints.adapters.dynamodb import is_condition_failure, plain, query_all
+
 _LINKS = "PROGRAM_LINKS"
 
 
@@ -59,16 +61,6 @@ class SyncedPerson:
     marketo_lead_id: int | None = None
     salesforce_person_id: str | None = None
     salesforce_member_id: str | None = None
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _dynamo(value: Any) -> Any:
@@ -147,7 +139,7 @@ class ProgramLinkStore:
             ]
         )
         with self._table.batch_writer() as batch:
-            for item in self._query(_sync_pk(program_id), "PERSON#"):
+            for item in self._query_prefix(_sync_pk(program_id), "PERSON#"):
                 batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
         return link
 
@@ -164,7 +156,7 @@ class ProgramLinkStore:
         return int(item["program_id"]) if item else None
 
     def all(self) -> list[ProgramLink]:
-        return [self._link_from_item(item) for item in self._query(_LINKS, "PROGRAM#")]
+        return [self._link_from_item(item) for item in self._query_prefix(_LINKS, "PROGRAM#")]
 
     def update_channel(self, program_id: int, channel: str, steps: Mapping[str, int]) -> None:
         self._table.update_item(
@@ -188,7 +180,7 @@ class ProgramLinkStore:
                 },
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if is_condition_failure(error):
                 return False
             raise
         return True
@@ -208,13 +200,13 @@ class ProgramLinkStore:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:  # unlinked while running: nothing to record
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not is_condition_failure(error):
                 raise
 
     # -- snapshot and conflicts ----------------------------------------------------------------
     def load_snapshot(self, program_id: int) -> dict[str, SyncedPerson]:
         people = {}
-        for item in self._query(_sync_pk(program_id), "PERSON#"):
+        for item in self._query_prefix(_sync_pk(program_id), "PERSON#"):
             lead = item.get("marketo_lead_id")
             people[item["email"]] = SyncedPerson(
                 email=item["email"],
@@ -260,8 +252,8 @@ class ProgramLinkStore:
 
     def conflicts(self, program_id: int) -> list[dict[str, Any]]:
         return [
-            {k: _plain(v) for k, v in item.items() if k not in ("PK", "SK")}
-            for item in self._query(_sync_pk(program_id), "CONFLICT#")
+            {k: plain(v) for k, v in item.items() if k not in ("PK", "SK")}
+            for item in self._query_prefix(_sync_pk(program_id), "CONFLICT#")
         ]
 
     # -- helpers -------------------------------------------------------------------------------
@@ -288,17 +280,9 @@ class ProgramLinkStore:
             steps={k: int(v) for k, v in (item.get("steps") or {}).items()},
             linked_at=item["linked_at"],
             watermark=item.get("watermark"),
-            last_sync=_plain(item["last_sync"]) if item.get("last_sync") else None,
+            last_sync=plain(item["last_sync"]) if item.get("last_sync") else None,
         )
 
-    def _query(self, pk: str, sk_prefix: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").begins_with(sk_prefix),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._table.query(**kwargs)
-            yield from page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    def _query_prefix(self, pk: str, sk_prefix: str) -> Iterator[dict[str, Any]]:
+        condition = Key("PK").eq(pk) & Key("SK").begins_with(sk_prefix)
+        return query_all(self._table, KeyConditionExpression=condition, ConsistentRead=True)

@@ -8,15 +8,15 @@ CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp waterma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from decimal import Decimal
 from itertools import batched
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from touchpoints.adapters.dynamodb import plain, query_all
 from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
 from touchpoints.rules.models import Channel, Touchpoint
 
@@ -33,15 +33,8 @@ class StoredMember:
     record_id: str | None = None
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; callers want ints."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k not in ("PK", "SK")}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def _without_keys(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("PK", "SK")}
 
 
 def _campaign_pk(campaign_id: str) -> str:
@@ -77,7 +70,7 @@ class StateStore:
         low = f"MEMBER#{after_id}" if after_id else "MEMBER#"
         high = f"MEMBER#{upto_id}" if upto_id else "MEMBER$"  # "$" sorts right after "#"
         condition &= Key("SK").between(low, high)
-        items = self._query_items({"KeyConditionExpression": condition})
+        items = query_all(self._table, KeyConditionExpression=condition)
         return {
             item["member_id"]: self._member_from_item(item)
             for item in items
@@ -164,7 +157,7 @@ class StateStore:
 
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY"})
-        return _plain(item["Item"]) if "Item" in item else None
+        return _without_keys(plain(item["Item"])) if "Item" in item else None
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -208,17 +201,9 @@ class StateStore:
 
     def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
-        return _plain(item["Item"]) if "Item" in item else None
+        return _without_keys(plain(item["Item"])) if "Item" in item else None
 
     def clear_checkpoint(self, campaign_id: str) -> None:
         self._table.delete_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _query_items(self, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            page = self._table.query(**kwargs)
-            yield from page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
