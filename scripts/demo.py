@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from moto import mock_aws
 
+from emulators.api_gateway import admin_request
 from emulators.outbound_messages import CAMPAIGN_FIELDS, record_notifications
 from emulators.world import World, lambda_context, quiet_powertools
 
@@ -73,33 +74,9 @@ def load_the_conference(world: World) -> str:
     return campaign_id
 
 
-def api_event(
-    method: str, path: str, body: dict | None = None, headers: dict | None = None
-) -> dict:
-    """An IAM-authorized API Gateway REST request, as the admin API receives it."""
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json", **(headers or {})},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "requestContext": {
-            "httpMethod": method,
-            "path": f"/Prod{path}",
-            "stage": "Prod",
-            "identity": {"userArn": "arn:aws:iam::123456789012:user/marketing-ops"},
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
-
-
 def call_api(world: World, handler, method: str, path: str, body=None, headers=None) -> dict:
     reply = handler.lambda_handler(
-        api_event(method, path, body, headers), lambda_context(), deps=world.deps
+        admin_request(method, path, body, headers), lambda_context(), deps=world.deps
     )
     return {"status": reply["statusCode"], **json.loads(reply["body"])}
 

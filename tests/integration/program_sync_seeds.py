@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from emulators.api_gateway import admin_request
 from emulators.world import World, event, lambda_context
 
 CHANNEL = "Conference"
@@ -94,31 +95,9 @@ def sf_member_id(world: World, campaign_id: str, email: str) -> str:
 # -- driving the handler -----------------------------------------------------------------------
 
 
-def api_event(method: str, path: str, body: dict | None = None) -> dict[str, Any]:
-    """An IAM-authorized API Gateway REST request."""
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "requestContext": {
-            "httpMethod": method,
-            "path": f"/Prod{path}",
-            "stage": "Prod",
-            "identity": {"userArn": "arn:aws:iam::123456789012:user/marketing-ops"},
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
-
-
 def call(world: World, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     reply = world.program_sync.lambda_handler(
-        api_event(method, path, body), lambda_context("program-sync"), deps=world.deps
+        admin_request(method, path, body), lambda_context("program-sync"), deps=world.deps
     )
     return reply["statusCode"], json.loads(reply["body"])
 

@@ -5,6 +5,7 @@ import json
 import pytest
 from moto import mock_aws
 
+from emulators.api_gateway import admin_request
 from emulators.world import World, event, lambda_context
 from tests.integration.seeds import a_campaign, a_lead, members
 from touchpoints.rules.keys import touchpoint_key
@@ -20,21 +21,8 @@ def recompute(world, campaign_id, context=None, **message):
 
 
 def sync_status(world, campaign_id, **params):
-    api_event = {
-        "resource": "/campaigns/{campaignId}/sync-status",
-        "path": f"/campaigns/{campaign_id}/sync-status",
-        "httpMethod": "GET",
-        "headers": {},
-        "queryStringParameters": params or None,
-        "pathParameters": {"campaignId": campaign_id},
-        "requestContext": {
-            "httpMethod": "GET",
-            "path": f"/Prod/campaigns/{campaign_id}/sync-status",
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
-    reply = world.recompute.lambda_handler(api_event, lambda_context(), deps=world.deps)
+    request = admin_request("GET", f"/campaigns/{campaign_id}/sync-status", query=params)
+    reply = world.recompute.lambda_handler(request, lambda_context(), deps=world.deps)
     return reply["statusCode"], json.loads(reply["body"])
 
 
