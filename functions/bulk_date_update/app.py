@@ -37,6 +37,7 @@ from touchpoints.adapters.salesforce import (
     SalesforceLimitExceededError,
     SalesforceUnavailableError,
 )
+from touchpoints.api_errors import error_response, register_error_table
 from touchpoints.rules.bulk_jobs import Job, touchpoints_enabled
 from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.touchpoint_date import touchpoint_moment
@@ -275,21 +276,13 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
-def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
-    body = ErrorBody(error=code, message=message, field=field).model_dump(exclude_none=True)
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-@api.exception_handler(list(ERRORS))
-def _refused(error: Exception) -> Response:
-    status, code = ERRORS[type(error)]
-    return _error(status, code, str(error), getattr(error, "field", None))
+register_error_table(api, ERRORS)
 
 
 @api.not_found
 def _no_route(error: NotFoundError) -> Response:
     """API Gateway only forwards the routes template.yaml declares; this keeps the shape anyway."""
-    return _error(404, "NOT_FOUND", "no such route")
+    return error_response(404, "NOT_FOUND", "no such route")
 
 
 HEADER_NAMES = {"idempotency-key": "Idempotency-Key"}
@@ -342,7 +335,7 @@ def _invalid(error: RequestValidationError) -> Response:
     problems = list({_field_name(e["loc"]): _problem(e) for e in reversed(error.errors())}.items())
     problems.reverse()
     message = "; ".join(f"{field}: {problem}" for field, problem in problems[:5])
-    return _error(422, "INVALID_REQUEST", message, problems[0][0] if problems else None)
+    return error_response(422, "INVALID_REQUEST", message, problems[0][0] if problems else None)
 
 
 # -- routes ---------------------------------------------------------------------------------------

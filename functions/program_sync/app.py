@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from touchpoints.adapters.marketo import MarketoQuotaExceededError, MarketoUnavailableError
 from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
 from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
+from touchpoints.api_errors import error_response, register_error_table
 from touchpoints.services import program_sync as sync
 from touchpoints.settings import load_settings
 from touchpoints.wiring import Dependencies
@@ -81,15 +82,7 @@ def _deps() -> Dependencies:
     return api.context["deps"]
 
 
-def _refused(error: Exception) -> Response:
-    status, code = ERRORS[type(error)]
-    field = getattr(error, "field", None)
-    body = {"error": code, "message": str(error), **({"field": field} if field else {})}
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
-
-
-for _error_class in ERRORS:
-    api.exception_handler(_error_class)(_refused)
+register_error_table(api, ERRORS)
 
 
 @api.exception_handler(RequestValidationError)
@@ -103,8 +96,7 @@ def _invalid(error: RequestValidationError) -> Response:
         f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
         for e in problems[:5]
     )
-    body = {"error": "INVALID_REQUEST", "message": message, **({"field": field} if field else {})}
-    return Response(status_code=422, content_type=content_types.APPLICATION_JSON, body=body)
+    return error_response(422, "INVALID_REQUEST", message, field)
 
 
 def _program_id(raw: str) -> int:
