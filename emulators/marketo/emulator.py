@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from emulators.accounting import CallAccounting
 from emulators.salesforce.adapter import EmulatorAdapter
 
 MAX_BATCH = 300  # members and leads per read or write
@@ -92,7 +93,9 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class MarketoEmulator:
+class MarketoEmulator(CallAccounting):
+    WRITE_KINDS = WRITE_KINDS
+
     def __init__(
         self,
         base_url: str = "https://064-ACM-123.mktorest.com",
@@ -260,18 +263,6 @@ class MarketoEmulator:
             return copy.deepcopy(list(self._leads.values()))
 
     # -- call accounting and faults ------------------------------------------------------------
-    @property
-    def total_calls(self) -> int:
-        return sum(self.calls.values())
-
-    @property
-    def write_calls(self) -> int:
-        return sum(count for kind, count in self.calls.items() if kind in WRITE_KINDS)
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self.calls.clear()
-
     def inject_fault(
         self, code: str, count: int = 1, *, kinds: Iterable[str] | None = None
     ) -> None:

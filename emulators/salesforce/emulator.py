@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from emulators.accounting import CallAccounting
+
 from .adapter import EmulatorAdapter
 from .bulk2 import Bulk2Api
 from .errors import ApiError, RecordError, not_found
@@ -48,7 +50,9 @@ WRITE_KINDS = frozenset(
 _DATA_PATH = re.compile(r"^/services/data/?(?:v(\d+\.\d+)(?:/(.*))?)?$")
 
 
-class SalesforceEmulator:
+class SalesforceEmulator(CallAccounting):
+    WRITE_KINDS = WRITE_KINDS
+
     def __init__(
         self,
         instance_url: str = "https://emulator.my.salesforce.com",
@@ -197,18 +201,6 @@ class SalesforceEmulator:
             raise ValueError(f"{error.status_code}: {error.message}") from None
 
     # -- call accounting and faults ------------------------------------------------------------
-    @property
-    def total_calls(self) -> int:
-        return sum(self.calls.values())
-
-    @property
-    def write_calls(self) -> int:
-        return sum(count for kind, count in self.calls.items() if kind in WRITE_KINDS)
-
-    def reset_calls(self) -> None:
-        with self._lock:
-            self.calls.clear()
-
     def inject_fault(
         self,
         kind: str,
