@@ -363,3 +363,20 @@ def test_an_expired_session_is_renewed_from_the_secret_and_the_run_completes(wor
     )
     assert recompute(world, campaign_id) == {"batchItemFailures": []}
     assert len(world.touchpoints()) == 5
+
+
+def test_a_fresh_run_supersedes_a_half_done_one():
+    with mock_aws():
+        world = World.create(bulk_api_threshold=100_000)
+        campaign_id = a_campaign(world.org)
+        members(world.org, campaign_id, 2100)
+        short_on_time = lambda_context()
+        short_on_time.get_remaining_time_in_millis = lambda: 60_000
+        recompute(world, campaign_id, context=short_on_time)  # hands over after one chunk
+
+        recompute(world, campaign_id)  # a new outbound message: a whole fresh run
+        calls = world.org.total_calls
+        world.drain_queue()  # the old run's continuation finds itself superseded
+
+        assert world.org.total_calls == calls  # it did not read or write anything
+        assert len(world.touchpoints()) == 2100

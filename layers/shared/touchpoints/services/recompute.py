@@ -193,10 +193,11 @@ class Recompute:
     ) -> RecomputeResult:
         campaign_id = request.campaign_id
         calls_before = Counter(self._sf.calls)
-        checkpoint = self._state.load_checkpoint(campaign_id) if request.run_id else None
-        if request.run_id and (checkpoint is None or checkpoint["run_id"] != request.run_id):
+        saved = self._state.load_checkpoint(campaign_id)
+        if request.run_id and (saved is None or saved["run_id"] != request.run_id):
             # a newer run started meanwhile (or this one finished): it covers everything
             return RecomputeResult(campaign_id, request.run_id, finished=True, superseded=True)
+        checkpoint = saved if request.run_id else None  # a fresh run starts over, superseding it
         run_id = request.run_id or uuid.uuid4().hex
         cursor = checkpoint["cursor"] if checkpoint else ""
         full = checkpoint["full"] if checkpoint else request.full_reconciliation
@@ -247,7 +248,7 @@ class Recompute:
 
         if full:
             totals.deleted += self._delete_strays(campaign_id, totals)
-        if checkpoint:
+        if saved:
             self._state.clear_checkpoint(campaign_id)
         result.finished = True
         result.totals = totals
