@@ -510,12 +510,21 @@ class JobContinuation(BaseModel):
 
 def _continue(record: SQSRecord, deps: Dependencies, context: Any) -> None:
     message = JobContinuation.model_validate_json(record.body)
-    job = run_job(
-        _ports(deps),
-        message.job_id,
-        deps.clock(),
-        lambda: context.get_remaining_time_in_millis() / 1000 - TIMEOUT_MARGIN_SECONDS,
-    )
+    try:
+        job = run_job(
+            _ports(deps),
+            message.job_id,
+            deps.clock(),
+            lambda: context.get_remaining_time_in_millis() / 1000 - TIMEOUT_MARGIN_SECONDS,
+        )
+    except SalesforceLimitExceededError:
+        deliveries = int(record.attributes.approximate_receive_count or 1)
+        delay = deps.job_queue.postpone(record.receipt_handle, deliveries)
+        logger.warning(
+            "Salesforce API limit reached; bulk date job postponed",
+            extra={"job_id": message.job_id, "retry_in_seconds": delay},
+        )
+        raise
     if job is None:
         logger.info("bulk date job had nothing left to do", extra={"job_id": message.job_id})
         return
@@ -546,10 +555,12 @@ def lambda_handler(
 ) -> dict[str, Any]:
     deps = deps or default_dependencies()
     if "Records" in event:
+        processor = BatchProcessor(event_type=EventType.SQS)
+        processor.raise_on_entire_batch_failure = False  # failures are reported item by item
         return process_partial_response(
             event=event,
             record_handler=lambda record: _continue(record, deps, context),
-            processor=BatchProcessor(event_type=EventType.SQS),
+            processor=processor,
             context=context,
         )
     api.append_context(deps=deps, started=time.monotonic())

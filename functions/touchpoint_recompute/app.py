@@ -42,8 +42,6 @@ register_error_table(
     },
 )
 
-LIMIT_BACKOFF_SECONDS = 300  # doubled per delivery, capped below SQS's 12 h maximum
-MAX_BACKOFF_SECONDS = 6 * 3600
 SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 
 
@@ -92,12 +90,11 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> No
         )
     except SalesforceLimitExceededError:
         deliveries = int(record.attributes.approximate_receive_count or 1)
-        delay = min(LIMIT_BACKOFF_SECONDS * 2 ** (deliveries - 1), MAX_BACKOFF_SECONDS)
+        delay = deps.queue.postpone(record.receipt_handle, deliveries)
         logger.warning(
             "Salesforce API limit reached; recompute postponed",
             extra={"campaign_id": message.campaign_id, "retry_in_seconds": delay},
         )
-        deps.queue.postpone(record.receipt_handle, delay)
         raise
     if not result.finished:
         deps.queue.enqueue(

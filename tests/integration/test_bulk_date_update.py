@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from emulators.api_gateway import ADMIN_ARN, admin_request
-from emulators.world import World, event, lambda_context
+from emulators.world import World, event, lambda_context, sqs_event
 from tests.integration.seeds import (
     EARLIER_DATE,
     a_campaign,
@@ -600,6 +600,37 @@ def test_a_job_larger_than_one_invocation_continues_through_its_queue(world):
     assert invocations >= 2
     assert set(member_dates(world.org, campaign_id).values()) == {CONFERENCE_SF}
     assert world.org.calls["composite_update"] == 3
+
+
+def test_a_continuation_that_hits_the_api_limit_backs_off_and_later_finishes(world):
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 450)
+    _, job = apply(world, campaign_id, GOOD, context=seconds_left(8))
+    world.org.inject_fault("REQUEST_LIMIT_EXCEEDED", count=1, kinds=["composite_update"])
+    sqs = world.session.client("sqs")
+    [message] = sqs.receive_message(QueueUrl=world.job_queue_url, AttributeNames=["All"])[
+        "Messages"
+    ]
+
+    reply = world.bulk_date.lambda_handler(sqs_event([message]), lambda_context(), deps=world.deps)
+
+    assert reply == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    visible = sqs.receive_message(QueueUrl=world.job_queue_url, MaxNumberOfMessages=10)
+    assert message["MessageId"] not in {m["MessageId"] for m in visible.get("Messages", [])}
+    for other in visible.get("Messages", []):  # the job's watchdog: let it come back later
+        sqs.change_message_visibility(
+            QueueUrl=world.job_queue_url, ReceiptHandle=other["ReceiptHandle"], VisibilityTimeout=0
+        )
+    _, waiting = get_job(world, job["job_id"])
+    assert waiting["state"] == "running"
+
+    sqs.change_message_visibility(  # the backoff has passed
+        QueueUrl=world.job_queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+    )
+    world.drain_jobs()
+    _, done = get_job(world, job["job_id"])
+    assert done["state"] == "succeeded"
+    assert done["progress"] == {"matched": 450, "updated": 450, "failed": 0}
 
 
 def test_a_redelivered_continuation_counts_nothing_twice(world):

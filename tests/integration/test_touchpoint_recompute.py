@@ -6,7 +6,7 @@ import pytest
 from moto import mock_aws
 
 from emulators.api_gateway import admin_request
-from emulators.world import World, event, lambda_context
+from emulators.world import World, event, lambda_context, sqs_event
 from tests.integration.seeds import a_campaign, a_lead, members
 from touchpoints.rules.keys import touchpoint_key
 
@@ -127,26 +127,27 @@ def test_transient_failures_are_retried_with_backoff_inside_the_run(world, fault
     assert len(world.touchpoints()) == 4
 
 
-def test_the_request_limit_stops_the_run_and_the_retry_converges(world):
+def test_the_request_limit_postpones_the_message_and_the_retry_converges(world):
     campaign_id = a_campaign(world.org)
     members(world.org, campaign_id, 250)  # two upsert calls: the limit hits the second
-    world.org.inject_fault(
-        "REQUEST_LIMIT_EXCEEDED", count=1, kinds=["composite_upsert"], match=None
+    world.deps.queue.enqueue(campaign_id, "test", "limit")
+    world.org.inject_fault("REQUEST_LIMIT_EXCEEDED", count=1, kinds=["composite_upsert"])
+    sqs = world.session.client("sqs")
+    [message] = sqs.receive_message(QueueUrl=world.queue_url, AttributeNames=["All"])["Messages"]
+
+    reply = world.recompute.lambda_handler(sqs_event([message]), lambda_context(), deps=world.deps)
+
+    assert reply == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert sqs.receive_message(QueueUrl=world.queue_url).get("Messages") is None  # backing off
+    assert world.queue_depth() == 1  # still queued, not lost
+    table = world.session.resource("dynamodb").Table("offline-touchpoints-state")
+    summary = table.get_item(Key={"PK": f"CAMPAIGN#{campaign_id}", "SK": "SUMMARY"})
+    assert "Item" not in summary  # nothing recorded as done
+
+    sqs.change_message_visibility(  # the backoff has passed
+        QueueUrl=world.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
     )
-    world.org.calls.clear()
-
-    reply = recompute(world, campaign_id)
-    assert len(reply["batchItemFailures"]) == 1
-    assert (
-        world.session.resource("dynamodb")
-        .Table("offline-touchpoints-state")
-        .get_item(Key={"PK": f"CAMPAIGN#{campaign_id}", "SK": "SUMMARY"})
-        .get("Item")
-        is None
-    )  # nothing recorded as done
-
-    world.org.clear_faults()
-    recompute(world, campaign_id)
+    world.drain_queue()
     assert len(world.touchpoints()) == 250
     assert len({tp["Touchpoint_Key__c"] for tp in world.touchpoints()}) == 250
 

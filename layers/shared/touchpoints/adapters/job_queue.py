@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from touchpoints.adapters.sqs_backoff import backoff_seconds, postpone
+
 MAX_DELAY_SECONDS = 900  # SQS's limit
 
 
@@ -26,3 +28,9 @@ class JobQueue:
             DelaySeconds=max(0, min(delay_seconds, MAX_DELAY_SECONDS)),
         )
         return reply["MessageId"]
+
+    def postpone(self, receipt_handle: str, deliveries: int) -> int:
+        """Hide a continuation for longer after each delivery; returns the delay in seconds."""
+        delay = backoff_seconds(deliveries)
+        postpone(self._sqs, self._url, receipt_handle, delay)
+        return delay

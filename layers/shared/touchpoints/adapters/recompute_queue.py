@@ -6,6 +6,8 @@ import hashlib
 import json
 from typing import Any
 
+from touchpoints.adapters.sqs_backoff import backoff_seconds, postpone
+
 
 class RecomputeQueue:
     def __init__(self, sqs_client: Any, queue_url: str) -> None:
@@ -25,8 +27,8 @@ class RecomputeQueue:
         )
         return reply["MessageId"]
 
-    def postpone(self, receipt_handle: str, seconds: int) -> None:
-        """Keep a message hidden for `seconds` before its next delivery (backoff)."""
-        self._sqs.change_message_visibility(
-            QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
-        )
+    def postpone(self, receipt_handle: str, deliveries: int) -> int:
+        """Hide a message for longer after each delivery; returns the delay in seconds."""
+        delay = backoff_seconds(deliveries)
+        postpone(self._sqs, self._url, receipt_handle, delay)
+        return delay
