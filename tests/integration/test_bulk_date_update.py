@@ -761,7 +761,8 @@ def test_salesforce_api_calls_for_an_apply_stay_at_the_lower_bound(world):
 
     assert small_calls == {"query": 2, "composite_update": 1}
     assert large_calls == {
-        "query": 3,
+        "query": 2,
+        "query_more": 1,
         "bulk2_create_job": 1,
         "bulk2_upload": 1,
         "bulk2_close": 1,
@@ -805,3 +806,20 @@ def test_a_job_whose_first_continuation_was_lost_is_sent_on_by_a_repeated_reques
         assert soon["job_id"] == later["job_id"] == job["job_id"]
         assert done["state"] == "succeeded"
         assert set(member_dates(world.org, campaign_id).values()) == {CONFERENCE_SF}
+
+
+def test_a_narrow_filter_reads_only_the_members_it_selects():
+    """The filter is pushed into SOQL: 10 undated members among 4,010 cost one member query."""
+    with mock_aws():
+        world = World.create()
+        campaign_id = a_campaign(world.org)
+        members(world.org, campaign_id, 4000, Buyer_Touchpoint_Date__c=EARLIER_DATE)
+        undated = members(world.org, campaign_id, 10, start=5000)
+        world.org.reset_calls()
+
+        status, body = preview(world, campaign_id, {**GOOD, "filter": {"only_without_date": True}})
+
+        assert status == 200
+        assert body["matched"] == 10
+        assert world.org.calls == {"query": 2}  # the campaign, then the ten members
+        assert {m["member_id"] for m in body["sample"]} == set(undated)

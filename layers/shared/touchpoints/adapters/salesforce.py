@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import batched
 from typing import Any
 
@@ -29,6 +29,7 @@ from simple_salesforce.exceptions import (
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_date
 from touchpoints.adapters.salesforce_records import RecordMapper
 from touchpoints.rules.keys import KEY_PREFIX
+from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
 from touchpoints.rules.sync_mode import parse_sync_mode
 from touchpoints.settings import CampaignFields, TouchpointFields
@@ -174,6 +175,39 @@ class SalesforceGateway:
         if after_id:
             where += f" AND Id > '{_escape_id(after_id)}'"
         return f"SELECT {self._map.member_columns} FROM CampaignMember WHERE {where} ORDER BY Id"
+
+    def read_members_matching(self, campaign_id: str, criteria: MemberFilter) -> Iterator[Member]:
+        """Members the filter selects, narrowed by Salesforce (SOQL) so only they are read; ids
+        are asked for 300 at a time. Callers still apply the rule itself to what comes back."""
+        where = [f"CampaignId = '{_escape_id(campaign_id)}'", *self._filter_conditions(criteria)]
+        id_groups = (
+            [None]
+            if criteria.member_ids is None
+            else list(batched(sorted(criteria.member_ids), KEYS_PER_QUERY, strict=False))
+        )
+        for ids in id_groups:
+            conditions = where if ids is None else [*where, format_soql("Id IN {}", list(ids))]
+            soql = (
+                f"SELECT {self._map.member_columns} FROM CampaignMember "
+                f"WHERE {' AND '.join(conditions)} ORDER BY Id"
+            )
+            for record in self.query(soql):
+                yield self._map.member_from_json(record)
+
+    def _filter_conditions(self, criteria: MemberFilter) -> list[str]:
+        conditions = []
+        if criteria.statuses is not None:
+            conditions.append(format_soql("Status IN {}", sorted(criteria.statuses) or [""]))
+        if criteria.responded is not None:
+            conditions.append(f"HasResponded = {'true' if criteria.responded else 'false'}")
+        if criteria.created_from is not None:  # whole UTC days, both ends inclusive
+            conditions.append(f"CreatedDate >= {criteria.created_from.isoformat()}T00:00:00Z")
+        if criteria.created_to is not None:
+            day_after = criteria.created_to + timedelta(days=1)
+            conditions.append(f"CreatedDate < {day_after.isoformat()}T00:00:00Z")
+        if criteria.only_without_date:
+            conditions.append(f"{self._campaign_fields.member_touchpoint_date} = null")
+        return conditions
 
     def read_members(self, campaign_id: str) -> Iterator[Member]:
         """Every member of the campaign in Id order, following query pages lazily."""

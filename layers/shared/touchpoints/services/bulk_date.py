@@ -49,7 +49,6 @@ from touchpoints.services.webhook import QueuePort
 logger = Logger(child=True)
 
 SAMPLE_SIZE = 10
-MEMBERS_PER_READ = 2000  # one REST query page
 DATED_LIST_LIMIT = 100
 # Time to keep in hand before writing a chunk: one collection call with its retries, the lock
 # retry and the DynamoDB transaction. Below it, the job carries on in the next invocation.
@@ -127,7 +126,9 @@ class NothingToUndoError(BulkDateError):
 
 class BulkSalesforcePort(Protocol):
     def read_campaign(self, campaign_id: str) -> Campaign | None: ...
-    def member_chunk(self, campaign_id: str, after_id: str, size: int) -> list[Member]: ...
+    def read_members_matching(
+        self, campaign_id: str, criteria: MemberFilter
+    ) -> Iterator[Member]: ...
     def update_member_dates(self, dates: Mapping[str, datetime | None]) -> list[RecordResult]: ...
     def start_member_date_ingest(self, dates: Mapping[str, datetime | None]) -> str: ...
     def member_date_ingest_outcome(self, ingest_job_id: str) -> IngestOutcome | None: ...
@@ -305,7 +306,8 @@ def undo_job(
     campaign = ports.salesforce.read_campaign(job.campaign_id)
     if campaign is None:
         raise CampaignNotFoundError(f"campaign {job.campaign_id} was not found")
-    current = {m.id: m.touchpoint_date for m in _campaign_members(ports.salesforce, campaign.id)}
+    every_member = ports.salesforce.read_members_matching(campaign.id, MemberFilter())
+    current = {m.id: m.touchpoint_date for m in every_member}
     plan = plan_undo(ports.jobs.changes(job.id), ports.jobs.failed_ids(job.id), current)
     if not plan.restores and not plan.skipped:
         raise NothingToUndoError(f"job {job_id} changed no member: nothing to undo")
@@ -367,29 +369,27 @@ def _select(
     campaign = salesforce.read_campaign(request.campaign_id)
     if campaign is None:
         raise CampaignNotFoundError(f"campaign {request.campaign_id} was not found")
-    members = _campaign_members(salesforce, campaign.id)
-    unknown = unknown_member_ids(request.criteria, members)
-    if unknown:
-        shown = ", ".join(sorted(unknown)[:10])
-        raise UnknownMembersError(
-            f"{len(unknown)} member id(s) are not members of campaign {campaign.id}: {shown}"
+    criteria = request.criteria
+    if criteria.member_ids is not None:
+        # named members are read whatever else the filter says, so a typo is told apart
+        named = list(
+            salesforce.read_members_matching(
+                campaign.id, MemberFilter(member_ids=criteria.member_ids)
+            )
         )
-    matching = [m for m in members if member_matches(m, request.criteria)]
+        unknown = unknown_member_ids(criteria, named)
+        if unknown:
+            shown = ", ".join(sorted(unknown)[:10])
+            raise UnknownMembersError(
+                f"{len(unknown)} member id(s) are not members of campaign {campaign.id}: {shown}"
+            )
+        candidates: Iterable[Member] = named
+    else:
+        candidates = salesforce.read_members_matching(campaign.id, criteria)
+    matching = [m for m in candidates if member_matches(m, criteria)]
     if not matching:
         raise NoMatchingMembersError(f"the filter matches no member of campaign {campaign.id}")
     return campaign, matching
-
-
-def _campaign_members(salesforce: BulkSalesforcePort, campaign_id: str) -> list[Member]:
-    """Every member, a query page (2,000) at a time in Id order."""
-    members: list[Member] = []
-    after = ""
-    while True:
-        page = salesforce.member_chunk(campaign_id, after, MEMBERS_PER_READ)
-        members.extend(page)
-        if len(page) < MEMBERS_PER_READ:
-            return members
-        after = page[-1].id
 
 
 def _replay(
