@@ -79,7 +79,10 @@ def _record_metrics(result: RecomputeResult) -> None:
 def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> None:
     message = RecomputeMessage.model_validate_json(record.body)
     service = Recompute(
-        deps.salesforce, deps.state, bulk_threshold=deps.settings.bulk_api_threshold
+        deps.salesforce,
+        deps.state,
+        bulk_threshold=deps.settings.bulk_api_threshold,
+        write_back_status=deps.settings.write_back_member_status,
     )
     request = RecomputeRequest(message.campaign_id, message.full, message.run_id)
     try:

@@ -1,6 +1,7 @@
 """TouchpointRecomputeFunction through its handler: moto for AWS, the emulator for Salesforce."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from moto import mock_aws
@@ -381,3 +382,25 @@ def test_a_fresh_run_supersedes_a_half_done_one():
 
         assert world.org.total_calls == calls  # it did not read or write anything
         assert len(world.touchpoints()) == 2100
+
+
+def test_outcomes_are_written_back_to_members_only_when_they_change(world):
+    world.deps.settings = replace(world.settings, write_back_member_status=True)
+    org = world.org
+    campaign_id = a_campaign(org, "Include Responded Campaign Members")
+    [attended] = members(org, campaign_id, 1, status="Attended")
+    [registered] = members(org, campaign_id, 1, status="Registered", start=2)
+    recompute(world, campaign_id)
+    assert org.get("CampaignMember", attended)["Touchpoint_Status__c"] == "Touchpoint Created"
+    assert (
+        org.get("CampaignMember", registered)["Touchpoint_Status__c"]
+        == "No Touchpoint: not responded"
+    )
+
+    writes = org.write_calls
+    recompute(world, campaign_id)
+    assert org.write_calls == writes  # nothing changed: nothing written back
+
+    org.update_record("CampaignMember", registered, {"Status": "Attended"})
+    recompute(world, campaign_id)
+    assert org.get("CampaignMember", registered)["Touchpoint_Status__c"] == "Touchpoint Created"

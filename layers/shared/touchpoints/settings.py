@@ -33,6 +33,7 @@ class CampaignFields:
     start_date: str = "Touchpoint_Start_Date__c"
     end_date: str = "Touchpoint_End_Date__c"
     member_touchpoint_date: str = "Buyer_Touchpoint_Date__c"
+    member_status: str = "Touchpoint_Status__c"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class Settings:
     bulk_api_threshold: int = 2000
     bulk_poll_seconds: float = 5.0
     idempotency_expiry_seconds: int = 48 * 3600
+    # Each member's outcome written back to CampaignMember.Touchpoint_Status__c (only on change).
+    write_back_member_status: bool = False
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
     # Marketo program sync (ProgramSyncFunction only): its secret, the bus its events go to, and
@@ -107,6 +110,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "offline-touchpoints"),
         bulk_api_threshold=_positive_int(env, "BULK_API_THRESHOLD", 2000),
         idempotency_expiry_seconds=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 48 * 3600),
+        write_back_member_status=_flag(env, "WRITE_BACK_MEMBER_STATUS", False),
         marketo_secret_id=env.get("MARKETO_SECRET_ID", "").strip() or None,
         event_bus_name=env.get("EVENT_BUS_NAME", "").strip() or "default",
         campaign_sync_enabled=_flag(env, "CAMPAIGN_SYNC_ENABLED", True),

@@ -310,16 +310,19 @@ class SalesforceGateway:
 
     def update_member_dates(self, dates: Mapping[str, datetime | None]) -> list[RecordResult]:
         """Set `Buyer_Touchpoint_Date__c` on members (None clears it), 200 a call."""
-        field_name = self._campaign_fields.member_touchpoint_date
+        values = {m: format_datetime(when) if when else None for m, when in dates.items()}
+        return self._update_members(self._campaign_fields.member_touchpoint_date, values)
+
+    def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]:
+        """Write each member's touchpoint outcome to `Touchpoint_Status__c`, 200 a call."""
+        return self._update_members(self._campaign_fields.member_status, statuses)
+
+    def _update_members(self, field_name: str, values: Mapping[str, Any]) -> list[RecordResult]:
         results: list[RecordResult] = []
-        for chunk in batched(dates.items(), COLLECTION_LIMIT, strict=False):
+        for chunk in batched(values.items(), COLLECTION_LIMIT, strict=False):
             records = [
-                {
-                    "attributes": {"type": "CampaignMember"},
-                    "Id": member_id,
-                    field_name: format_datetime(when) if when else None,
-                }
-                for member_id, when in chunk
+                {"attributes": {"type": "CampaignMember"}, "Id": member_id, field_name: value}
+                for member_id, value in chunk
             ]
             body = {"allOrNone": False, "records": records}
             replies = self._call(

@@ -57,6 +57,7 @@ class SalesforcePort(Protocol):
     def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]: ...
     def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]: ...
     def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
+    def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]: ...
     def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
 
 
@@ -179,8 +180,10 @@ class Recompute:
         bulk_threshold: int,
         rest_chunk: int = REST_CHUNK,
         bulk_page: int = BULK_PAGE,
+        write_back_status: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._write_back_status = write_back_status
         self._sf = salesforce
         self._state = state
         self._bulk_threshold = bulk_threshold
@@ -331,6 +334,8 @@ class Recompute:
             if member_id not in outcomes
             and removed.get(touchpoint_key(member_id), RecordResult("", True)).success
         ]
+        if self._write_back_status:
+            self._write_back(stored, changed, totals)
         totals.state_writes += self._state.save_members(campaign_id, changed)
         totals.state_writes += self._state.forget_members(campaign_id, gone)
 
@@ -350,6 +355,20 @@ class Recompute:
                 totals.failed += 1
 
     # -- writing -------------------------------------------------------------------------------
+
+    def _write_back(
+        self, stored: Mapping[str, StoredMember], changed: list[StoredMember], totals: RunTotals
+    ) -> None:
+        """Members whose outcome changed get it on their `Touchpoint_Status__c` (an unchanged
+        run writes nothing); a refused status write is counted, never fatal."""
+        statuses = {
+            s.member_id: s.status
+            for s in changed
+            if s.member_id not in stored or stored[s.member_id].status != s.status
+        }
+        if statuses:
+            results = self._sf.update_member_statuses(statuses)
+            totals.failed += sum(1 for result in results if not result.success)
 
     def _write(self, touchpoints: list[Touchpoint]) -> dict[str, RecordResult]:
         if not touchpoints:
