@@ -37,6 +37,7 @@ from touchpoints.adapters.salesforce import (
     SalesforceLimitExceededError,
     SalesforceUnavailableError,
 )
+from touchpoints.adapters.sqs_backoff import postponed_on_api_limit
 from touchpoints.api_errors import error_response, register_error_table
 from touchpoints.rules.bulk_jobs import Job, touchpoints_enabled
 from touchpoints.rules.member_filter import MemberFilter
@@ -510,21 +511,13 @@ class JobContinuation(BaseModel):
 
 def _continue(record: SQSRecord, deps: Dependencies, context: Any) -> None:
     message = JobContinuation.model_validate_json(record.body)
-    try:
+    with postponed_on_api_limit(deps.job_queue, record, job_id=message.job_id):
         job = run_job(
             _ports(deps),
             message.job_id,
             deps.clock(),
             lambda: context.get_remaining_time_in_millis() / 1000 - TIMEOUT_MARGIN_SECONDS,
         )
-    except SalesforceLimitExceededError:
-        deliveries = int(record.attributes.approximate_receive_count or 1)
-        delay = deps.job_queue.postpone(record.receipt_handle, deliveries)
-        logger.warning(
-            "Salesforce API limit reached; bulk date job postponed",
-            extra={"job_id": message.job_id, "retry_in_seconds": delay},
-        )
-        raise
     if job is None:
         logger.info("bulk date job had nothing left to do", extra={"job_id": message.job_id})
         return

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field
 
-from touchpoints.adapters.salesforce import SalesforceLimitExceededError
+from touchpoints.adapters.sqs_backoff import postponed_on_api_limit
 from touchpoints.api_errors import register_error_table
 from touchpoints.services.recompute import Recompute, RecomputeRequest, RecomputeResult
 from touchpoints.services.sweep import sweep_changed_campaigns
@@ -85,20 +85,12 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> No
         write_back_status=deps.settings.write_back_member_status,
     )
     request = RecomputeRequest(message.campaign_id, message.full, message.run_id)
-    try:
+    with postponed_on_api_limit(deps.queue, record, campaign_id=message.campaign_id):
         result = service.run(
             request,
             deps.clock(),
             seconds_left=lambda: context.get_remaining_time_in_millis() / 1000,
         )
-    except SalesforceLimitExceededError:
-        deliveries = int(record.attributes.approximate_receive_count or 1)
-        delay = deps.queue.postpone(record.receipt_handle, deliveries)
-        logger.warning(
-            "Salesforce API limit reached; recompute postponed",
-            extra={"campaign_id": message.campaign_id, "retry_in_seconds": delay},
-        )
-        raise
     if not result.finished:
         deps.queue.enqueue(
             message.campaign_id,
