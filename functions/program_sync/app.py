@@ -17,6 +17,7 @@ from touchpoints.adapters.marketo import MarketoQuotaExceededError, MarketoUnava
 from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
 from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.api_errors import error_response, register_error_table
+from touchpoints.services import campaign_members
 from touchpoints.services import program_sync as sync
 from touchpoints.settings import load_settings
 from touchpoints.wiring import Dependencies
@@ -157,7 +158,7 @@ def run_now(program_id: str) -> dict[str, Any]:
 
 @api.post("/campaigns/<campaign_id>/members")
 def add_member(campaign_id: str, body: AddMemberBody):
-    added = sync.add_campaign_member(
+    added = campaign_members.add_campaign_member(
         campaign_id,
         body.email,
         body.status,
@@ -169,19 +170,21 @@ def add_member(campaign_id: str, body: AddMemberBody):
 
 @api.get("/campaigns/<campaign_id>/members/<person_id>")
 def is_member(campaign_id: str, person_id: str) -> dict[str, Any]:
-    return sync.campaign_member(campaign_id, unquote(person_id), _deps().campaign_sync)
+    return campaign_members.campaign_member(campaign_id, unquote(person_id), _deps().campaign_sync)
 
 
 @api.patch("/campaigns/<campaign_id>/members/<person_id>")
 def change_status(campaign_id: str, person_id: str, body: StatusBody) -> dict[str, Any]:
-    return sync.change_member_status(
+    return campaign_members.change_member_status(
         campaign_id, unquote(person_id), body.status, _deps().campaign_sync
     )
 
 
 @api.delete("/campaigns/<campaign_id>/members/<person_id>")
 def remove_member(campaign_id: str, person_id: str) -> dict[str, Any]:
-    return sync.remove_campaign_member(campaign_id, unquote(person_id), _deps().campaign_sync)
+    return campaign_members.remove_campaign_member(
+        campaign_id, unquote(person_id), _deps().campaign_sync
+    )
 
 
 # -- the schedule ------------------------------------------------------------------------------
