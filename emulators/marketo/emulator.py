@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from emulators.accounting import CallAccounting
+from emulators.base import Emulator
 from emulators.salesforce.adapter import EmulatorAdapter
 
 MAX_BATCH = 300  # members and leads per read or write
@@ -93,7 +93,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class MarketoEmulator(CallAccounting):
+class MarketoEmulator(Emulator):
     WRITE_KINDS = WRITE_KINDS
 
     def __init__(
@@ -144,13 +144,9 @@ class MarketoEmulator(CallAccounting):
         return self.now
 
     # -- transport -----------------------------------------------------------------------------
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        self.mount(session)
-        return session
-
-    def mount(self, session: requests.Session) -> None:
-        session.mount(self.base_url + "/", self.adapter)
+    @property
+    def root_url(self) -> str:
+        return self.base_url
 
     # -- seeding and inspection (not API calls) ------------------------------------------------
     def add_channel(

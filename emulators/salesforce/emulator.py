@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from emulators.accounting import CallAccounting
+from emulators.base import Emulator
 
 from .adapter import EmulatorAdapter
 from .bulk2 import Bulk2Api
@@ -50,7 +50,7 @@ WRITE_KINDS = frozenset(
 _DATA_PATH = re.compile(r"^/services/data/?(?:v(\d+\.\d+)(?:/(.*))?)?$")
 
 
-class SalesforceEmulator(CallAccounting):
+class SalesforceEmulator(Emulator):
     WRITE_KINDS = WRITE_KINDS
 
     def __init__(
@@ -97,13 +97,9 @@ class SalesforceEmulator(CallAccounting):
         return self.now
 
     # -- transport -----------------------------------------------------------------------------
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        self.mount(session)
-        return session
-
-    def mount(self, session: requests.Session) -> None:
-        session.mount(self.instance_url + "/", self.adapter)
+    @property
+    def root_url(self) -> str:
+        return self.instance_url
 
     # -- schema --------------------------------------------------------------------------------
     def define_external_id(self, sobject: str, field: str, unique: bool = True) -> None:

@@ -21,6 +21,13 @@ def recompute(world, campaign_id, context=None, **message):
     return world.recompute.lambda_handler(sqs_event, context or lambda_context(), deps=world.deps)
 
 
+def short_on_time():
+    """A Lambda context with a minute left: under the recompute's hand-off margin."""
+    context = lambda_context()
+    context.get_remaining_time_in_millis = lambda: 60_000
+    return context
+
+
 def sync_status(world, campaign_id, **params):
     request = admin_request("GET", f"/campaigns/{campaign_id}/sync-status", query=params)
     reply = world.recompute.lambda_handler(request, lambda_context(), deps=world.deps)
@@ -254,10 +261,7 @@ def test_a_long_run_hands_over_to_a_continuation_and_finishes():
         world = World.create(bulk_api_threshold=100_000)
         campaign_id = a_campaign(world.org)
         members(world.org, campaign_id, 4100)
-        short_on_time = lambda_context()
-        short_on_time.get_remaining_time_in_millis = lambda: 60_000  # under the hand-off margin
-
-        recompute(world, campaign_id, context=short_on_time)
+        recompute(world, campaign_id, context=short_on_time())
         assert len(world.touchpoints()) == 2000  # one chunk, then a continuation was queued
         assert world.queue_depth() == 1
 
@@ -372,9 +376,7 @@ def test_a_fresh_run_supersedes_a_half_done_one():
         world = World.create(bulk_api_threshold=100_000)
         campaign_id = a_campaign(world.org)
         members(world.org, campaign_id, 2100)
-        short_on_time = lambda_context()
-        short_on_time.get_remaining_time_in_millis = lambda: 60_000
-        recompute(world, campaign_id, context=short_on_time)  # hands over after one chunk
+        recompute(world, campaign_id, context=short_on_time())  # hands over after one chunk
 
         recompute(world, campaign_id)  # a new outbound message: a whole fresh run
         calls = world.org.total_calls
