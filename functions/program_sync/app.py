@@ -122,7 +122,10 @@ def link(program_id: str, body: LinkBody):
         integration_username=deps.salesforce_username(),
         now=deps.clock(),
     )
-    logger.info("program linked", extra={"program_id": program_id, "campaign_id": body.campaign_id})
+    logger.info(
+        "program linked",
+        extra={"program_link": {"program_id": program_id, "campaign_id": body.campaign_id}},
+    )
     return Response(201, content_types.APPLICATION_JSON, sync.describe_link(created))
 
 
@@ -210,7 +213,7 @@ def _scheduled(deps: Dependencies) -> dict[str, Any]:
         now=deps.clock(),
     )
     for outcome in outcomes:
-        logger.info("program synced", extra={"outcome": outcome})
+        logger.info("program synced", extra={"program_sync": {"outcome": outcome}})
         _record_metrics(outcome)
     failed = [o["programId"] for o in outcomes if o.get("error")]
     metrics.add_metric(name="ProgramSyncRunsFailed", unit=MetricUnit.Count, value=len(failed))
