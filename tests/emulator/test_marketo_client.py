@@ -220,7 +220,7 @@ def test_a_get_longer_than_8kb_goes_as_a_post_and_a_413_is_a_clear_error(mkto, s
         {**secret, "client_secret": mkto.client_secret}, session, sleeps.append
     )
     mkto.add_lead("ann@example.com")
-    long_tail = "with.a.rather.long.address.that.pads.the.query.string"
+    long_tail = "with.a.rather.long.address.that.pads.the.query.string.past.8kb"
     emails = ["ann@example.com", *(f"someone.{n}.{long_tail}@example.com" for n in range(99))]
 
     assert [lead.email for lead in client.leads_by_email(emails)] == ["ann@example.com"]
