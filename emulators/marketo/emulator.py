@@ -244,6 +244,10 @@ class MarketoEmulator(Emulator):
             )
             return program_id
 
+    def delete_program(self, program_id: int) -> None:
+        with self._lock:
+            self._programs.pop(program_id, None)
+
     def set_costs(self, program_id: int, costs: Iterable[Mapping[str, Any]]) -> None:
         with self._lock:
             self._programs[program_id].costs = [dict(c) for c in costs]
