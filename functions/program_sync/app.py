@@ -13,7 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
-from touchpoints.adapters.marketo import MarketoQuotaExceededError, MarketoUnavailableError
+from touchpoints.adapters.marketo import (
+    MarketoError,
+    MarketoQuotaExceededError,
+    MarketoRequestTooLargeError,
+    MarketoUnavailableError,
+)
 from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
 from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.api_errors import error_response, register_error_table
@@ -52,6 +57,9 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     MarketoUnavailableError: (503, "MARKETO_UNAVAILABLE"),
     SalesforceLimitExceededError: (503, "SALESFORCE_LIMIT_EXCEEDED"),
     SalesforceUnavailableError: (503, "SALESFORCE_UNAVAILABLE"),
+    # Marketo refused a call for a reason a retry does not cure (the message names its code).
+    MarketoRequestTooLargeError: (502, "MARKETO_REQUEST_TOO_LARGE"),
+    MarketoError: (502, "MARKETO_REFUSED"),
 }
 
 
@@ -124,7 +132,9 @@ def link(program_id: str, body: LinkBody):
     )
     logger.info(
         "program linked",
-        extra={"program_link": {"program_id": program_id, "campaign_id": body.campaign_id}},
+        extra={
+            "program_link": {"program_id": created.program_id, "campaign_id": created.campaign_id}
+        },
     )
     return Response(201, content_types.APPLICATION_JSON, sync.describe_link(created))
 
