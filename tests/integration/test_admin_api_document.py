@@ -2,8 +2,8 @@
 
 import json
 
+from emulators.template_stack import load_template
 from scripts.openapi import DOCUMENT, admin_api_document
-from tests.integration.sam_template import load_template
 
 
 def test_the_committed_openapi_document_matches_the_code():
