@@ -31,6 +31,10 @@ from touchpoints.settings import Settings
 from touchpoints.wiring import Dependencies
 
 ROOT = Path(__file__).resolve().parent.parent
+PERMISSION_SET = (
+    ROOT
+    / "salesforce/force-app/main/default/permissionsets/Offline_Touchpoints_Integration.permissionset-meta.xml"
+)
 ORG_ID = "00D5w000004qGTOEA2"
 OUTBOUND_TOKEN = "demo-outbound-token"
 INSTANCE_URL = "https://acme.my.salesforce.com"
@@ -166,6 +170,7 @@ class World:
         queue, dlq = create_aws_resources(session)
         org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size, now=START)
         org.define_external_id("Buyer_Touchpoint__c", "Touchpoint_Key__c")
+        org.enforce_permission_set(PERMISSION_SET)  # the API runs as the integration user
         world = cls(session, org, queue, dlq, bulk_api_threshold=bulk_api_threshold)
         create_program_sync_resources(session, org, world.mkto)
         return world
