@@ -35,9 +35,16 @@ READ = {
         CAMPAIGN.end_date,
     ],
     "CampaignMember": [c.strip() for c in MAPPER.member_columns.split(",")]
-    + ["Lead.FirstName", "Lead.LastName", "Lead.Company", "Contact.FirstName", "Contact.LastName"],
+    + [
+        "Lead.FirstName",
+        "Lead.LastName",
+        "Lead.Company",
+        "Lead.IsConverted",
+        "Contact.FirstName",
+        "Contact.LastName",
+    ],
     "CampaignMemberStatus": ["Label", "CampaignId", "SortOrder"],
-    "Lead": ["Id", "Email"],
+    "Lead": ["Id", "Email", "IsConverted"],
     "Contact": ["Id", "Email"],
     "User": ["Id", "Username", "UserPermissionsMarketingUser"],
     TOUCHPOINTS.sobject: [c.strip() for c in MAPPER.touchpoint_columns.split(",")],
