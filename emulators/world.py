@@ -36,6 +36,7 @@ OUTBOUND_TOKEN = "demo-outbound-token"
 INSTANCE_URL = "https://acme.my.salesforce.com"
 TABLE = "offline-touchpoints-state"
 SECRET = "offline-touchpoints/salesforce"
+OUTBOUND_TOKEN_SECRET = "offline-touchpoints/outbound-token"
 START = datetime(2026, 2, 5, 16, 45, tzinfo=UTC)  # both clocks start here; tests move them
 
 
@@ -112,9 +113,11 @@ def create_aws_resources(session: boto3.session.Session) -> tuple[str, str]:
                 "instance_url": INSTANCE_URL,
                 "access_token": "00D!session",
                 "username": INTEGRATION_USER,
-                "outbound_token": OUTBOUND_TOKEN,
             }
         ),
+    )
+    session.client("secretsmanager").create_secret(
+        Name=OUTBOUND_TOKEN_SECRET, SecretString=json.dumps({"outbound_token": OUTBOUND_TOKEN})
     )
     return queue, dlq
 
@@ -140,6 +143,7 @@ class World:
             table_name=TABLE,
             recompute_queue_url=self.queue_url,
             salesforce_secret_id=SECRET,
+            outbound_token_secret_id=OUTBOUND_TOKEN_SECRET,
             marketo_secret_id=MARKETO_SECRET,
             allowed_org_ids=frozenset({ORG_ID}),
             bulk_api_threshold=self.bulk_api_threshold,
