@@ -83,8 +83,9 @@ class WebhookOutcome:
     accepted: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     without_record: list[str] = field(default_factory=list)
-    # (notification id, reason), clipped: well-formed notifications whose values are not usable.
-    refused: list[tuple[str, str]] = field(default_factory=list)
+    # (notification id, reason, offending value), clipped: notifications of a well-formed message
+    # whose values are not usable; acknowledged, never queued.
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
     campaigns_enqueued: list[str] = field(default_factory=list)
     campaigns_duplicate: list[str] = field(default_factory=list)
 
@@ -102,6 +103,11 @@ class CheckedNotification:
 
 class RefusedNotificationError(ValueError):
     """One notification of a well-formed message carries a value that is not usable."""
+
+    def __init__(self, reason: str, value: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.value = clip(value)
 
 
 def check_endpoint_token(presented: str | None, expected: str | None) -> None:
@@ -128,16 +134,20 @@ def check_notification(notification: Notification, now: datetime) -> CheckedNoti
     form from here on (queue group, state keys, logs)."""
     notification_id = canonical_id(notification.id)
     if notification_id is None:
-        raise RefusedNotificationError("notification id is not a Salesforce id")
+        raise RefusedNotificationError("notification id is not a Salesforce id", notification.id)
     record_id = campaign_id = None
     if notification.record_id is not None:
         record_id = canonical_id(notification.record_id)
         if record_id is None:
-            raise RefusedNotificationError("record id is not a Salesforce id")
+            raise RefusedNotificationError(
+                "record id is not a Salesforce id", notification.record_id
+            )
         if notification.campaign_id is not None:
             campaign_id = canonical_id(notification.campaign_id)
             if campaign_id is None:
-                raise RefusedNotificationError("campaign id is not a Salesforce id")
+                raise RefusedNotificationError(
+                    "campaign id is not a Salesforce id", notification.campaign_id
+                )
     return CheckedNotification(
         notification_id, record_id, campaign_id, trusted_stamp(notification.modified_at, now)
     )
@@ -208,7 +218,7 @@ def accept_outbound_message(
         try:
             checked.append(check_notification(notification, now))
         except RefusedNotificationError as refused:
-            outcome.refused.append((clip(notification.id), str(refused)))
+            outcome.refused.append((clip(notification.id), refused.reason, refused.value))
 
     newest: dict[str, datetime] = {}  # per record: one stale check, against its newest stamp
     for item in checked:
