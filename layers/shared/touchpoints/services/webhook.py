@@ -1,5 +1,9 @@
 """Use case: accept a Salesforce outbound message and enqueue one recompute per campaign.
 
+The endpoint token is checked before the body is read, and the webhook fails closed: with no token
+configured it accepts nothing. A refused message changes nothing; a notification of a well-formed
+message whose ids are not Salesforce ids is acknowledged and never queued (it could never succeed).
+
 The ack is returned only after every notification is recorded and its recompute enqueued; any
 failure propagates so the handler answers 500 and Salesforce retries. A retry repeats nothing that
 already succeeded: each campaign's share of a message is enqueued once (Powertools Idempotency,
