@@ -33,7 +33,7 @@ import pytest
 import yaml
 
 from emulators.outbound_messages import next_notification_id
-from emulators.world import ORG_ID, OUTBOUND_TOKEN, OUTBOUND_TOKEN_SECRET, SECRET
+from emulators.world import ORG_ID, OUTBOUND_TOKEN, SECRET
 from tests.integration.seeds import a_campaign, campaign_notification, member_notifications, members
 from touchpoints.outbound import REFUSAL_BODY
 from touchpoints.rules.salesforce_ids import canonical_id
@@ -108,6 +108,11 @@ def metrics(capsys) -> dict[str, float]:
     return totals
 
 
+def token_secret_id(world) -> str:
+    """The secret template.yaml generates for the token, as the webhook's environment names it."""
+    return world.webhook.settings.outbound_token_secret_id
+
+
 def a_campaign_message(world, **field_changes: Any) -> tuple[str, str]:
     """(campaign id, a message about it whose fields carry `field_changes`)."""
     campaign_id = a_campaign(world.org)
@@ -123,24 +128,28 @@ def a_campaign_message(world, **field_changes: Any) -> tuple[str, str]:
     [
         pytest.param(
             lambda world: world.session.client("secretsmanager").put_secret_value(
-                SecretId=OUTBOUND_TOKEN_SECRET, SecretString="{}"
+                SecretId=token_secret_id(world), SecretString="{}"
             ),
             id="secret-without-outbound_token",
         ),
         pytest.param(
             lambda world: world.session.client("secretsmanager").put_secret_value(
-                SecretId=OUTBOUND_TOKEN_SECRET, SecretString=json.dumps({"outbound_token": "short"})
+                SecretId=token_secret_id(world),
+                SecretString=json.dumps({"outbound_token": "short"}),
             ),
             id="token-too-short-to-be-secret",
         ),
         pytest.param(
             lambda world: setattr(
-                world.deps, "settings", replace(world.settings, outbound_token_secret_id=None)
+                world.webhook.deps,
+                "settings",
+                replace(world.webhook.settings, outbound_token_secret_id=None),
             ),
             id="no-token-secret-configured",
         ),
     ],
 )
+@pytest.mark.handler_errors_expected  # it logs at ERROR that it refuses everything
 def test_without_a_configured_token_nothing_is_accepted(world, log_lines, capsys, configure):
     configure(world)
     _, message = a_campaign_message(world)
@@ -258,7 +267,7 @@ def test_a_campaign_id_that_is_not_a_salesforce_id_is_acknowledged_and_never_que
     assert world.org.total_calls == before["salesforce_calls"]
     assert metrics(capsys)["WebhookNotificationRefused"] == 1
     [refused_line] = [line for line in log_lines if "refused (acknowledged" in line]
-    [[logged_id, reason, logged_value]] = json.loads(refused_line)["webhook"]["refused"]
+    [[logged_id, reason, logged_value]] = json.loads(refused_line)["outbound_message"]["refused"]
     assert (logged_id, reason) == (bad[0], "campaign id is not a Salesforce id")
     assert logged_value.startswith(bad_id[:LOG_VALUE_LIMIT])
     assert len(logged_value) <= LOG_VALUE_LIMIT + len("…(+999 chars)")

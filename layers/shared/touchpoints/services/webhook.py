@@ -256,12 +256,12 @@ def accept_outbound_message(
     if outcome.refused:
         logger.warning(
             "outbound notifications refused (acknowledged, not queued)",
-            extra={"webhook": {"refused": [list(item) for item in outcome.refused]}},
+            extra={"outbound_message": {"refused": [list(item) for item in outcome.refused]}},
         )
     logger.info(
         "outbound message accepted",
         extra={
-            "webhook": {
+            "outbound_message": {
                 "organization_id": outcome.organization_id,
                 "notification_ids": outcome.accepted,
                 "stale_notification_ids": outcome.stale,
