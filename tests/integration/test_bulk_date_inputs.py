@@ -26,6 +26,7 @@ from emulators.api_gateway import admin_request
 from emulators.world import World, lambda_context
 from tests.integration.seeds import a_campaign, member_dates, members
 from touchpoints.adapters.salesforce import SoqlTooLongError
+from touchpoints.rules.member_filter import MemberFilter
 
 CONFERENCE = "2026-01-15"
 
@@ -263,6 +264,16 @@ def test_a_filter_at_every_list_cap_that_fits_one_query_is_accepted(world, campa
 
     assert status == 200, previewed
     assert previewed["matched"] == 3
+
+
+def test_the_largest_realistic_filter_fits_every_query_it_makes(world):
+    """5,000 member ids (asked 300 a query) with 100 statuses of 40 characters: each query's
+    GET URL stays within the URI limit (measured: about 13,100 of the 14,336 bytes allowed)."""
+    member_ids = frozenset(f"00v{n:015d}" for n in range(5000))
+    statuses = frozenset(f"Invited to breakout session number {n:03d}"[:40] for n in range(100))
+    criteria = MemberFilter(statuses=statuses, member_ids=member_ids)
+
+    assert world.deps.salesforce.member_filter_fits("701000000000001AAA", criteria)
 
 
 def test_no_query_longer_than_one_request_is_ever_sent(world):
