@@ -155,10 +155,12 @@ class FilterBody(BaseModel):
         None, description="Members that have (or have not) responded"
     )
     created_from: FilterDate | None = Field(
-        None, description="Added to the campaign on or after (1900-01-01 to 4000-12-31)"
+        None,
+        description=f"Added to the campaign on or after ({EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()})",
     )
     created_to: FilterDate | None = Field(
-        None, description="Added to the campaign on or before (1900-01-01 to 4000-12-31)"
+        None,
+        description=f"Added to the campaign on or before ({EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()})",
     )
     member_ids: list[MemberId] | None = Field(
         None,
