@@ -101,18 +101,21 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> No
     logger.info(
         "campaign recomputed" if result.finished else "campaign recompute continues",
         extra={
-            "campaign_id": message.campaign_id,
-            "cause": message.cause,
-            "run_id": result.run_id,
-            "superseded": result.superseded,
-            "read_path": "bulk" if result.bulk else "rest",
-            **result.totals.as_dict(),
-            "api_calls": dict(result.api_calls),
+            "recompute": {
+                "campaign_id": message.campaign_id,
+                "cause": message.cause,
+                "run_id": result.run_id,
+                "superseded": result.superseded,
+                "read_path": "bulk" if result.bulk else "rest",
+                "totals": result.totals.as_dict(),
+                "api_calls": dict(result.api_calls),
+            }
         },
     )
     if result.unmapped_type:
         logger.warning(
-            "campaign type has no channel mapping", extra={"campaign_type": result.unmapped_type}
+            "campaign type has no channel mapping",
+            extra={"channel_mapping": {"campaign_type": result.unmapped_type}},
         )
     _record_metrics(result)
 
@@ -128,8 +131,10 @@ def _sweep(deps: Dependencies) -> dict[str, Any]:
     logger.info(
         "sweep enqueued campaigns",
         extra={
-            "campaign_ids": result.campaign_ids,
-            "full_reconciliation": result.full_reconciliation,
+            "sweep": {
+                "campaign_ids": result.campaign_ids,
+                "full_reconciliation": result.full_reconciliation,
+            }
         },
     )
     metrics.add_metric(
