@@ -33,7 +33,7 @@ CONFERENCE = "2026-01-15"
 
 def call(world: World, method: str, path: str, body: Any = None, headers=None):
     event = admin_request(method, path, body, headers)
-    reply = world.bulk_date.lambda_handler(event, lambda_context(), deps=world.deps)
+    reply = world.bulk_date.lambda_handler(event, lambda_context())
     return reply["statusCode"], json.loads(reply["body"])
 
 
@@ -273,14 +273,14 @@ def test_the_largest_realistic_filter_fits_every_query_it_makes(world):
     statuses = frozenset(f"Invited to breakout session number {n:03d}"[:40] for n in range(100))
     criteria = MemberFilter(statuses=statuses, member_ids=member_ids)
 
-    assert world.deps.salesforce.member_filter_fits("701000000000001AAA", criteria)
+    assert world.bulk_date.deps.salesforce.member_filter_fits("701000000000001AAA", criteria)
 
 
 def test_no_query_longer_than_one_request_is_ever_sent(world):
     """The adapter's own guard: a query too long for the REST GET is refused before it is sent
     (the service refuses such a filter earlier; this is the last line)."""
 
-    salesforce = world.deps.salesforce
+    salesforce = world.bulk_date.deps.salesforce
     world.org.reset_calls()
     long_soql = (
         "SELECT Id FROM CampaignMember WHERE Status IN ("
