@@ -66,7 +66,7 @@ def test_a_status_moved_back_in_salesforce_converges_in_one_run_and_is_never_res
     assert "cannot move back in Marketo" in conflict["rule"]
     assert result["failures"] == []
     assert world.mkto.write_calls == 0
-    assert len(world.deps.program_links.conflicts(program_id)) == 1
+    assert len(world.program_sync.deps.program_links.conflicts(program_id)) == 1
 
     later(world)
     again = sync(world, program_id)
@@ -91,8 +91,8 @@ def test_a_write_marketo_skips_because_the_lead_moved_on_is_settled_in_the_same_
             world.mkto.set_member(program_id, ann, "Attended")  # ...then Attended itself
 
     session.hooks["response"].append(moved_on_after_the_read)
-    world.deps.marketo_session_factory = lambda: session
-    world.deps.__dict__.pop("marketo", None)
+    world.program_sync.deps.marketo_session_factory = lambda: session
+    world.program_sync.deps.__dict__.pop("marketo", None)
     later(world)
 
     result = sync(world, program_id)
@@ -115,8 +115,8 @@ def test_deleting_a_lead_that_already_left_the_program_is_success(world, linked)
             world.mkto.remove_member(program_id, bob)
 
     session.hooks["response"].append(removed_after_the_read)
-    world.deps.marketo_session_factory = lambda: session
-    world.deps.__dict__.pop("marketo", None)
+    world.program_sync.deps.marketo_session_factory = lambda: session
+    world.program_sync.deps.__dict__.pop("marketo", None)
     later(world)
 
     result = sync(world, program_id)
@@ -198,7 +198,7 @@ def test_a_15_character_campaign_id_is_stored_as_the_18_salesforce_returns(world
     status, body = link(world, program_id, campaign_id[:15])
 
     assert (status, body["campaignId"]) == (201, campaign_id)
-    assert world.deps.program_links.program_for_campaign(campaign_id) == program_id
+    assert world.program_sync.deps.program_links.program_for_campaign(campaign_id) == program_id
     assert link(world, a_program(world, "Other"), campaign_id)[1]["error"] == (
         "CAMPAIGN_ALREADY_LINKED"
     )
