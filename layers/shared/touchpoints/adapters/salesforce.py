@@ -158,6 +158,19 @@ class SalesforceGateway:
             raise SoqlTooLongError(f"a query of {len(soql):,} characters was not sent: too long")
         return soql
 
+    def query_in(self, template: str, values: list[str]) -> Iterator[dict[str, Any]]:
+        """Every record `template` (one `IN {}` list) matches for all `values`, in as few queries as
+        fit: up to 200 values a query, fewer where long values would make the URL too long."""
+        start = 0
+        while start < len(values):
+            size = min(COLLECTION_LIMIT, len(values) - start)
+            soql = format_soql(template, values[start : start + size])
+            while size > 1 and not self._query_fits(soql):
+                size //= 2
+                soql = format_soql(template, values[start : start + size])
+            yield from self.query(soql)
+            start += size
+
     def query(self, soql: str) -> Iterator[dict[str, Any]]:
         """Every record the query matches, following `nextRecordsUrl` pages lazily. A query too
         long for one request is refused before it is sent."""
