@@ -156,13 +156,18 @@ def _hand_back(record: SQSRecord, message: RecomputeMessage, deps: Dependencies)
         message.campaign_id,
         message.cause,
         f"handback:{record.message_id}",
-        **message.model_dump(mode="json", exclude={"campaign_id", "cause"}, exclude_none=True),
+        **_details(message),
     )
     logger.info(
         "too little time left; recompute handed back",
         extra={"recompute": {"campaign_id": message.campaign_id, "cause": message.cause}},
     )
     metrics.add_metric(name="RecomputesHandedBack", unit=MetricUnit.Count, value=1)
+
+
+def _details(message: RecomputeMessage) -> dict[str, Any]:
+    """The request's fields besides campaign and cause, as a copy of it carries them."""
+    return message.model_dump(mode="json", exclude={"campaign_id", "cause"}, exclude_defaults=True)
 
 
 def _first_delivered(record: SQSRecord) -> datetime | None:
@@ -181,13 +186,12 @@ def _hold_for_limit(
     receive_count = int(record.attributes.approximate_receive_count or 1)
     hold = hold_on_limit(message.limit_attempts, receive_count, postponed_for)
     if hold.rollover:  # the original is deleted (a success); its copy carries the count on
+        carried = _details(message) | {
+            "limit_attempts": hold.attempt,
+            "limited_since": since.isoformat(),
+        }
         deps.queue.enqueue(
-            message.campaign_id,
-            message.cause,
-            f"limit:{record.message_id}",
-            **message.model_dump(mode="json", exclude={"campaign_id", "cause"}, exclude_none=True),
-            limit_attempts=hold.attempt,
-            limited_since=since.isoformat(),
+            message.campaign_id, message.cause, f"limit:{record.message_id}", **carried
         )
     else:
         deps.queue.postpone_for(record.receipt_handle, hold.delay)
