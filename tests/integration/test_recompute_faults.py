@@ -221,6 +221,27 @@ def test_a_day_long_api_limit_loses_nothing_and_dead_letters_nothing(
     assert max(postponed_metric) == longest
 
 
+@pytest.mark.handler_errors_expected  # giving up logs an error and leaves the message to the DLQ
+def test_a_limit_that_lasts_three_days_leaves_the_request_to_the_dead_letter_queue(world, clock):
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 2)
+    world.org.daily_limit = world.org.total_calls
+    since = (world.now - timedelta(days=3)).isoformat()
+    world.deps.queue.enqueue(
+        campaign_id, "outbound_message", "old", limit_attempts=80, limited_since=since
+    )
+
+    for _ in range(6):  # five deliveries, each held for an hour; the sixth receive moves it
+        deliver_batch(world)
+        clock(3601)
+    deliver_batch(world)
+
+    assert dlq_depth(world) == 1  # the DLQ alarm tells an operator; the sweep re-finds it
+    assert world.queue_depth() == 0
+    assert world.touchpoints() == []
+    assert table_keys(world) == set()
+
+
 # -- not enough time ------------------------------------------------------------------------------
 
 
