@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -19,24 +19,39 @@ from typing import Any
 
 import boto3
 
+from emulators.handler_watch import HANDLER_WATCH, HandlerWatch
 from emulators.marketo import MarketoEmulator
 from emulators.marketo.world import (
     INTEGRATION_USER,
-    MARKETO_SECRET,
     create_program_sync_resources,
 )
 from emulators.outbound_messages import outbound_message
 from emulators.salesforce import SalesforceEmulator
-from touchpoints.settings import Settings
+from emulators.template_stack import Stack, create_stack, process_environment
+from touchpoints.settings import Settings, load_settings
 from touchpoints.wiring import Dependencies
 
 ROOT = Path(__file__).resolve().parent.parent
 ORG_ID = "00D5w000004qGTOEA2"
 OUTBOUND_TOKEN = "demo-outbound-token"
 INSTANCE_URL = "https://acme.my.salesforce.com"
-TABLE = "offline-touchpoints-state"
 SECRET = "offline-touchpoints/salesforce"
 START = datetime(2026, 2, 5, 16, 45, tzinfo=UTC)  # both clocks start here; tests move them
+
+
+def _create_salesforce_secret(session: boto3.session.Session) -> str:
+    """The Salesforce secret the deployer creates before `sam deploy` (SalesforceSecretArn)."""
+    return session.client("secretsmanager").create_secret(
+        Name=SECRET,
+        SecretString=json.dumps(
+            {
+                "instance_url": INSTANCE_URL,
+                "access_token": "00D!session",
+                "username": INTEGRATION_USER,
+                "outbound_token": OUTBOUND_TOKEN,
+            }
+        ),
+    )["ARN"]
 
 
 def quiet_powertools() -> None:
@@ -76,99 +91,107 @@ def event(name: str) -> dict[str, Any]:
     return json.loads((ROOT / "events" / name).read_text())
 
 
-def create_aws_resources(session: boto3.session.Session) -> tuple[str, str]:
-    """The table, queue and secret template.yaml declares, on moto. Returns (queue url, dlq url)."""
-    session.client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    sqs = session.client("sqs")
-    dlq = sqs.create_queue(QueueName="recompute-dlq.fifo", Attributes={"FifoQueue": "true"})[
-        "QueueUrl"
-    ]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    queue = sqs.create_queue(
-        QueueName="recompute.fifo",
-        Attributes={
-            "FifoQueue": "true",
-            "VisibilityTimeout": "0",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
-        },
-    )["QueueUrl"]
-    session.client("secretsmanager").create_secret(
-        Name=SECRET,
-        SecretString=json.dumps(
-            {
-                "instance_url": INSTANCE_URL,
-                "access_token": "00D!session",
-                "username": INTEGRATION_USER,
-                "outbound_token": OUTBOUND_TOKEN,
-            }
-        ),
-    )
-    return queue, dlq
+@dataclass
+class DeployedFunction:
+    """One function of template.yaml: its handler module, run with the environment the template
+    gives it. Every call's failures (raised, or records handed back) are reported to `watch`."""
+
+    logical_id: str
+    module: ModuleType
+    environment: dict[str, str]
+    deps: Dependencies
+    watch: HandlerWatch
+
+    @property
+    def settings(self) -> Settings:
+        return self.deps.settings
+
+    def lambda_handler(
+        self, event: dict[str, Any], context: Any, deps: Dependencies | None = None
+    ) -> Any:
+        try:
+            response = self.module.lambda_handler(event, context, deps=deps or self.deps)
+        except Exception as error:
+            self.watch.failed(self.logical_id, f"raised {type(error).__name__}: {error}")
+            raise
+        if isinstance(response, dict) and response.get("batchItemFailures"):
+            self.watch.failed(
+                self.logical_id, f"handed back batch items {response['batchItemFailures']}"
+            )
+        return response
+
+
+# The template's functions, by the attribute a test reaches them through.
+FUNCTIONS = {
+    "webhook": "CampaignWebhookFunction",
+    "recompute": "TouchpointRecomputeFunction",
+    "bulk_date": "BulkDateUpdateFunction",
+    "program_sync": "ProgramSyncFunction",
+}
 
 
 @dataclass
 class World:
-    """AWS on moto plus one Salesforce org on the emulator, and the handlers wired to both."""
+    """AWS on moto (the stack template.yaml declares) plus one Salesforce org on the emulator and a
+    Marketo instance, and each function wired to them with its own deployed environment."""
 
     session: boto3.session.Session
     org: SalesforceEmulator
-    queue_url: str
-    dlq_url: str
+    mkto: MarketoEmulator  # Marketo Engage, for the program sync
+    stack: Stack
     now: datetime = START
-    bulk_api_threshold: int = 2000
 
     def __post_init__(self) -> None:
-        self.mkto = MarketoEmulator(now=self.now)  # Marketo Engage, for the program sync
         self.marketo_sleeps: list[float] = []  # the program sync's rate-limit backoffs
-        # The bulk date function's continuation queue (standard, as template.yaml declares).
-        sqs = self.session.client("sqs")
-        self.job_queue_url = sqs.create_queue(QueueName="bulk-date-jobs")["QueueUrl"]
-        self.settings = Settings(
-            table_name=TABLE,
-            recompute_queue_url=self.queue_url,
-            salesforce_secret_id=SECRET,
-            marketo_secret_id=MARKETO_SECRET,
-            allowed_org_ids=frozenset({ORG_ID}),
-            bulk_api_threshold=self.bulk_api_threshold,
+        self.watch = HANDLER_WATCH
+        self.queue_url = self.stack.physical_ids["RecomputeQueue"]
+        self.dlq_url = self.stack.physical_ids["RecomputeDeadLetterQueue"]
+        self.job_queue_url = self.stack.physical_ids["BulkDateJobQueue"]
+        self.table_name = self.stack.physical_ids["StateTable"]
+        os.environ.update(process_environment(self.stack.parameters))
+        for attribute, logical_id in FUNCTIONS.items():
+            setattr(self, attribute, self._deploy(logical_id))
+
+    def _deploy(self, logical_id: str) -> DeployedFunction:
+        environment = self.stack.function_environment(logical_id)
+        settings = replace(
+            load_settings(environment),
             bulk_poll_seconds=0,  # the emulator completes Bulk jobs at once
-            bulk_date_job_queue_url=self.job_queue_url,
             job_continue_delay_seconds=0,  # watchdogs and Bulk API polls run at the next drain
         )
-        self.deps = Dependencies(
-            self.settings,
+        deps = Dependencies(
+            settings,
             http_session_factory=self.org.session,
             marketo_session_factory=lambda: self.mkto.session(),
             sleep=self.marketo_sleeps.append,
             clock=lambda: self.now,
             boto3_session=self.session,
         )
-        self.webhook = load_handler("campaign_webhook")
-        self.recompute = load_handler("touchpoint_recompute")
-        self.bulk_date = load_handler("bulk_date_update")
-        self.program_sync = load_handler("program_sync")
+        code_uri = self.stack.template["Resources"][logical_id]["Properties"]["CodeUri"]
+        module = load_handler(Path(code_uri).name)
+        return DeployedFunction(logical_id, module, environment, deps, self.watch)
 
     @classmethod
-    def create(cls, page_size: int = 2000, bulk_api_threshold: int = 2000) -> World:
+    def create(
+        cls,
+        page_size: int = 2000,
+        bulk_api_threshold: int | None = None,
+        parameters: dict[str, str] | None = None,
+    ) -> World:
+        """The stack deployed with the template's defaults, the secrets it expects, and `parameters`
+        (template parameter overrides, as `sam deploy --parameter-overrides` takes them)."""
         session = boto3.session.Session(region_name="eu-west-1")
-        queue, dlq = create_aws_resources(session)
         org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size, now=START)
         org.define_external_id("Buyer_Touchpoint__c", "Touchpoint_Key__c")
-        world = cls(session, org, queue, dlq, bulk_api_threshold=bulk_api_threshold)
-        create_program_sync_resources(session, org, world.mkto)
-        return world
+        overrides = {
+            "SalesforceSecretArn": _create_salesforce_secret(session),
+            "AllowedOrgIds": ORG_ID,
+            **({"BulkApiThreshold": str(bulk_api_threshold)} if bulk_api_threshold else {}),
+            **(parameters or {}),
+        }
+        mkto = MarketoEmulator(now=START)
+        overrides.setdefault("MarketoSecretArn", create_program_sync_resources(session, org, mkto))
+        return cls(session, org, mkto, create_stack(session, overrides))
 
     # -- driving the handlers ----------------------------------------------------------------
 
@@ -180,7 +203,7 @@ class World:
         api_event["body"] = xml
         api_event["queryStringParameters"] = {"token": token} if token is not None else None
         api_event.update(changes)
-        return self.webhook.lambda_handler(api_event, lambda_context("webhook"), deps=self.deps)
+        return self.webhook.lambda_handler(api_event, lambda_context("webhook"))
 
     def message(self, notifications) -> str:
         return outbound_message(ORG_ID, notifications)
@@ -198,7 +221,7 @@ class World:
             if not messages:
                 break
             response = self.recompute.lambda_handler(
-                sqs_event(messages), lambda_context("recompute"), deps=self.deps
+                sqs_event(messages), lambda_context("recompute")
             )
             failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
             for message in messages:
@@ -222,7 +245,7 @@ class World:
             if not messages:
                 break
             response = self.bulk_date.lambda_handler(
-                sqs_event(messages), context or lambda_context("bulk-date"), deps=self.deps
+                sqs_event(messages), context or lambda_context("bulk-date")
             )
             ran += 1
             if response["batchItemFailures"]:
@@ -250,7 +273,7 @@ class World:
         return self.org.records("Buyer_Touchpoint__c")
 
     def table_items(self) -> list[dict[str, Any]]:
-        table = self.session.resource("dynamodb").Table(TABLE)
+        table = self.session.resource("dynamodb").Table(self.table_name)
         return table.scan()["Items"]
 
 

@@ -64,7 +64,7 @@ def measure(world: World, campaign_ids: list[str], count: int) -> list[float]:
 
 
 def baseline(world: World) -> list[float]:
-    table = world.session.resource("dynamodb").Table(world.settings.table_name)
+    table = world.session.resource("dynamodb").Table(world.table_name)
     sqs = world.session.client("sqs")
     samples = []
     for run in range(RUNS):

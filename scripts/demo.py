@@ -75,9 +75,7 @@ def load_the_conference(world: World) -> str:
 
 
 def call_api(world: World, handler, method: str, path: str, body=None, headers=None) -> dict:
-    reply = handler.lambda_handler(
-        admin_request(method, path, body, headers), lambda_context(), deps=world.deps
-    )
+    reply = handler.lambda_handler(admin_request(method, path, body, headers), lambda_context())
     return {"status": reply["statusCode"], **json.loads(reply["body"])}
 
 

@@ -10,7 +10,16 @@ What it serves (the subset the program sync uses, with Marketo's shapes):
 - `GET /rest/asset/v1/channels.json`, `GET /rest/asset/v1/channel/byName.json?name=`
 - `GET /rest/v1/programs/{id}/members.json?filterType=&filterValues=&fields=&batchSize=&nextPageToken=`
 - `POST /rest/v1/programs/{id}/members/status.json` and `.../members/delete.json`
-- `GET /rest/v1/leads.json?filterType=id|email&filterValues=`, `POST /rest/v1/leads.json`
+- `GET /rest/v1/leads.json?filterType=id|email|sfdcLeadId|sfdcContactId&filterValues=`,
+  `POST /rest/v1/leads.json`
+- `POST /bulk/v1/program/members/export/create.json`, `.../{exportId}/enqueue.json`,
+  `GET .../{exportId}/status.json` and `.../{exportId}/file.json` (Bulk Program Member Extract)
+
+A GET longer than 8 KB answers HTTP 414 and a body above 1 MB HTTP 413, both with an HTML body;
+a GET sent as `POST` with `_method=GET` and a form-encoded query is served as the GET.
+Member status writes skip (1037) a lead already in or past the status; a delete skips (1037) a
+lead not in the program; a statusName-filtered member query over a program with more than
+`membership_filter_limit` (100,000) members answers 1003.
 
 Every REST reply is HTTP 200 with `{"requestId", "success", "result"?, "errors"?, "warnings"?,
 "nextPageToken"?, "moreResult"?}`; failures are `success: false` with `errors: [{code, message}]`.
@@ -24,6 +33,8 @@ connection; `expire_tokens` makes every issued token answer 602 from then on.
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import re
 import threading
@@ -49,13 +60,33 @@ ERROR_MESSAGES = {
     "606": "Max rate limit '100' exceeded with in '20' secs",
     "607": "Daily quota reached",
     "615": "Concurrent access limit reached",
+    "604": "Request time-out",
+    "608": "API Temporarily Unavailable",
+    "611": "System error",
     "702": "No data found for given search scenario",
+    "713": "Transient Error",
     "1003": "Invalid value",
     "1013": "Object not found",
 }
-FAULT_CODES = frozenset({"601", "602", "606", "607", "615", "connection"})
+TRANSIENT_CODES = frozenset({"604", "608", "611", "713"})
+FAULT_CODES = frozenset({"601", "602", "606", "607", "615", "413", "connection"} | TRANSIENT_CODES)
+SKIPPED_AT_OR_PAST = "Lead skipped because it is already in or past this status"
+MAX_URI_BYTES = 8 * 1024  # a longer GET answers 414
+MAX_BODY_BYTES = 1024 * 1024  # a larger body answers 413
+MEMBERSHIP_FILTER_LIMIT = 100_000  # members a non-leadId member query may span
+LEAD_FIELDS = ("id", "email", "firstName", "lastName", "updatedAt", "createdAt")
+LEAD_FILTERS = frozenset({"id", "email", "sfdcLeadId", "sfdcContactId"})
+# Bulk extract files name program member columns by display name unless told otherwise.
+EXPORT_HEADERS = {
+    "leadId": "Lead Id",
+    "statusName": "Status",
+    "membershipDate": "Member Date",
+    "reachedSuccess": "Success",
+    "program": "Program",
+}
 _PROGRAM = re.compile(r"^/rest/asset/v1/program/(\d+)\.json$")
 _MEMBERS = re.compile(r"^/rest/v1/programs/(\d+)/members(?:/(status|delete))?\.json$")
+_EXPORT = re.compile(r"^/bulk/v1/program/members/export/([\w-]+)/(enqueue|status|file)\.json$")
 
 
 class _Failure(Exception):
@@ -77,6 +108,18 @@ class _Member:
     status: str
     membership_date: str
     updated_at: str
+
+
+@dataclass
+class _Export:
+    id: str
+    program_id: int
+    fields: list[str]
+    headers: dict[str, str]
+    created_at: str
+    status: str = "Created"
+    polls: int = 0  # status polls since it was queued: Queued -> Processing -> Completed
+    file: str | None = None
 
 
 @dataclass
@@ -105,6 +148,7 @@ class MarketoEmulator(Emulator):
         daily_quota: int = 50_000,
         token_ttl_seconds: int = 3600,
         rate_limit: tuple[int, float] | None = None,
+        membership_filter_limit: int = MEMBERSHIP_FILTER_LIMIT,
         now: datetime | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -114,6 +158,8 @@ class MarketoEmulator(Emulator):
         self.token_ttl = timedelta(seconds=token_ttl_seconds)
         # (calls, seconds): Marketo answers 606 past 100 calls in 20 s; None leaves it to faults.
         self.rate_limit = rate_limit
+        self.membership_filter_limit = membership_filter_limit
+        self._exports: dict[str, _Export] = {}
         self._accepted: deque[datetime] = deque()  # when recent calls were accepted
         self.calls: Counter[str] = Counter()
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -197,6 +243,10 @@ class MarketoEmulator(Emulator):
                 program_id, name, channel, program_type, [dict(c) for c in costs]
             )
             return program_id
+
+    def delete_program(self, program_id: int) -> None:
+        with self._lock:
+            self._programs.pop(program_id, None)
 
     def set_costs(self, program_id: int, costs: Iterable[Mapping[str, Any]]) -> None:
         with self._lock:
@@ -292,12 +342,22 @@ class MarketoEmulator(Emulator):
             query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
             method = (prepared.method or "GET").upper()
             body = prepared.body or b""
-            if isinstance(body, bytes):
-                body = body.decode("utf-8")
+            if isinstance(body, str):
+                body = body.encode("utf-8")
             headers = {k.lower(): v for k, v in prepared.headers.items()}
             if url.path == "/identity/oauth/token":
                 self.calls["token"] += 1
                 return self._token(query)
+            if method == "GET" and len((prepared.url or "").encode()) > MAX_URI_BYTES:
+                return _html(414, "Request-URI Too Long")
+            if len(body) > MAX_BODY_BYTES:
+                return _html(413, "Request Entity Too Large")
+            if method == "POST" and query.get("_method") == "GET":
+                # The documented way round 414: the query string travels as a form body.
+                form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+                query = {**query, **{k: v[-1] for k, v in form.items()}}
+                method, body = "GET", b""
+            body = body.decode("utf-8")
             kind, handler = self._route(method, url.path)
             self.calls[kind] += 1
             request_id = f"{uuid.uuid4().hex[:4]}#{uuid.uuid4().hex[:11]}"
@@ -312,10 +372,14 @@ class MarketoEmulator(Emulator):
                         raise requests.exceptions.ConnectionError(
                             "Connection aborted (emulated fault)", request=prepared
                         )
+                    if fault.code == "413":
+                        return _html(413, "Request Entity Too Large")
                     raise _Failure(fault.code)
                 if handler is None:
                     return 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>"
                 reply = handler(query, json.loads(body) if body else {})
+                if isinstance(reply, tuple):  # a file, not a JSON envelope
+                    return reply
             except _Failure as failure:
                 reply = {
                     "success": False,
@@ -381,6 +445,15 @@ class MarketoEmulator(Emulator):
                 return "members_status", lambda q, b: self._members_status(program_id, b)
             if action == "delete" and method == "POST":
                 return "members_delete", lambda q, b: self._members_delete(program_id, b)
+        if path == "/bulk/v1/program/members/export/create.json" and method == "POST":
+            return "export_create", lambda q, b: self._export_create(b)
+        if (match := _EXPORT.match(path)) and (method, match.group(2)) in (
+            ("POST", "enqueue"),
+            ("GET", "status"),
+            ("GET", "file"),
+        ):
+            export_id, step = match.group(1), match.group(2)
+            return f"export_{step}", lambda q, b: self._export_step(export_id, step)
         if path == "/rest/v1/leads.json":
             if method == "GET":
                 return "leads_get", lambda q, b: self._leads_get(q)
@@ -392,7 +465,7 @@ class MarketoEmulator(Emulator):
     def _program(self, program_id: int) -> dict[str, Any]:
         program = self._programs.get(program_id)
         if program is None:
-            return {"success": True, "warnings": ["No assets found for the given search criteria."]}
+            raise _Failure("702")
         return {
             "success": True,
             "errors": [],
@@ -439,6 +512,14 @@ class MarketoEmulator(Emulator):
         if filter_type not in ("leadId", "statusName", "reachedSuccess"):
             raise _Failure("1003", f"Invalid filterType '{filter_type}'")
         values = {v.strip() for v in raw_values.split(",") if v.strip()}
+        if len(values) > MAX_BATCH:
+            raise _Failure("1003", f"filterValues must hold at most {MAX_BATCH} values")
+        if filter_type != "leadId" and len(program.members) > self.membership_filter_limit:
+            raise _Failure(
+                "1003",
+                f"Total membership size: {len(program.members):,} exceeds the limit allowed "
+                f"{self.membership_filter_limit:,} for the filter",
+            )
         batch_size = int(query.get("batchSize", MAX_BATCH) or MAX_BATCH)
         if not 1 <= batch_size <= MAX_BATCH:
             raise _Failure("1003", f"batchSize must be between 1 and {MAX_BATCH}")
@@ -496,18 +577,19 @@ class MarketoEmulator(Emulator):
         program = self._require_program(program_id)
         status = body.get("statusName")
         self._check_status(program, status)
+        steps = self._steps(program)
         result = []
         for seq, lead_id in enumerate(self._lead_ids(body)):
-            if lead_id not in self._leads:
-                result.append(_skipped(seq, lead_id, "1004", "Lead not found"))
-                continue
             before = program.members.get(lead_id)
-            if before is not None and before.status == status:
-                outcome = "skipped"
+            if lead_id not in self._leads:
+                result.append(_skipped(seq, "1004", "Lead not found"))
+            elif before and (before.status == status or steps[before.status] > steps[status]):
+                # A status only moves forward through this API (same step: it may change).
+                result.append(_skipped(seq, "1037", SKIPPED_AT_OR_PAST))
             else:
-                outcome = "updated" if before else "created"
                 self._apply_status(program, lead_id, status)
-            result.append({"seq": seq, "leadId": lead_id, "status": outcome})
+                outcome = "updated" if before else "created"
+                result.append({"seq": seq, "leadId": lead_id, "status": outcome})
         return {"success": True, "result": result}
 
     def _members_delete(self, program_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -515,10 +597,16 @@ class MarketoEmulator(Emulator):
         result = []
         for seq, lead_id in enumerate(self._lead_ids(body)):
             if program.members.pop(lead_id, None) is None:
-                result.append(_skipped(seq, lead_id, "1004", "Program member not found"))
+                result.append(_skipped(seq, "1037", "Lead not in program"))
             else:
                 result.append({"seq": seq, "leadId": lead_id, "status": "deleted"})
         return {"success": True, "result": result}
+
+    def _steps(self, program: _Program) -> dict[str, int]:
+        return {
+            s["name"]: int(s["step"])
+            for s in self._channels[program.channel]["progressionStatuses"]
+        }
 
     def _check_status(self, program: _Program, status: object) -> None:
         names = {s["name"] for s in self._channels[program.channel]["progressionStatuses"]}
@@ -535,22 +623,74 @@ class MarketoEmulator(Emulator):
             status, before.membership_date if before else stamp, stamp
         )
 
+    # -- bulk program member extract ---------------------------------------------------------
+    def _export_create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        fields = body.get("fields")
+        program_id = (body.get("filter") or {}).get("programId")
+        if not isinstance(fields, list) or not fields or not isinstance(program_id, int):
+            raise _Failure("1003", "fields and filter.programId are required")
+        self._require_program(program_id)
+        headers = {f: EXPORT_HEADERS.get(f, f) for f in fields}
+        headers |= dict(body.get("columnHeaderNames") or {})
+        export = _Export(str(uuid.uuid4()), program_id, fields, headers, _iso(self.now))
+        self._exports[export.id] = export
+        return {"success": True, "result": [self._export_view(export)]}
+
+    def _export_step(self, export_id: str, step: str) -> Any:
+        export = self._exports.get(export_id)
+        if export is None:
+            raise _Failure("1003", f"Export id {export_id} not found")
+        if step == "enqueue":
+            if export.status != "Created":
+                raise _Failure("1029", "Job already queued")
+            export.status = "Queued"
+        elif step == "status" and export.status in ("Queued", "Processing"):
+            export.polls += 1
+            if export.polls == 1:
+                export.status = "Processing"
+            else:  # members as they are when the job runs
+                export.file, export.status = self._export_file(export), "Completed"
+        elif step == "file":
+            if export.status != "Completed" or export.file is None:
+                raise _Failure("1003", "Job is not completed")
+            return 200, {"Content-Type": "text/csv"}, export.file.encode()
+        return {"success": True, "result": [self._export_view(export)]}
+
+    def _export_file(self, export: _Export) -> str:
+        program = self._programs[export.program_id]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([export.headers[f] for f in export.fields])
+        for lead_id in sorted(program.members):
+            member = program.members[lead_id]
+            row = {
+                "leadId": lead_id,
+                "statusName": member.status,
+                "membershipDate": member.membership_date,
+                "program": program.name,
+                **{k: v for k, v in self._leads[lead_id].items() if k != "id"},
+            }
+            writer.writerow(["null" if row.get(f) is None else row[f] for f in export.fields])
+        return out.getvalue()
+
+    @staticmethod
+    def _export_view(export: _Export) -> dict[str, Any]:
+        view = {"exportId": export.id, "format": "CSV", "status": export.status}
+        view["createdAt"] = export.created_at
+        if export.file is not None:
+            view["numberOfRecords"] = export.file.count("\n") - 1
+            view["fileSize"] = len(export.file.encode())
+        return view
+
     # -- leads ---------------------------------------------------------------------------------
     def _leads_get(self, query: Mapping[str, str]) -> dict[str, Any]:
         filter_type = query.get("filterType")
         values = [v.strip() for v in (query.get("filterValues") or "").split(",") if v.strip()]
-        if filter_type not in ("id", "email") or not values:
-            raise _Failure("1003", "filterType (id or email) and filterValues are required")
+        if filter_type not in LEAD_FILTERS or not values:
+            raise _Failure("1003", f"filterType (one of {sorted(LEAD_FILTERS)}) is required")
         if len(values) > MAX_BATCH:
             raise _Failure("1003", f"filterValues must hold at most {MAX_BATCH} values")
-        fields = [f for f in (query.get("fields") or "").split(",") if f] or [
-            "id",
-            "email",
-            "firstName",
-            "lastName",
-            "updatedAt",
-            "createdAt",
-        ]
+        fields = [f for f in (query.get("fields") or "").split(",") if f] or list(LEAD_FIELDS)
         wanted = {v.casefold() for v in values}
         found = [
             lead
@@ -573,14 +713,14 @@ class MarketoEmulator(Emulator):
             email = entry.get("email")
             existing = self.lead_by_email(email) if email else None
             if existing and action == "createOnly":
-                result.append(_skipped(seq, existing["id"], "1005", "Lead already exists"))
+                result.append(_skipped(seq, "1005", "Lead already exists"))
             elif existing:
                 self._leads[existing["id"]].update(
                     {**entry, "id": existing["id"], "updatedAt": _iso(self.now)}
                 )
                 result.append({"seq": seq, "id": existing["id"], "status": "updated"})
             elif action == "updateOnly" or not email:
-                result.append(_skipped(seq, None, "1004", "Lead not found"))
+                result.append(_skipped(seq, "1004", "Lead not found"))
             else:
                 fields = {k: v for k, v in entry.items() if k != "email"}
                 lead_id = self.add_lead(email, **fields)
@@ -588,13 +728,14 @@ class MarketoEmulator(Emulator):
         return {"success": True, "result": result}
 
 
-def _skipped(seq: int, lead_id: int | None, code: str, message: str) -> dict[str, Any]:
-    return {
-        "seq": seq,
-        **({"leadId": lead_id} if lead_id is not None else {}),
-        "status": "skipped",
-        "reasons": [{"code": code, "message": message}],
-    }
+def _html(status: int, reason: str) -> tuple[int, dict[str, str], bytes]:
+    page = f"<html><head><title>{status} {reason}</title></head><body>{reason}</body></html>"
+    return status, {"Content-Type": "text/html"}, page.encode()
+
+
+def _skipped(seq: int, code: str, message: str) -> dict[str, Any]:
+    """A skipped record carries its `seq` but no id, as Marketo's replies do."""
+    return {"seq": seq, "status": "skipped", "reasons": [{"code": code, "message": message}]}
 
 
 def _json(status: int, payload: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:

@@ -17,8 +17,9 @@ INTEGRATION_USER = "integration@acme.com"
 
 def create_program_sync_resources(
     session: boto3.session.Session, org: SalesforceEmulator, mkto: MarketoEmulator
-) -> None:
-    session.client("secretsmanager").create_secret(
+) -> str:
+    """Returns the Marketo secret's ARN (the MarketoSecretArn parameter)."""
+    arn = session.client("secretsmanager").create_secret(
         Name=MARKETO_SECRET,
         SecretString=json.dumps(
             {
@@ -27,7 +28,7 @@ def create_program_sync_resources(
                 "client_secret": mkto.client_secret,
             }
         ),
-    )
+    )["ARN"]
     org.insert(
         "User",
         {
@@ -36,3 +37,4 @@ def create_program_sync_resources(
             "UserPermissionsMarketingUser": True,
         },
     )
+    return arn

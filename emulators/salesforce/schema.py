@@ -42,7 +42,13 @@ STANDARD_FIELD_KINDS: dict[str, dict[str, str]] = {
         "IsDefault": BOOLEAN,
         "SortOrder": NUMBER,
     },
-    "Lead": {"Email": STRING, "FirstName": STRING, "LastName": STRING, "Company": STRING},
+    "Lead": {
+        "Email": STRING,
+        "FirstName": STRING,
+        "LastName": STRING,
+        "Company": STRING,
+        "IsConverted": BOOLEAN,
+    },
     "Contact": {"Email": STRING, "FirstName": STRING, "LastName": STRING, "AccountId": STRING},
     "Account": {"Name": STRING},
 }

@@ -277,6 +277,8 @@ class Store:
             self._member_rules(record, old)
         elif sobject == MEMBER_STATUS:
             self._status_rules(record, old)
+        elif sobject == "Lead" and old is None:
+            record.setdefault("IsConverted", False)  # defaulted on create, as in Salesforce
 
     def _member_rules(self, record: dict, old: dict | None) -> None:
         campaign_id = self._lookup(record, "CampaignId", CAMPAIGN, required=True)

@@ -519,16 +519,20 @@ def _continue(record: SQSRecord, deps: Dependencies, context: Any) -> None:
             lambda: context.get_remaining_time_in_millis() / 1000 - TIMEOUT_MARGIN_SECONDS,
         )
     if job is None:
-        logger.info("bulk date job had nothing left to do", extra={"job_id": message.job_id})
+        logger.info(
+            "bulk date job had nothing left to do", extra={"job": {"job_id": message.job_id}}
+        )
         return
     logger.info(
         "bulk date job continued",
         extra={
-            "job_id": job.id,
-            "state": job.state.value,
-            "matched": job.matched,
-            "updated": job.updated,
-            "failed": job.failed,
+            "job": {
+                "job_id": job.id,
+                "state": job.state.value,
+                "matched": job.matched,
+                "updated": job.updated,
+                "failed": job.failed,
+            }
         },
     )
     _count_finished(job)

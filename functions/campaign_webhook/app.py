@@ -67,7 +67,8 @@ def lambda_handler(
         )
     except RefusedMessageError as refused:
         logger.warning(
-            "outbound message refused", extra={"reason": refused.reason, "status": refused.status}
+            "outbound message refused",
+            extra={"refusal": {"reason": refused.reason, "status": refused.status}},
         )
         metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
         return _reply(refused.status, soap_fault(refused.reason))

@@ -13,7 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
-from touchpoints.adapters.marketo import MarketoQuotaExceededError, MarketoUnavailableError
+from touchpoints.adapters.marketo import (
+    MarketoError,
+    MarketoQuotaExceededError,
+    MarketoRequestTooLargeError,
+    MarketoUnavailableError,
+)
 from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
 from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.api_errors import error_response, register_error_table
@@ -52,6 +57,9 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     MarketoUnavailableError: (503, "MARKETO_UNAVAILABLE"),
     SalesforceLimitExceededError: (503, "SALESFORCE_LIMIT_EXCEEDED"),
     SalesforceUnavailableError: (503, "SALESFORCE_UNAVAILABLE"),
+    # Marketo refused a call for a reason a retry does not cure (the message names its code).
+    MarketoRequestTooLargeError: (502, "MARKETO_REQUEST_TOO_LARGE"),
+    MarketoError: (502, "MARKETO_REFUSED"),
 }
 
 
@@ -122,7 +130,12 @@ def link(program_id: str, body: LinkBody):
         integration_username=deps.salesforce_username(),
         now=deps.clock(),
     )
-    logger.info("program linked", extra={"program_id": program_id, "campaign_id": body.campaign_id})
+    logger.info(
+        "program linked",
+        extra={
+            "program_link": {"program_id": created.program_id, "campaign_id": created.campaign_id}
+        },
+    )
     return Response(201, content_types.APPLICATION_JSON, sync.describe_link(created))
 
 
@@ -210,7 +223,7 @@ def _scheduled(deps: Dependencies) -> dict[str, Any]:
         now=deps.clock(),
     )
     for outcome in outcomes:
-        logger.info("program synced", extra={"outcome": outcome})
+        logger.info("program synced", extra={"program_sync": {"outcome": outcome}})
         _record_metrics(outcome)
     failed = [o["programId"] for o in outcomes if o.get("error")]
     metrics.add_metric(name="ProgramSyncRunsFailed", unit=MetricUnit.Count, value=len(failed))

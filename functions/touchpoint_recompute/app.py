@@ -137,14 +137,15 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
                 "superseded": result.superseded,
                 "read_path": "bulk" if result.bulk else "rest",
                 "state_repair": result.state_repair,
-                **result.totals.as_dict(),
+                "totals": result.totals.as_dict(),
                 "api_calls": dict(result.api_calls),
             }
         },
     )
     if result.unmapped_type:
         logger.warning(
-            "campaign type has no channel mapping", extra={"campaign_type": result.unmapped_type}
+            "campaign type has no channel mapping",
+            extra={"channel_mapping": {"campaign_type": result.unmapped_type}},
         )
     _record_metrics(result)
 
@@ -228,8 +229,10 @@ def _sweep(deps: Dependencies) -> dict[str, Any]:
     logger.info(
         "sweep enqueued campaigns",
         extra={
-            "campaign_ids": result.campaign_ids,
-            "full_reconciliation": result.full_reconciliation,
+            "sweep": {
+                "campaign_ids": result.campaign_ids,
+                "full_reconciliation": result.full_reconciliation,
+            }
         },
     )
     metrics.add_metric(

@@ -8,6 +8,7 @@ from emulators.marketo import MarketoEmulator
 from touchpoints.adapters.marketo import (
     MarketoError,
     MarketoQuotaExceededError,
+    MarketoRequestTooLargeError,
     MarketoSecretError,
     MarketoUnavailableError,
     connect_marketo,
@@ -144,3 +145,100 @@ def test_a_run_longer_than_the_rate_window_waits_and_completes():
     assert all(p is not None for p in programs)
     assert waited  # it hit 606 and backed off instead of failing
     assert mkto.calls["program_get"] - len(waited) == 250  # every refused call was repeated
+
+
+@pytest.mark.parametrize("code", ["604", "608", "611", "713"])
+def test_transient_codes_are_retried_with_backoff(mkto, client, sleeps, code):
+    """Error Codes: 604 request time-out, 608 API temporarily unavailable, 611 system error,
+    713 transient error ("wait for time and then retry"). Source:
+    https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes"""
+    mkto.inject_fault(code, 2, kinds=["channel_by_name"])
+    assert client.get_channel_statuses("Conference") is not None
+    assert len(sleeps) == 2
+    assert mkto.calls["channel_by_name"] == 3
+
+
+def test_702_no_data_found_is_not_found(mkto, client):
+    """Error Codes: 702 "No data found for a given search scenario". Source:
+    https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes"""
+    assert client.get_program(424242) is None
+
+
+def test_1037_skips_are_told_apart_by_seq(mkto, client):
+    """Program Members: a skipped record carries `seq` and reasons but no leadId; 1037 on a status
+    write means already in or past it, on a delete not in the program. Source:
+    https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/program-members"""
+    program_id = mkto.add_program("Event", "Conference")
+    ann, bob = mkto.add_lead("ann@example.com"), mkto.add_lead("bob@example.com")
+    mkto.set_member(program_id, ann, "Attended")
+
+    writes = client.set_member_status(program_id, "Registered", [ann, bob])
+    removed = client.remove_members(program_id, [bob, 999_999])
+
+    assert [(w.lead_id, w.success, w.at_or_past) for w in writes] == [
+        (ann, False, True),
+        (bob, True, False),
+    ]
+    assert [(w.lead_id, w.success) for w in removed] == [(bob, True), (999_999, True)]
+    assert client.member_statuses(program_id, [ann, bob]) == {ann: "Attended"}
+
+
+def test_a_program_above_the_member_query_limit_is_read_through_a_bulk_extract(sleeps):
+    """Program Members, "Query": above 100,000 members a statusName query answers 1003 and the
+    Bulk Program Member Extract API is the way to read it; its job status is polled no more than
+    once a minute. Sources:
+    https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/program-members
+    https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/bulk-extract/bulk-program-member-extract"""
+    mkto = MarketoEmulator(membership_filter_limit=5, now=datetime(2026, 1, 10, tzinfo=UTC))
+    mkto.add_channel("Conference", [("Registered", 20), ("Attended", 30, True)])
+    program_id = mkto.add_program("Big Event", "Conference")
+    lead_ids = [mkto.add_lead(f"p{n}@example.com") for n in range(8)]
+    for lead_id in lead_ids:
+        mkto.set_member(program_id, lead_id, "Registered")
+    secret = {
+        "base_url": mkto.base_url,
+        "client_id": mkto.client_id,
+        "client_secret": mkto.client_secret,
+    }
+    client = connect_marketo(secret, mkto.session(), sleeps.append)
+
+    assert client.program_members(program_id, STATUSES) == dict.fromkeys(lead_ids, "Registered")
+    assert mkto.calls["members_get"] == 1  # refused with 1003
+    assert mkto.calls["export_create"] == mkto.calls["export_enqueue"] == 1
+    assert mkto.calls["export_status"] == 2
+    assert sleeps == [60.0, 60.0]
+
+
+def test_a_get_longer_than_8kb_goes_as_a_post_and_a_413_is_a_clear_error(mkto, sleeps):
+    """Error Codes, HTTP-level: 414 above 8 KB of URI (retry as POST with _method=GET and the
+    query string in the body); 413 above 1 MB of body. Neither reply is JSON. Source:
+    https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes"""
+    session, sent = mkto.session(), []
+    session.hooks["response"].append(lambda reply, **_: sent.append(reply.request.method))
+    secret = {"base_url": mkto.base_url, "client_id": mkto.client_id}
+    client = connect_marketo(
+        {**secret, "client_secret": mkto.client_secret}, session, sleeps.append
+    )
+    mkto.add_lead("ann@example.com")
+    long_tail = "with.a.rather.long.address.that.pads.the.query.string.past.8kb"
+    emails = ["ann@example.com", *(f"someone.{n}.{long_tail}@example.com" for n in range(99))]
+
+    assert [lead.email for lead in client.leads_by_email(emails)] == ["ann@example.com"]
+    assert sent == ["GET", "POST"]  # the token, then the lookup as a form POST
+
+    mkto.inject_fault("413", kinds=["members_status"])
+    program_id = mkto.add_program("Event", "Conference")
+    with pytest.raises(MarketoRequestTooLargeError, match="Request Entity Too Large"):
+        client.set_member_status(program_id, "Registered", [1001])
+
+
+def test_leads_are_found_by_their_salesforce_link(mkto, client):
+    """Get Leads by Filter Type: filterType accepts sfdcContactId and sfdcLeadId. Source:
+    https://developer.adobe.com/marketo-apis/api/mapi/#tag/Leads/operation/getLeadsByFilterUsingGET"""
+    contact = mkto.add_lead("ann@example.com", sfdcContactId="003000000000001AAA")
+    lead = mkto.add_lead("bob@example.com", sfdcLeadId="00Q000000000001AAA")
+    found = client.leads_by_salesforce_id(["003000000000001AAA", "00Q000000000001AAA"])
+    assert {(x.id, x.sfdc_contact_id, x.sfdc_lead_id) for x in found} == {
+        (contact, "003000000000001AAA", None),
+        (lead, None, "00Q000000000001AAA"),
+    }

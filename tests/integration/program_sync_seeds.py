@@ -97,7 +97,7 @@ def sf_member_id(world: World, campaign_id: str, email: str) -> str:
 
 def call(world: World, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     reply = world.program_sync.lambda_handler(
-        admin_request(method, path, body), lambda_context("program-sync"), deps=world.deps
+        admin_request(method, path, body), lambda_context("program-sync")
     )
     return reply["statusCode"], json.loads(reply["body"])
 
@@ -116,7 +116,7 @@ def sync(world: World, program_id: int) -> dict:
 def scheduled_run(world: World) -> dict:
     """The EventBridge Scheduler invocation (template.yaml: Input '{"sync": "all"}')."""
     return world.program_sync.lambda_handler(
-        event("schedule-program-sync.json"), lambda_context("program-sync"), deps=world.deps
+        event("schedule-program-sync.json"), lambda_context("program-sync")
     )
 
 

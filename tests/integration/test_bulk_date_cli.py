@@ -33,7 +33,7 @@ class Cloud:
     def __init__(self, world: World) -> None:
         self.world = world
         self.adapter = ApiGatewayAdapter(
-            lambda event: world.bulk_date.lambda_handler(event, lambda_context(), deps=world.deps)
+            lambda event: world.bulk_date.lambda_handler(event, lambda_context())
         )
         self.session = requests.Session()
         self.session.mount(API + "/", self.adapter)

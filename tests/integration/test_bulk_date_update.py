@@ -33,7 +33,7 @@ LOCKED = "UNABLE_TO_LOCK_ROW"
 
 def call(world: World, method: str, path: str, body=None, headers=None, query=None, context=None):
     event = admin_request(method, path, body, headers, query)
-    reply = world.bulk_date.lambda_handler(event, context or lambda_context(), deps=world.deps)
+    reply = world.bulk_date.lambda_handler(event, context or lambda_context())
     return reply["statusCode"], json.loads(reply["body"])
 
 
@@ -542,7 +542,7 @@ def test_a_body_that_is_not_json_is_refused(world):
         headers={"Idempotency-Key": "k"},
         raw_body="{date: tomorrow",
     )
-    reply = world.bulk_date.lambda_handler(event, lambda_context(), deps=world.deps)
+    reply = world.bulk_date.lambda_handler(event, lambda_context())
 
     assert reply["statusCode"] == 422
     assert json.loads(reply["body"])["error"] == "INVALID_REQUEST"
@@ -602,6 +602,7 @@ def test_a_job_larger_than_one_invocation_continues_through_its_queue(world):
     assert world.org.calls["composite_update"] == 3
 
 
+@pytest.mark.handler_errors_expected
 def test_a_continuation_that_hits_the_api_limit_backs_off_and_later_finishes(world):
     campaign_id = a_campaign(world.org)
     members(world.org, campaign_id, 450)
@@ -612,7 +613,7 @@ def test_a_continuation_that_hits_the_api_limit_backs_off_and_later_finishes(wor
         "Messages"
     ]
 
-    reply = world.bulk_date.lambda_handler(sqs_event([message]), lambda_context(), deps=world.deps)
+    reply = world.bulk_date.lambda_handler(sqs_event([message]), lambda_context())
 
     assert reply == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
     visible = sqs.receive_message(QueueUrl=world.job_queue_url, MaxNumberOfMessages=10)
@@ -659,7 +660,7 @@ def test_every_finished_job_writes_an_audit_entry(world):
     world.now += timedelta(hours=1)
     _, undone = undo(world, job["job_id"])
 
-    entries = world.deps.jobs.audit_entries(campaign_id)
+    entries = world.bulk_date.deps.jobs.audit_entries(campaign_id)
 
     assert [(e["job_id"], e["kind"]) for e in entries] == [
         (job["job_id"], "apply"),
@@ -776,14 +777,12 @@ def test_salesforce_api_calls_for_an_apply_stay_at_the_lower_bound(world):
 def test_the_sample_events_reach_the_handler(world):
     """events/: a signed apply as API Gateway delivers it, and a continuation from the queue."""
     reply = world.bulk_date.lambda_handler(
-        event("api-touchpoint-date-apply.json"), lambda_context(), deps=world.deps
+        event("api-touchpoint-date-apply.json"), lambda_context()
     )
     assert reply["statusCode"] == 404  # the sample's campaign is not in this org
     assert json.loads(reply["body"])["error"] == "CAMPAIGN_NOT_FOUND"
 
-    reply = world.bulk_date.lambda_handler(
-        event("sqs-bulk-date-job.json"), lambda_context(), deps=world.deps
-    )
+    reply = world.bulk_date.lambda_handler(event("sqs-bulk-date-job.json"), lambda_context())
     assert reply == {"batchItemFailures": []}  # an unknown (expired) job: nothing to do
 
 

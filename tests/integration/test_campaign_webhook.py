@@ -37,9 +37,7 @@ def test_the_ack_is_the_exact_soap_shape_salesforce_expects(world):
 
 
 def test_the_sample_event_enqueues_its_campaign(world):
-    reply = world.webhook.lambda_handler(
-        event("outbound-campaign-created.json"), lambda_context(), deps=world.deps
-    )
+    reply = world.webhook.lambda_handler(event("outbound-campaign-created.json"), lambda_context())
     assert reply["statusCode"] == 200
     assert queued_campaigns(world) == ["7015w000000XXXXAAA"]
 
@@ -104,7 +102,7 @@ def test_a_failed_enqueue_returns_500_and_the_retry_does_not_duplicate(world, mo
     org = world.org
     first, second = a_campaign(org, Name="First"), a_campaign(org, Name="Second")
     message = world.message(campaign_notification(org, first) + campaign_notification(org, second))
-    queue = world.deps.queue
+    queue = world.webhook.deps.queue
     real_enqueue = queue.enqueue
 
     def failing_for_second(campaign_id, cause, dedup_source):
@@ -199,6 +197,6 @@ def test_sample_events_for_every_outbound_shape_are_accepted(world):
         "outbound-deleted-record.json": 0,
     }
     for name, campaigns in expected_campaigns.items():
-        reply = world.webhook.lambda_handler(event(name), lambda_context(), deps=world.deps)
+        reply = world.webhook.lambda_handler(event(name), lambda_context())
         assert reply["statusCode"] == 200, name
         assert len(set(queued_campaigns(world))) == campaigns, name

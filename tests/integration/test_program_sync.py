@@ -1,11 +1,12 @@
 """Marketo program ↔ Salesforce campaign sync, through the handler: moto, the Salesforce emulator
 and the Marketo emulator (reference 004, "SFDC Sync: Campaign Sync")."""
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from moto import mock_aws
 
+from emulators.world import World
 from tests.integration.program_sync_seeds import (
     EventTap,
     a_campaign,
@@ -65,9 +66,10 @@ def test_link_is_refused_for_incompatible_statuses_with_both_sides_differences(w
     assert call(world, "GET", "/program-links") == (200, {"links": []})
 
 
-def test_link_is_refused_when_campaign_sync_is_disabled(world):
+@mock_aws
+def test_link_is_refused_when_campaign_sync_is_disabled():
+    world = World.create(parameters={"CampaignSyncEnabled": "false"})
     program_id, campaign_id = a_program(world), a_campaign(world)
-    world.deps.settings = replace(world.deps.settings, campaign_sync_enabled=False)
 
     status, body = link(world, program_id, campaign_id)
 
@@ -285,7 +287,7 @@ def test_a_conflict_on_both_sides_is_resolved_by_the_rule_and_recorded(world, li
         "bob@example.com": ("Salesforce", "No Show", "Attended"),
         "cy@example.com": ("Salesforce", None, "Registered"),
     }
-    recorded = world.deps.program_links.conflicts(program_id)
+    recorded = world.program_sync.deps.program_links.conflicts(program_id)
     assert sorted(c["email"] for c in recorded) == sorted(winners)
     assert all("further progression step wins" in c["rule"] for c in recorded)
     last = call(world, "GET", "/program-links")[1]["links"][0]["lastSync"]

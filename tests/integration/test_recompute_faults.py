@@ -25,7 +25,7 @@ from datetime import timedelta
 import moto.core.utils
 import pytest
 
-from emulators.world import TABLE, lambda_context, sqs_event
+from emulators.world import lambda_context, sqs_event
 from tests.integration.contexts import running_out
 from tests.integration.seeds import a_campaign, members
 
@@ -50,7 +50,7 @@ def clock(world, monkeypatch):
 
 def request(world, campaign_id: str) -> None:
     """A recompute request on the queue, as the webhook or the sweep sends it."""
-    world.deps.queue.enqueue(campaign_id, "outbound_message", f"test-{next(_dedup)}")
+    world.recompute.deps.queue.enqueue(campaign_id, "outbound_message", f"test-{next(_dedup)}")
 
 
 def deliver_batch(world, context=None) -> tuple[list[dict], set[str]]:
@@ -64,7 +64,7 @@ def deliver_batch(world, context=None) -> tuple[list[dict], set[str]]:
     if not messages:
         return [], set()
     response = world.recompute.lambda_handler(
-        sqs_event(messages), context or lambda_context("recompute"), deps=world.deps
+        sqs_event(messages), context or lambda_context("recompute")
     )
     failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
     for message in messages:
@@ -133,7 +133,7 @@ def calls_since(world, before) -> dict[str, int]:
 
 def lose_the_table(world) -> None:
     """The state table is gone (deleted, or restored empty): every item disappears."""
-    table = world.session.resource("dynamodb").Table(TABLE)
+    table = world.session.resource("dynamodb").Table(world.table_name)
     with table.batch_writer() as batch:
         for item in table.scan()["Items"]:
             batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
@@ -148,14 +148,14 @@ def test_a_day_long_api_limit_loses_nothing_and_dead_letters_nothing(
 ):
     org = world.org
     postponed_metric = []
-    add_metric = world.recompute.metrics.add_metric
+    add_metric = world.recompute.module.metrics.add_metric
 
     def recording_add_metric(name, unit, value):
         if name == "RecomputePostponedSeconds":
             postponed_metric.append(value)
         add_metric(name=name, unit=unit, value=value)
 
-    monkeypatch.setattr(world.recompute.metrics, "add_metric", recording_add_metric)
+    monkeypatch.setattr(world.recompute.module.metrics, "add_metric", recording_add_metric)
     settled = a_campaign(org)
     settled_members = members(org, settled, 30)
     assert run(world, settled) == set()
@@ -227,7 +227,7 @@ def test_a_limit_that_lasts_three_days_leaves_the_request_to_the_dead_letter_que
     members(world.org, campaign_id, 2)
     world.org.daily_limit = world.org.total_calls
     since = (world.now - timedelta(days=3)).isoformat()
-    world.deps.queue.enqueue(
+    world.recompute.deps.queue.enqueue(
         campaign_id, "outbound_message", "old", limit_attempts=80, limited_since=since
     )
 
@@ -327,6 +327,15 @@ def test_a_run_whose_time_ran_short_while_reading_hands_over_before_its_first_ch
 # -- a crash between the Salesforce write and the state save -------------------------------------
 
 
+def retry_after_the_visibility_timeout(world, clock) -> tuple[list[dict], set[str]]:
+    """The failed request comes back once the queue's visibility timeout (template.yaml) ends."""
+    timeout = world.session.client("sqs").get_queue_attributes(
+        QueueUrl=world.queue_url, AttributeNames=["VisibilityTimeout"]
+    )["Attributes"]["VisibilityTimeout"]
+    clock(int(timeout) + 1)
+    return deliver_batch(world)
+
+
 def crashed_after_writing(world) -> tuple[str, list[str], list[str]]:
     """A campaign in step with five members gains three; the run writing their touchpoints
     loses Salesforce's answer three times (the upsert applied each time) and fails before it
@@ -345,15 +354,16 @@ def crashed_after_writing(world) -> tuple[str, list[str], list[str]]:
 
 
 @pytest.mark.handler_errors_expected  # the crashed run is a batch item failure, by design
-def test_a_crash_then_an_exclusion_removes_every_touchpoint_in_the_next_run(world):
+def test_a_crash_then_an_exclusion_removes_every_touchpoint_in_the_next_run(world, clock):
     campaign_id, settled, written = crashed_after_writing(world)
     world.org.update_record(
         "Campaign", campaign_id, {"Enable_Buyer_Touchpoints__c": "Exclude All Campaign Members"}
     )
     before, calls = source_records(world), dict(world.org.calls)
 
-    _, failed = deliver_batch(world)  # the failed request, delivered again
+    messages, failed = retry_after_the_visibility_timeout(world, clock)  # the failed request
 
+    assert len(messages) == 1
     assert failed == set()
     assert touchpoints_of(world, campaign_id) == {}
     assert statuses(world, campaign_id) == dict.fromkeys(
@@ -370,14 +380,17 @@ def test_a_crash_then_an_exclusion_removes_every_touchpoint_in_the_next_run(worl
 
 
 @pytest.mark.handler_errors_expected  # the crashed run is a batch item failure, by design
-def test_a_crash_then_a_removal_deletes_the_removed_members_touchpoints_in_the_next_run(world):
+def test_a_crash_then_a_removal_deletes_the_removed_members_touchpoints_in_the_next_run(
+    world, clock
+):
     campaign_id, settled, written = crashed_after_writing(world)
     for member_id in written:
         world.org.delete_record("CampaignMember", member_id)
     before, calls = source_records(world), dict(world.org.calls)
 
-    _, failed = deliver_batch(world)
+    messages, failed = retry_after_the_visibility_timeout(world, clock)  # the failed request
 
+    assert len(messages) == 1
     assert failed == set()
     assert sorted(touchpoints_of(world, campaign_id)) == sorted(settled)
     assert statuses(world, campaign_id) == dict.fromkeys(settled, "Touchpoint Created")
@@ -390,7 +403,7 @@ def test_a_crash_then_a_removal_deletes_the_removed_members_touchpoints_in_the_n
 
 @pytest.mark.handler_errors_expected  # the crashed run is a batch item failure, by design
 @pytest.mark.parametrize("change", ["removal", "exclusion"])
-def test_a_crash_then_a_lost_state_table_removes_touchpoints_in_the_next_run(world, change):
+def test_a_crash_then_a_lost_state_table_removes_touchpoints_in_the_next_run(world, clock, change):
     campaign_id, settled, written = crashed_after_writing(world)
     lose_the_table(world)
     if change == "removal":
@@ -407,8 +420,9 @@ def test_a_crash_then_a_lost_state_table_removes_touchpoints_in_the_next_run(wor
         kept = []
     before, calls = source_records(world), dict(world.org.calls)
 
-    _, failed = deliver_batch(world)
+    messages, failed = retry_after_the_visibility_timeout(world, clock)  # the failed request
 
+    assert len(messages) == 1
     assert failed == set()
     assert sorted(touchpoints_of(world, campaign_id)) == sorted(kept)
     remaining = [m for m in [*settled, *written] if change == "exclusion" or m in kept]

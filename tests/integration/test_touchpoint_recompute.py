@@ -1,7 +1,6 @@
 """TouchpointRecomputeFunction through its handler: moto for AWS, the emulator for Salesforce."""
 
 import json
-from dataclasses import replace
 
 import pytest
 from moto import mock_aws
@@ -19,12 +18,12 @@ def recompute(world, campaign_id, context=None, **message):
     sqs_event = event("sqs-recompute.json")
     sqs_event["Records"][0]["body"] = body
     sqs_event["Records"][0]["attributes"]["MessageGroupId"] = campaign_id
-    return world.recompute.lambda_handler(sqs_event, context or lambda_context(), deps=world.deps)
+    return world.recompute.lambda_handler(sqs_event, context or lambda_context())
 
 
 def sync_status(world, campaign_id, **params):
     request = admin_request("GET", f"/campaigns/{campaign_id}/sync-status", query=params)
-    reply = world.recompute.lambda_handler(request, lambda_context(), deps=world.deps)
+    reply = world.recompute.lambda_handler(request, lambda_context())
     return reply["statusCode"], json.loads(reply["body"])
 
 
@@ -129,20 +128,21 @@ def test_transient_failures_are_retried_with_backoff_inside_the_run(world, fault
     assert len(world.touchpoints()) == 4
 
 
+@pytest.mark.handler_errors_expected
 def test_the_request_limit_postpones_the_message_and_the_retry_converges(world):
     campaign_id = a_campaign(world.org)
     members(world.org, campaign_id, 250)  # two upsert calls: the limit hits the second
-    world.deps.queue.enqueue(campaign_id, "test", "limit")
+    world.recompute.deps.queue.enqueue(campaign_id, "test", "limit")
     world.org.inject_fault("REQUEST_LIMIT_EXCEEDED", count=1, kinds=["composite_upsert"])
     sqs = world.session.client("sqs")
     [message] = sqs.receive_message(QueueUrl=world.queue_url, AttributeNames=["All"])["Messages"]
 
-    reply = world.recompute.lambda_handler(sqs_event([message]), lambda_context(), deps=world.deps)
+    reply = world.recompute.lambda_handler(sqs_event([message]), lambda_context())
 
     assert reply == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
     assert sqs.receive_message(QueueUrl=world.queue_url).get("Messages") is None  # backing off
     assert world.queue_depth() == 1  # still queued, not lost
-    table = world.session.resource("dynamodb").Table("offline-touchpoints-state")
+    table = world.session.resource("dynamodb").Table(world.table_name)
     summary = table.get_item(Key={"PK": f"CAMPAIGN#{campaign_id}", "SK": "SUMMARY"})
     assert "Item" not in summary  # nothing recorded as done
 
@@ -154,7 +154,8 @@ def test_the_request_limit_postpones_the_message_and_the_retry_converges(world):
     assert len({tp["Touchpoint_Key__c"] for tp in world.touchpoints()}) == 250
 
 
-def test_a_lost_response_mid_run_converges_without_duplicates(world):
+@pytest.mark.handler_errors_expected
+def test_a_lost_response_mid_run_converges_without_duplicates(world, handler_failures):
     campaign_id = a_campaign(world.org)
     members(world.org, campaign_id, 10)
     # Salesforce applies the upsert but the answer never arrives, three times: the run fails
@@ -163,6 +164,8 @@ def test_a_lost_response_mid_run_converges_without_duplicates(world):
     )
     assert len(recompute(world, campaign_id)["batchItemFailures"]) == 1
     assert len(world.touchpoints()) == 10  # written, but not recorded as ours yet
+    [failure] = handler_failures
+    assert failure.startswith("TouchpointRecomputeFunction handed back batch items")
 
     recompute(world, campaign_id)
     assert len(world.touchpoints()) == 10
@@ -306,14 +309,14 @@ def test_the_sweep_enqueues_changed_campaigns_with_a_daily_full_reconciliation(w
     a_campaign(org, None, Name="Not synced")
     sweep = event("schedule-sweep.json")
 
-    reply = world.recompute.lambda_handler(sweep, lambda_context(), deps=world.deps)
+    reply = world.recompute.lambda_handler(sweep, lambda_context())
     assert reply == {"enqueued": 1, "full_reconciliation": True}
 
     world.drain_queue()
     world.now = world.now.replace(hour=world.now.hour + 1)
     org.now = world.now
     [member] = members(org, synced, 1)
-    reply = world.recompute.lambda_handler(sweep, lambda_context(), deps=world.deps)
+    reply = world.recompute.lambda_handler(sweep, lambda_context())
     assert reply == {"enqueued": 1, "full_reconciliation": False}
     world.drain_queue()
     assert member in touchpoints_by_member(world)
@@ -343,9 +346,7 @@ def test_sync_status_pages_members_and_refuses_a_bad_limit(world):
 
 
 def test_the_sample_sqs_event_is_processed(world):
-    reply = world.recompute.lambda_handler(
-        event("sqs-recompute.json"), lambda_context(), deps=world.deps
-    )
+    reply = world.recompute.lambda_handler(event("sqs-recompute.json"), lambda_context())
     assert reply == {"batchItemFailures": []}
 
 
@@ -383,8 +384,9 @@ def test_a_fresh_run_supersedes_a_half_done_one():
         assert len(world.touchpoints()) == 2100
 
 
-def test_outcomes_are_written_back_to_members_only_when_they_change(world):
-    world.deps.settings = replace(world.settings, write_back_member_status=True)
+@mock_aws
+def test_outcomes_are_written_back_to_members_only_when_they_change():
+    world = World.create(parameters={"WriteBackMemberStatus": "true"})
     org = world.org
     campaign_id = a_campaign(org, "Include Responded Campaign Members")
     [attended] = members(org, campaign_id, 1, status="Attended")

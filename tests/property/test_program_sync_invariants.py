@@ -3,7 +3,13 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from touchpoints.rules.program_sync import Side, membership_event, merge_member
+from touchpoints.rules.program_sync import (
+    BACKWARD_RULE,
+    Side,
+    marketo_accepts,
+    membership_event,
+    merge_member,
+)
 
 STEPS = {"Invited": 10, "Registered": 20, "Attended": 30, "No Show": 30}
 states = st.sampled_from([None, *STEPS])
@@ -38,14 +44,27 @@ def test_a_run_never_writes_to_a_side_that_already_agrees(marketo, salesforce, b
 
 
 @given(states, states, states)
-def test_a_change_on_one_side_only_is_never_a_conflict_and_always_wins(marketo, salesforce, base):
+def test_a_change_on_one_side_only_wins_unless_marketo_cannot_move_back(marketo, salesforce, base):
     decision = merge_member(marketo, salesforce, base, STEPS)
     if salesforce == base:
         assert not decision.conflict
         assert decision.status == marketo
-    if marketo == base:
-        assert not decision.conflict
-        assert decision.status == salesforce
+    if marketo == base and marketo != salesforce:
+        if salesforce is None or marketo_accepts(marketo, salesforce, STEPS):
+            assert not decision.conflict
+            assert decision.status == salesforce
+        else:  # a move back in Salesforce: Marketo's step stands, recorded once as a conflict
+            assert decision.conflict
+            assert (decision.status, decision.winner) == (marketo, Side.MARKETO)
+            assert decision.rule == BACKWARD_RULE
+
+
+@given(states, states, states)
+def test_a_run_never_writes_marketo_a_status_behind_its_step(marketo, salesforce, base):
+    """Marketo skips such a write (1037), so sending it would repeat forever."""
+    decision = merge_member(marketo, salesforce, base, STEPS)
+    if Side.MARKETO in decision.write_to and decision.status is not None:
+        assert marketo_accepts(marketo, decision.status, STEPS)
 
 
 @given(states, states, states)

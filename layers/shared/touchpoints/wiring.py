@@ -88,7 +88,10 @@ class Dependencies:
     def campaign_sync(self) -> CampaignSyncGateway:
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
         return CampaignSyncGateway(
-            client, self.settings.campaign_fields, self.settings.touchpoint_fields
+            client,
+            self.settings.campaign_fields,
+            self.settings.touchpoint_fields,
+            reconnect=self._reconnect_salesforce,  # an expired session is renewed, as for recompute
         )
 
     @cached_property

@@ -4,11 +4,13 @@ import pytest
 
 from touchpoints.rules.program_sync import (
     ADDED,
+    BACKWARD_RULE,
     REMOVED,
     STATUS_CHANGED,
     Side,
     campaign_updates,
     conflict_winner,
+    marketo_accepts,
     member_status,
     membership_event,
     merge_member,
@@ -144,3 +146,30 @@ def test_people_are_matched_by_email_ignoring_case_and_spaces():
     assert person_key(" Ann@Example.COM ") == "ann@example.com"
     assert person_key(None) is None
     assert person_key("  ") is None
+
+
+def test_a_status_moved_back_in_salesforce_is_settled_by_marketos_step():
+    """Marketo's Program Members API skips a lead already in or past the status (1037), so the
+    backward move is not written there: Marketo's status goes back to Salesforce, as a conflict."""
+    decision = merge_member("Attended", "Registered", "Attended", STEPS)
+    assert decision.status == "Attended"
+    assert decision.write_to == {Side.SALESFORCE}
+    assert (decision.conflict, decision.winner, decision.rule) == (
+        True,
+        Side.MARKETO,
+        BACKWARD_RULE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("current", "status", "accepted"),
+    [
+        (None, "Invited", True),
+        ("Invited", "Attended", True),
+        ("Attended", "No Show", True),  # same step: Marketo changes it
+        ("Attended", "Registered", False),
+        ("Attended", "Waitlisted", True),  # not a step of the channel: refused elsewhere
+    ],
+)
+def test_marketo_accepts_a_status_at_or_after_the_persons_step(current, status, accepted):
+    assert marketo_accepts(current, status, STEPS) is accepted

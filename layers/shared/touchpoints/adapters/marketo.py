@@ -8,13 +8,27 @@ maximum and retried on exactly the codes Marketo documents:
 
 - 601/602 (token invalid/expired): fetch a new token and repeat the call at once;
 - 606/615 (rate/concurrency limit: about 100 calls per 20 s, 10 at a time): back off, repeat;
+- 604/608/611/713 (time-out, temporarily unavailable, system error, transient): back off, repeat;
 - 607 (daily quota): stop the run (`MarketoQuotaExceededError`), nothing is recorded as done;
+- 702 (no data found): the thing looked up does not exist (None / empty, never an error);
 - HTTP 5xx and dropped connections: back off and repeat (every write used is idempotent:
-  set status, delete membership, create-or-update a lead by email).
+  set status, delete membership, create-or-update a lead by email);
+- HTTP 413/414 carry no JSON: a GET whose URL would pass 8 KB is sent as `POST` with
+  `_method=GET` and a form body (Marketo's documented remedy, also applied on a 414); a 413
+  raises `MarketoRequestTooLargeError`; any other reply that is not JSON raises a `MarketoError`
+  naming the HTTP status.
+
+Record-level outcomes of member writes are matched to the input by `seq` (a skipped record carries
+no lead id): a status write skipped with 1037 means the lead is already in or past that status;
+a delete skipped with 1037 means the lead is not in the program, i.e. done. A statusName-filtered
+member query that Marketo refuses with 1003 (more than 100,000 members) is answered through a Bulk
+Program Member Extract job instead.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import time
 from collections import Counter
@@ -29,9 +43,16 @@ MAX_BATCH = 300  # members and leads per call
 EMAIL_BATCH = 100  # emails per lead lookup (they travel in the query string)
 TOKEN_CODES = frozenset({"601", "602"})
 LIMIT_CODES = frozenset({"606", "615"})
+TRANSIENT_CODES = frozenset({"604", "608", "611", "713"})
 QUOTA_CODE = "607"
+NO_DATA_CODE = "702"
+TOO_MANY_MEMBERS_CODE = "1003"  # a non-leadId member query spanning more than 100,000 members
+SKIPPED_CODE = "1037"  # status: already in or past it; delete: not in the program
 MEMBER_FIELDS = "leadId,statusName,membershipDate"
-LEAD_FIELDS = "id,email,firstName,lastName,company"
+LEAD_FIELDS = "id,email,firstName,lastName,company,sfdcLeadId,sfdcContactId"
+MAX_URI_BYTES = 8 * 1024
+EXPORT_POLL_SECONDS = 60.0  # Marketo updates an extract job's status once a minute
+EXPORT_MAX_POLLS = 10  # then give up for this run: the function has 15 minutes
 
 
 class MarketoError(RuntimeError):
@@ -44,6 +65,14 @@ class MarketoError(RuntimeError):
 
 class MarketoQuotaExceededError(MarketoError):
     """The subscription's daily API quota is spent: stop now, retry tomorrow."""
+
+
+class MarketoNotFoundError(MarketoError):
+    """702: nothing matched the lookup."""
+
+
+class MarketoRequestTooLargeError(MarketoError):
+    """HTTP 413: the request body passed Marketo's 1 MB limit (a bug here, never retried)."""
 
 
 class MarketoUnavailableError(RuntimeError):
@@ -76,15 +105,19 @@ class MarketoLead:
     first_name: str | None = None
     last_name: str | None = None
     company: str | None = None
+    sfdc_lead_id: str | None = None  # Marketo's link to the Salesforce Lead / Contact
+    sfdc_contact_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class MemberWrite:
-    """One lead's outcome in a member status or delete call."""
+    """One lead's outcome in a member status or delete call. `at_or_past`: a status write Marketo
+    skipped (1037) because the lead is already in or past that status."""
 
     lead_id: int
     success: bool
     message: str | None = None
+    at_or_past: bool = False
 
 
 class MarketoClient:
@@ -152,14 +185,7 @@ class MarketoClient:
             token = self._access_token()
             self.calls[kind] += 1
             try:
-                reply = self._http.request(
-                    method,
-                    f"{self._base}{path}",
-                    params=params,
-                    json=body,
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=self._timeout,
-                )
+                reply = self._send(method, path, params, body, token)
             except (requests.ConnectionError, requests.Timeout) as error:
                 last = type(error).__name__
                 self._backoff(attempt, limited=False)
@@ -168,7 +194,10 @@ class MarketoClient:
                 last = f"HTTP {reply.status_code}"
                 self._backoff(attempt, limited=False)
                 continue
-            payload = reply.json()
+            if reply.status_code == 414 and method == "GET":
+                self.calls[kind] += 1  # the documented remedy: the same GET as a form POST
+                reply = self._send(method, path, params, body, token, as_form=True)
+            payload = _json_or_raise(kind, reply)
             if payload.get("success"):
                 return payload
             errors = payload.get("errors") or [{"code": "unknown", "message": reply.text[:200]}]
@@ -180,20 +209,53 @@ class MarketoClient:
             if codes & LIMIT_CODES:
                 self._backoff(attempt, limited=True)
                 continue
+            if codes & TRANSIENT_CODES:
+                self._backoff(attempt, limited=False)
+                continue
             first = errors[0]
             if QUOTA_CODE in codes:
                 raise MarketoQuotaExceededError(QUOTA_CODE, str(first.get("message")))
+            if NO_DATA_CODE in codes:
+                raise MarketoNotFoundError(NO_DATA_CODE, str(first.get("message")))
             raise MarketoError(str(first.get("code")), str(first.get("message")))
         raise MarketoUnavailableError(
             f"Marketo {kind} failed after {self._max_attempts} attempts ({last})"
         )
 
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | None,
+        token: str,
+        *,
+        as_form: bool = False,
+    ) -> requests.Response:
+        url = f"{self._base}{path}"
+        headers = {"Authorization": f"Bearer {token}"}
+        if method == "GET" and (as_form or _url_bytes(url, params) > MAX_URI_BYTES):
+            return self._http.post(
+                url,
+                params={"_method": "GET"},
+                data=dict(params or {}),
+                headers=headers,
+                timeout=self._timeout,
+            )
+        return self._http.request(
+            method, url, params=params, json=body, headers=headers, timeout=self._timeout
+        )
+
+    def _lookup(self, kind: str, path: str, params: Mapping[str, Any] | None = None) -> list:
+        """A lookup's result rows; none when Marketo says 702 (no data found)."""
+        try:
+            return self._request(kind, "GET", path, params).get("result") or []
+        except MarketoNotFoundError:
+            return []
+
     # -- asset API -----------------------------------------------------------------------------
     def get_program(self, program_id: int) -> Program | None:
-        reply = self._request(
-            "program_get", "GET", f"/rest/asset/v1/program/{int(program_id)}.json"
-        )
-        result = reply.get("result") or []
+        result = self._lookup("program_get", f"/rest/asset/v1/program/{int(program_id)}.json")
         if not result:
             return None
         program = result[0]
@@ -201,10 +263,9 @@ class MarketoClient:
         return Program(int(program["id"]), program.get("name") or "", program["channel"], costs)
 
     def get_channel_statuses(self, channel: str) -> tuple[ProgressionStatus, ...] | None:
-        reply = self._request(
-            "channel_by_name", "GET", "/rest/asset/v1/channel/byName.json", {"name": channel}
+        result = self._lookup(
+            "channel_by_name", "/rest/asset/v1/channel/byName.json", {"name": channel}
         )
-        result = reply.get("result") or []
         if not result:
             return None
         return tuple(
@@ -222,6 +283,33 @@ class MarketoClient:
             "fields": MEMBER_FIELDS,
             "batchSize": MAX_BATCH,
         }
+        try:
+            return self._member_pages(program_id, params)
+        except MarketoNotFoundError:
+            return {}
+        except MarketoError as error:
+            if error.code != TOO_MANY_MEMBERS_CODE:
+                raise
+            return self._extract_members(program_id)
+
+    def member_statuses(self, program_id: int, lead_ids: Iterable[int]) -> dict[int, str]:
+        """These leads' statuses in the program (a filter Marketo allows at any program size);
+        a lead that is not a member is left out."""
+        members: dict[int, str] = {}
+        for chunk in batched(sorted(set(lead_ids)), MAX_BATCH, strict=False):
+            params = {
+                "filterType": "leadId",
+                "filterValues": ",".join(map(str, chunk)),
+                "fields": MEMBER_FIELDS,
+                "batchSize": MAX_BATCH,
+            }
+            try:
+                members |= self._member_pages(program_id, params)
+            except MarketoNotFoundError:
+                continue
+        return members
+
+    def _member_pages(self, program_id: int, params: dict[str, Any]) -> dict[int, str]:
         members: dict[int, str] = {}
         path = f"/rest/v1/programs/{int(program_id)}/members.json"
         while True:
@@ -232,6 +320,45 @@ class MarketoClient:
             if not reply.get("moreResult") or not page_token:
                 return members
             params = {**params, "nextPageToken": page_token}
+
+    def _extract_members(self, program_id: int) -> dict[int, str]:
+        """Every member through one Bulk Program Member Extract job: create, enqueue, poll once a
+        minute (as Marketo advises) up to EXPORT_MAX_POLLS, then read the CSV file."""
+        base = "/bulk/v1/program/members/export"
+        body = {
+            "format": "CSV",
+            "fields": ["leadId", "statusName"],
+            "columnHeaderNames": {"leadId": "leadId", "statusName": "statusName"},
+            "filter": {"programId": int(program_id)},
+        }
+        created = self._request("export_create", "POST", f"{base}/create.json", body=body)
+        export_id = created["result"][0]["exportId"]
+        self._request("export_enqueue", "POST", f"{base}/{export_id}/enqueue.json")
+        status = "Queued"
+        for _ in range(EXPORT_MAX_POLLS):
+            self._sleep(EXPORT_POLL_SECONDS)
+            reply = self._request("export_status", "GET", f"{base}/{export_id}/status.json")
+            status = reply["result"][0]["status"]
+            if status == "Completed":
+                return self._export_file(f"{base}/{export_id}/file.json")
+            if status in ("Failed", "Cancelled", "Canceled"):
+                break
+        raise MarketoUnavailableError(
+            f"Marketo bulk program member extract {export_id} is {status} "
+            f"(program {program_id} has more than 100,000 members); the next run tries again"
+        )
+
+    def _export_file(self, path: str) -> dict[int, str]:
+        self.calls["export_file"] += 1
+        reply = self._http.get(
+            f"{self._base}{path}",
+            headers={"Authorization": f"Bearer {self._access_token()}"},
+            timeout=self._timeout,
+        )
+        if reply.status_code != 200:
+            raise MarketoUnavailableError(f"Marketo extract file answered HTTP {reply.status_code}")
+        rows = csv.DictReader(io.StringIO(reply.text))
+        return {int(row["leadId"]): row["statusName"] for row in rows}
 
     def set_member_status(
         self, program_id: int, status: str, lead_ids: Iterable[int]
@@ -250,36 +377,51 @@ class MarketoClient:
         for chunk in batched(lead_ids, MAX_BATCH, strict=False):
             body = {**extra, "input": [{"leadId": lead_id} for lead_id in chunk]}
             reply = self._request(kind, "POST", path, body=body)
-            for lead_id, row in zip(chunk, reply.get("result") or [], strict=False):
-                reasons = row.get("reasons") or []
-                # "Program member not found" on delete means it is already gone: done.
-                gone = kind == "members_delete" and any(r.get("code") == "1004" for r in reasons)
-                ok = row.get("status") != "skipped" or gone or not reasons
-                message = None if ok else "; ".join(str(r.get("message")) for r in reasons)
-                outcomes.append(MemberWrite(lead_id, ok, message))
+            for row in reply.get("result") or []:
+                lead_id = chunk[int(row["seq"])]  # skipped rows carry no lead id
+                codes = {str(r.get("code")) for r in row.get("reasons") or []}
+                skipped = row.get("status") == "skipped"
+                if skipped and SKIPPED_CODE in codes and kind == "members_delete":
+                    outcomes.append(MemberWrite(lead_id, True))  # not in the program: done
+                elif skipped:
+                    message = "; ".join(
+                        f"{r.get('code')} {r.get('message')}" for r in row.get("reasons") or []
+                    )
+                    outcomes.append(
+                        MemberWrite(lead_id, False, message, at_or_past=SKIPPED_CODE in codes)
+                    )
+                else:
+                    outcomes.append(MemberWrite(lead_id, True))
         return outcomes
 
     # -- leads ---------------------------------------------------------------------------------
     def leads_by_id(self, lead_ids: Iterable[int]) -> dict[int, MarketoLead]:
-        found: dict[int, MarketoLead] = {}
-        for chunk in batched(sorted(set(lead_ids)), MAX_BATCH, strict=False):
-            params = {
-                "filterType": "id",
-                "filterValues": ",".join(map(str, chunk)),
-                "fields": LEAD_FIELDS,
-            }
-            for row in (
-                self._request("leads_get", "GET", "/rest/v1/leads.json", params).get("result") or []
-            ):
-                found[int(row["id"])] = _lead(row)
-        return found
+        leads = self._leads_by("id", sorted(set(map(str, lead_ids))), MAX_BATCH)
+        return {lead.id: lead for lead in leads}
 
     def leads_by_email(self, emails: Iterable[str]) -> list[MarketoLead]:
+        return self._leads_by("email", sorted(set(emails)), EMAIL_BATCH)
+
+    def leads_by_salesforce_id(self, person_ids: Iterable[str]) -> list[MarketoLead]:
+        """Leads whose Salesforce link (sfdcContactId or sfdcLeadId) is one of these ids."""
+        ids = sorted(set(person_ids))
+        contacts = [i for i in ids if i.startswith("003")]
+        leads = [i for i in ids if not i.startswith("003")]
+        return self._leads_by("sfdcContactId", contacts, MAX_BATCH) + self._leads_by(
+            "sfdcLeadId", leads, MAX_BATCH
+        )
+
+    def _leads_by(self, filter_type: str, values: list[str], batch: int) -> list[MarketoLead]:
         found: list[MarketoLead] = []
-        for chunk in batched(sorted(set(emails)), EMAIL_BATCH, strict=False):
-            params = {"filterType": "email", "filterValues": ",".join(chunk), "fields": LEAD_FIELDS}
-            reply = self._request("leads_get", "GET", "/rest/v1/leads.json", params)
-            found.extend(_lead(row) for row in reply.get("result") or [])
+        for chunk in batched(values, batch, strict=False):
+            params = {
+                "filterType": filter_type,
+                "filterValues": ",".join(chunk),
+                "fields": LEAD_FIELDS,
+            }
+            found.extend(
+                _lead(row) for row in self._lookup("leads_get", "/rest/v1/leads.json", params)
+            )
         return found
 
     def create_or_update_leads(self, leads: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -301,7 +443,32 @@ def _lead(row: Mapping[str, Any]) -> MarketoLead:
         row.get("firstName"),
         row.get("lastName"),
         row.get("company"),
+        row.get("sfdcLeadId") or None,
+        row.get("sfdcContactId") or None,
     )
+
+
+def _url_bytes(url: str, params: Mapping[str, Any] | None) -> int:
+    return len(requests.Request("GET", url, params=params).prepare().url.encode())
+
+
+def _json_or_raise(kind: str, reply: requests.Response) -> dict[str, Any]:
+    """Marketo's envelope; its HTTP-level errors (413, 414, a proxy's page) carry no JSON."""
+    if reply.status_code == 413:
+        raise MarketoRequestTooLargeError(
+            "413", f"Marketo refused {kind}: Request Entity Too Large (body above 1 MB)"
+        )
+    try:
+        payload = reply.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise MarketoError(
+            str(reply.status_code),
+            f"Marketo answered {kind} with HTTP {reply.status_code} and no JSON envelope "
+            f"({reply.headers.get('Content-Type', 'no content type')})",
+        )
+    return payload
 
 
 def connect_marketo(

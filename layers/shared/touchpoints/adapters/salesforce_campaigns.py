@@ -90,11 +90,12 @@ class CampaignSyncGateway(SalesforceGateway):
         return bool(records[0].get("UserPermissionsMarketingUser")) if records else None
 
     def campaign_people(self, campaign_id: str) -> Iterator[CampaignPerson | None]:
-        """Every member of the campaign; None for a member whose person has no email (it cannot
-        be matched to Marketo and is left alone)."""
+        """Every member of the campaign; None for a member that cannot be matched to Marketo and
+        is left alone: its person has no email, or it is a converted Lead (its Contact is the
+        person now)."""
         soql = (
             "SELECT Id, LeadId, ContactId, Status, Lead.Email, Lead.FirstName, Lead.LastName, "
-            "Lead.Company, Contact.Email, Contact.FirstName, Contact.LastName "
+            "Lead.Company, Lead.IsConverted, Contact.Email, Contact.FirstName, Contact.LastName "
             f"FROM CampaignMember WHERE CampaignId = '{_escape_id(campaign_id)}' ORDER BY Id"
         )
         for record in self.query(soql):
@@ -102,7 +103,7 @@ class CampaignSyncGateway(SalesforceGateway):
                 record.get("Contact") if record.get("ContactId") else record.get("Lead")
             ) or {}
             email = person_key(person.get("Email"))
-            if email is None:
+            if email is None or person.get("IsConverted"):
                 yield None
                 continue
             yield CampaignPerson(
@@ -116,17 +117,35 @@ class CampaignSyncGateway(SalesforceGateway):
             )
 
     def find_people(self, emails: Iterable[str]) -> dict[str, str]:
-        """Person id by email: a Contact when one has the email, else a Lead (as Marketo's sync
-        prefers contacts)."""
+        """Person id by email: a Contact when one has the email, else an unconverted Lead (as
+        Marketo's sync prefers contacts; a converted Lead is never matched)."""
         wanted = sorted({e for e in (person_key(e) for e in emails) if e})
         found: dict[str, str] = {}
-        for sobject in ("Lead", "Contact"):  # contacts last, so they win
-            for chunk in batched(wanted, COLLECTION_LIMIT, strict=False):
-                soql = format_soql(f"SELECT Id, Email FROM {sobject} WHERE Email IN {{}}", chunk)
+        for sobject, extra in (("Lead", " AND IsConverted = false"), ("Contact", "")):
+            for chunk in batched(wanted, COLLECTION_LIMIT, strict=False):  # contacts last: win
+                soql = format_soql(
+                    f"SELECT Id, Email FROM {sobject} WHERE Email IN {{}}{extra}", chunk
+                )
                 for record in self.query(soql):
                     key = person_key(record.get("Email"))
                     if key:
                         found[key] = record["Id"]
+        return found
+
+    def matchable_people(self, person_ids: Iterable[str]) -> set[str]:
+        """Those of these Contact / Lead ids that exist and are not converted Leads (18-char)."""
+        ids = sorted({i for i in person_ids if i and len(i) in (15, 18) and i.isalnum()})
+        found: set[str] = set()
+        for sobject, prefix, extra in (
+            ("Contact", "003", ""),
+            ("Lead", "00Q", " AND IsConverted = false"),
+        ):
+            wanted = [i for i in ids if i.startswith(prefix)]
+            for chunk in batched(wanted, COLLECTION_LIMIT, strict=False):
+                soql = format_soql(f"SELECT Id FROM {sobject} WHERE Id IN {{}}{extra}", chunk)
+                for record in self.query(soql):
+                    found.add(record["Id"])
+                    found.add(record["Id"][:15])  # the caller may hold either form
         return found
 
     def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]:

@@ -83,6 +83,6 @@ def postponed_on_api_limit(queue: PostponingQueue, record: Any, **log_extra: Any
         delay = queue.postpone(record.receipt_handle, deliveries)
         logger.warning(
             "Salesforce API limit reached; message postponed",
-            extra={**log_extra, "retry_in_seconds": delay},
+            extra={"postponed": {**log_extra, "retry_in_seconds": delay}},
         )
         raise

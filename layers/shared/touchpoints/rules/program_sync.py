@@ -113,6 +113,7 @@ class MemberDecision:
     changed_on: frozenset[Side]
     conflict: bool = False
     winner: Side | None = None
+    rule: str | None = None  # the rule that settled a conflict
 
 
 def conflict_winner(marketo: str | None, salesforce: str | None, steps: Mapping[str, int]) -> Side:
@@ -132,6 +133,22 @@ def conflict_winner(marketo: str | None, salesforce: str | None, steps: Mapping[
     return Side.SALESFORCE
 
 
+CONFLICT_RULE = "member beats removed; further progression step wins; same step: Salesforce"
+BACKWARD_RULE = (
+    "a progression status cannot move back in Marketo (its Program Members API skips it, 1037): "
+    "Marketo's step stands and Salesforce is set back to it"
+)
+
+
+def marketo_accepts(current: str | None, status: str, steps: Mapping[str, int]) -> bool:
+    """Marketo moves a program member forward only: a status whose step is lower than the person's
+    current step is skipped, so it cannot be written there (a same-step status can; one the
+    channel lacks is not a step at all and is refused as such elsewhere)."""
+    if current is None or status not in steps:
+        return True
+    return steps[status] >= steps.get(current, -1)
+
+
 def merge_member(
     marketo: str | None,
     salesforce: str | None,
@@ -140,7 +157,9 @@ def merge_member(
 ) -> MemberDecision:
     """Two-way sync of one person against the last agreed state (`base`): a change on one side is
     applied to the other; the same change on both needs no write; different changes on both are a
-    conflict, settled by `conflict_winner` and written to the losing side."""
+    conflict, settled by `conflict_winner` and written to the losing side. A Salesforce move to a
+    status behind Marketo's step is not written to Marketo, where it cannot land (`marketo_stands`).
+    """
     changed_on = frozenset(
         side
         for side, value in ((Side.MARKETO, marketo), (Side.SALESFORCE, salesforce))
@@ -151,11 +170,28 @@ def merge_member(
     if changed_on == {Side.MARKETO}:
         return MemberDecision(marketo, frozenset({Side.SALESFORCE}), changed_on)
     if changed_on == {Side.SALESFORCE}:
+        if salesforce is not None and not marketo_accepts(marketo, salesforce, steps):
+            return marketo_stands(marketo, changed_on)
         return MemberDecision(salesforce, frozenset({Side.MARKETO}), changed_on)
     winner = conflict_winner(marketo, salesforce, steps)
     loser = Side.SALESFORCE if winner is Side.MARKETO else Side.MARKETO
     status = marketo if winner is Side.MARKETO else salesforce
-    return MemberDecision(status, frozenset({loser}), changed_on, conflict=True, winner=winner)
+    return MemberDecision(
+        status, frozenset({loser}), changed_on, conflict=True, winner=winner, rule=CONFLICT_RULE
+    )
+
+
+def marketo_stands(marketo: str | None, changed_on: frozenset[Side]) -> MemberDecision:
+    """A Salesforce status Marketo cannot take (behind the person's step there): Marketo's status
+    is kept and written back to Salesforce, and the disagreement is recorded once as a conflict."""
+    return MemberDecision(
+        marketo,
+        frozenset({Side.SALESFORCE}),
+        changed_on,
+        conflict=True,
+        winner=Side.MARKETO,
+        rule=BACKWARD_RULE,
+    )
 
 
 def membership_event(old: str | None, new: str | None) -> str | None:

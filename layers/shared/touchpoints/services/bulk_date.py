@@ -285,7 +285,7 @@ def apply_touchpoint_date(
     if claimed is not None:  # an identical request raced us and won
         ports.jobs.delete(job.id)
         return _replay(ports, claimed, fingerprint, now)
-    logger.info("bulk date job created", extra=_job_log(job))
+    logger.info("bulk date job created", extra={"job": _job_log(job)})
     return Submitted(_start(ports, job, now, budget), created=True)
 
 
@@ -328,7 +328,7 @@ def undo_job(
     if earlier is not None:  # a concurrent undo won
         ports.jobs.delete(undo.id)
         return Submitted(_existing(ports, earlier), created=False)
-    logger.info("bulk date undo job created", extra=_job_log(undo))
+    logger.info("bulk date undo job created", extra={"job": _job_log(undo)})
     return Submitted(_start(ports, undo, now, budget), created=True)
 
 
@@ -406,7 +406,7 @@ def _resumed(ports: BulkDatePorts, job: Job, now: datetime) -> Job:
     """A job still pending well after it was created lost its first continuation (the
     invocation ended between recording it and sending it on): a repeated request sends it on."""
     if job.state is JobState.PENDING and now - job.created_at > STALLED_AFTER:
-        logger.warning("stalled bulk date job sent on again", extra=_job_log(job))
+        logger.warning("stalled bulk date job sent on again", extra={"job": _job_log(job)})
         ports.continuation.continue_later(job.id)
     return job
 
@@ -431,7 +431,7 @@ def _start(ports: BulkDatePorts, job: Job, now: datetime, budget: Budget) -> Job
     except (SalesforceUnavailableError, SalesforceLimitExceededError) as error:
         logger.warning(
             "bulk date job left to its continuation",
-            extra={"job_id": job.id, "reason": type(error).__name__},
+            extra={"job": {"job_id": job.id, "reason": type(error).__name__}},
         )
         return ports.jobs.load(job.id) or job
 
@@ -499,7 +499,7 @@ def _finish(ports: BulkDatePorts, job_id: str, now: datetime) -> Job:
     )
     ports.jobs.write_audit(final)
     ports.jobs.finish(job.id, final.state, now, recompute)
-    logger.info("bulk date job finished", extra=_job_log(final))
+    logger.info("bulk date job finished", extra={"job": _job_log(final)})
     return final
 
 

@@ -25,6 +25,7 @@ from touchpoints.rules.program_sync import (
     MemberDecision,
     Side,
     campaign_updates,
+    marketo_stands,
     member_status,
     membership_event,
     merge_member,
@@ -33,7 +34,6 @@ from touchpoints.rules.program_sync import (
 )
 
 RUN_LEASE = timedelta(minutes=15)  # the function's timeout: a crashed run frees the link
-CONFLICT_RULE = "member beats removed; further progression step wins; same step: Salesforce"
 
 
 # -- errors (the handler maps each class to an HTTP status) ------------------------------------
@@ -106,12 +106,14 @@ class MarketoPort(Protocol):
     def get_program(self, program_id: int) -> Program | None: ...
     def get_channel_statuses(self, channel: str) -> tuple[ProgressionStatus, ...] | None: ...
     def program_members(self, program_id: int, statuses: Iterable[str]) -> dict[int, str]: ...
+    def member_statuses(self, program_id: int, lead_ids: Iterable[int]) -> dict[int, str]: ...
     def set_member_status(
         self, program_id: int, status: str, lead_ids: Iterable[int]
     ) -> list[MemberWrite]: ...
     def remove_members(self, program_id: int, lead_ids: Iterable[int]) -> list[MemberWrite]: ...
     def leads_by_id(self, lead_ids: Iterable[int]) -> dict[int, MarketoLead]: ...
     def leads_by_email(self, emails: Iterable[str]) -> list[MarketoLead]: ...
+    def leads_by_salesforce_id(self, person_ids: Iterable[str]) -> list[MarketoLead]: ...
     def create_or_update_leads(self, leads: Iterable[Mapping[str, Any]]) -> dict[str, int]: ...
 
 
@@ -123,6 +125,7 @@ class CampaignsPort(Protocol):
     def is_marketing_user(self, username: str) -> bool | None: ...
     def campaign_people(self, campaign_id: str) -> Iterator[CampaignPerson | None]: ...
     def find_people(self, emails: Iterable[str]) -> dict[str, str]: ...
+    def matchable_people(self, person_ids: Iterable[str]) -> set[str]: ...
     def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]: ...
     def add_members(
         self, campaign_id: str, people: Mapping[str, tuple[str, str]]
@@ -200,7 +203,8 @@ def link_program(
             f"cannot be linked: {compatibility.describe()}"
         )
     steps = {s.name: s.step for s in statuses}
-    return links.link(program_id, campaign_id, program.channel, steps, now)
+    # Stored as Salesforce returns it (18 characters), whatever form the caller sent.
+    return links.link(program_id, campaign.id, program.channel, steps, now)
 
 
 def _require_marketing_user(salesforce: CampaignsPort, username: str | None) -> None:
@@ -401,11 +405,23 @@ class _Run:
                 person = people.setdefault(emails[lead_id], _Person(emails[lead_id], None))
                 person.marketo_lead_id = lead_id
                 person.marketo_status = member_status(status)
+        # A Salesforce person is matched by Marketo's link to it before its email.
+        # Ids compare on their case-sensitive 15-character prefix (either form may be held).
+        linked = {
+            p.salesforce_person_id[:15]: p.email
+            for p in snapshot.values()
+            if p.salesforce_person_id
+        }
+        for lead_id, lead in self.marketo_leads.items():
+            for person_id in (lead.sfdc_contact_id, lead.sfdc_lead_id):
+                if person_id and lead_id in emails:
+                    linked[person_id[:15]] = emails[lead_id]
         for member in self.salesforce.campaign_people(self.campaign_id):
             if member is None:
                 self.result.skipped_without_email += 1
                 continue
-            person = people.setdefault(member.email, _Person(member.email, None))
+            key = linked.get(member.person_id[:15]) or member.email
+            person = people.setdefault(key, _Person(key, None))
             person.salesforce = member
             person.salesforce_person_id = member.person_id
             person.salesforce_member_id = member.member_id
@@ -436,14 +452,15 @@ class _Run:
                     person.salesforce_member_id = None
 
     def _add_to_campaign(self, adds: list[_Person]) -> None:
-        found = self.salesforce.find_people(p.email for p in adds)
+        need = [p.marketo_lead_id for p in adds if p.marketo_lead_id not in self.marketo_leads]
+        if need:
+            self.marketo_leads.update(self.marketo.leads_by_id(i for i in need if i))
+        found = self._linked_salesforce_people(adds)
+        unlinked = [p.email for p in adds if p.email not in found]
+        if unlinked:
+            found |= self.salesforce.find_people(unlinked)
         missing = [p for p in adds if p.email not in found]
         if missing:
-            need = [
-                p.marketo_lead_id for p in missing if p.marketo_lead_id not in self.marketo_leads
-            ]
-            if need:
-                self.marketo_leads.update(self.marketo.leads_by_id(i for i in need if i))
             created = self.salesforce.create_leads(
                 _new_lead(p.email, self.marketo_leads.get(p.marketo_lead_id)) for p in missing
             )
@@ -461,6 +478,24 @@ class _Run:
             if self._outcome(person, results[person.email], Side.SALESFORCE, "added"):
                 person.salesforce_person_id = found[person.email]
                 person.salesforce_member_id = results[person.email].record_id
+
+    def _linked_salesforce_people(self, people: list[_Person]) -> dict[str, str]:
+        """email -> the Contact or unconverted Lead Marketo's lead is linked to (sfdcContactId
+        first, then sfdcLeadId), when that record still exists."""
+        candidates: dict[str, list[str]] = {}
+        for person in people:
+            lead = self.marketo_leads.get(person.marketo_lead_id)
+            ids = [i for i in (lead.sfdc_contact_id, lead.sfdc_lead_id) if i] if lead else []
+            if ids:
+                candidates[person.email] = ids
+        if not candidates:
+            return {}
+        usable = self.salesforce.matchable_people(i for ids in candidates.values() for i in ids)
+        return {
+            email: next(i for i in ids if i in usable)
+            for email, ids in candidates.items()
+            if any(i in usable for i in ids)
+        }
 
     def _outcome(self, person: _Person, result: RecordResult, side: Side, counter: str) -> bool:
         if result.success:
@@ -502,11 +537,14 @@ class _Run:
                 )
             elif person.marketo_lead_id and not person.failed:
                 by_status[person.decision.status].append(person)
+        bounced: list[_Person] = []
         for status, group in sorted(by_status.items()):
             writes = self.marketo.set_member_status(
                 self.program_id, status, [p.marketo_lead_id for p in group]
             )
-            self._marketo_outcomes(group, writes, "added_or_status_changed")
+            bounced += self._marketo_outcomes(group, writes, "added_or_status_changed")
+        if bounced:
+            self._settle_bounced(bounced)
         if removals:
             writes = self.marketo.remove_members(
                 self.program_id, [p.marketo_lead_id for p in removals]
@@ -519,6 +557,19 @@ class _Run:
         for person in people:
             if person.base and person.base.marketo_lead_id:
                 person.marketo_lead_id = person.base.marketo_lead_id
+        by_person_id = {
+            p.salesforce_person_id[:15]: p
+            for p in people
+            if not p.marketo_lead_id and p.salesforce_person_id
+        }
+        if by_person_id:  # Marketo's link to the Salesforce person first, then the email
+            for lead in self.marketo.leads_by_salesforce_id(
+                p.salesforce_person_id for p in by_person_id.values()
+            ):
+                for person_id in (lead.sfdc_contact_id, lead.sfdc_lead_id):
+                    person = by_person_id.get((person_id or "")[:15])
+                    if person is not None and not person.marketo_lead_id:
+                        person.marketo_lead_id = lead.id
         unresolved = {p.email: p for p in people if not p.marketo_lead_id}
         if unresolved:
             for lead in self.marketo.leads_by_email(unresolved):
@@ -540,12 +591,18 @@ class _Run:
 
     def _marketo_outcomes(
         self, people: list[_Person], writes: list[MemberWrite], counter: str
-    ) -> None:
+    ) -> list[_Person]:
+        """Count what landed, record what failed; returns the people whose status write Marketo
+        skipped because they are already in or past it (settled by `_settle_bounced`)."""
         by_lead = {w.lead_id: w for w in writes}
+        bounced = []
         for person in people:
             write = by_lead.get(person.marketo_lead_id)
             if write is not None and write.success:
                 self.result.to_marketo[counter] += 1
+                continue
+            if write is not None and write.at_or_past:
+                bounced.append(person)
                 continue
             person.failed = True
             self.result.failures.append(
@@ -556,6 +613,30 @@ class _Run:
                     "message": write.message if write else "no result",
                 }
             )
+        return bounced
+
+    def _settle_bounced(self, people: list[_Person]) -> None:
+        """Marketo skipped these status writes (1037): the person had moved to or past the status
+        since it was read. Marketo's status stands; Salesforce is set to it in this run, so the
+        skipped write is never sent again."""
+        now_in = self.marketo.member_statuses(self.program_id, [p.marketo_lead_id for p in people])
+        back_to_salesforce = []
+        for person in people:
+            current = member_status(now_in.get(person.marketo_lead_id))
+            if current == person.decision.status:
+                self.result.to_marketo["added_or_status_changed"] += 1
+                continue
+            if current is None:  # skipped, yet not a member: leave both sides, retry next run
+                person.failed = True
+                self.result.failures.append(
+                    {"email": person.email, "side": Side.MARKETO.value, "action": "status"}
+                )
+                continue
+            person.marketo_status = current
+            person.decision = marketo_stands(current, person.decision.changed_on | {Side.MARKETO})
+            back_to_salesforce.append(person)
+        if back_to_salesforce:
+            self._write_salesforce(back_to_salesforce)
 
     # -- recording -----------------------------------------------------------------------------
     def _record(self, people: Iterable[_Person]) -> None:
@@ -637,7 +718,7 @@ def _conflict(person: _Person) -> dict[str, Any]:
         "salesforceStatus": person.salesforce.status if person.salesforce else None,
         "winner": person.decision.winner.value,
         "resolvedStatus": person.decision.status,
-        "rule": CONFLICT_RULE,
+        "rule": person.decision.rule,
     }
 
 

@@ -178,12 +178,14 @@ def accept_outbound_message(
     logger.info(
         "outbound message accepted",
         extra={
-            "organization_id": outcome.organization_id,
-            "notification_ids": outcome.accepted,
-            "stale_notification_ids": outcome.stale,
-            "notifications_without_record": outcome.without_record,
-            "campaigns_enqueued": outcome.campaigns_enqueued,
-            "campaigns_duplicate": outcome.campaigns_duplicate,
+            "outbound_message": {
+                "organization_id": outcome.organization_id,
+                "notification_ids": outcome.accepted,
+                "stale_notification_ids": outcome.stale,
+                "notifications_without_record": outcome.without_record,
+                "campaigns_enqueued": outcome.campaigns_enqueued,
+                "campaigns_duplicate": outcome.campaigns_duplicate,
+            }
         },
     )
     return outcome

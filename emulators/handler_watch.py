@@ -1,0 +1,36 @@
+"""What a deployed function would report as a failure, seen while tests and the demo drive handlers.
+
+A handler that raised, handed back SQS batch items, or logged at ERROR or above has failed in a
+way Lambda, SQS or an alarm would notice. The test suite's fixture fails any test in which that
+happened unless the test declares it expects it (`@pytest.mark.handler_errors_expected`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+
+class HandlerWatch(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.failures: list[str] = []
+
+    def failed(self, function: str, what: str) -> None:
+        self.failures.append(f"{function} {what}")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.failures.append(f"{record.name} logged {record.levelname}: {record.getMessage()}")
+
+    def start(self) -> None:
+        self.failures.clear()
+        # On the root logger: Powertools loggers propagate to it, and a handler of our own on the
+        # service logger would stand first in its list, where Powertools expects its formatter.
+        logging.getLogger().addHandler(self)
+
+    def stop(self) -> list[str]:
+        logging.getLogger().removeHandler(self)
+        return list(self.failures)
+
+
+# The one watch every World reports to; the test fixture starts and reads it around each test.
+HANDLER_WATCH = HandlerWatch()

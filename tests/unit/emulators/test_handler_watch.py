@@ -1,0 +1,56 @@
+"""The watch behind the suite's fixture sees every way a deployed handler fails."""
+
+import logging
+from types import ModuleType
+
+import pytest
+from aws_lambda_powertools import Logger
+
+from emulators.handler_watch import HandlerWatch
+from emulators.world import DeployedFunction
+
+
+def _function(handler, watch: HandlerWatch) -> DeployedFunction:
+    module = ModuleType("stand_in_app")
+    module.lambda_handler = handler
+    return DeployedFunction("StandInFunction", module, {}, deps=None, watch=watch)
+
+
+@pytest.fixture
+def watch():
+    watch = HandlerWatch()
+    watch.start()
+    yield watch
+    watch.stop()
+
+
+@pytest.mark.handler_errors_expected  # the suite's own watch sees it too
+def test_an_error_logged_by_a_powertools_child_logger_is_seen(watch):
+    Logger(service="offline-touchpoints", child=True).error("could not write")
+    [failure] = watch.failures
+    assert failure.startswith("offline-touchpoints.")
+    assert failure.endswith(" logged ERROR: could not write")
+
+
+def test_a_warning_is_not_a_failure(watch):
+    logging.getLogger("offline-touchpoints").warning("postponed")
+    assert watch.failures == []
+
+
+def test_a_raising_handler_is_seen_and_still_raises(watch):
+    def handler(event, context, deps):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        _function(handler, watch).lambda_handler({}, None)
+    assert watch.failures == ["StandInFunction raised RuntimeError: boom"]
+
+
+def test_batch_items_handed_back_are_seen_and_an_empty_list_is_not(watch):
+    replies = iter([{"batchItemFailures": []}, {"batchItemFailures": [{"itemIdentifier": "m1"}]}])
+    function = _function(lambda event, context, deps: next(replies), watch)
+
+    function.lambda_handler({}, None)
+    assert watch.failures == []
+    function.lambda_handler({}, None)
+    assert watch.failures == ["StandInFunction handed back batch items [{'itemIdentifier': 'm1'}]"]
