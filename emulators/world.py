@@ -32,6 +32,10 @@ from touchpoints.settings import Settings, load_settings
 from touchpoints.wiring import Dependencies
 
 ROOT = Path(__file__).resolve().parent.parent
+PERMISSION_SET = (
+    ROOT
+    / "salesforce/force-app/main/default/permissionsets/Offline_Touchpoints_Integration.permissionset-meta.xml"
+)
 ORG_ID = "00D5w000004qGTOEA2"
 OUTBOUND_TOKEN = "demo-outbound-token"
 INSTANCE_URL = "https://acme.my.salesforce.com"
@@ -183,6 +187,7 @@ class World:
         session = boto3.session.Session(region_name="eu-west-1")
         org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size, now=START)
         org.define_external_id("Buyer_Touchpoint__c", "Touchpoint_Key__c")
+        org.enforce_permission_set(PERMISSION_SET)  # the API runs as the integration user
         overrides = {
             "SalesforceSecretArn": _create_salesforce_secret(session),
             "AllowedOrgIds": ORG_ID,
