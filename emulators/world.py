@@ -128,8 +128,12 @@ class DeployedFunction:
 FUNCTIONS = {
     "webhook": "CampaignWebhookFunction",
     "recompute": "TouchpointRecomputeFunction",
-    "bulk_date": "BulkDateUpdateFunction",
+    "sweep": "ReconciliationSweepFunction",
+    "sync_status": "SyncStatusFunction",
+    "bulk_date": "BulkDateApiFunction",
+    "bulk_date_jobs": "BulkDateJobFunction",
     "program_sync": "ProgramSyncFunction",
+    "program_sync_api": "ProgramSyncApiFunction",
 }
 
 
@@ -154,6 +158,10 @@ class World:
         os.environ.update(process_environment(self.stack.parameters))
         for attribute, logical_id in FUNCTIONS.items():
             setattr(self, attribute, self._deploy(logical_id))
+
+    def functions(self) -> list[DeployedFunction]:
+        """Every function of the template, as deployed here."""
+        return [getattr(self, attribute) for attribute in FUNCTIONS]
 
     def _deploy(self, logical_id: str) -> DeployedFunction:
         environment = self.stack.function_environment(logical_id)
@@ -246,8 +254,8 @@ class World:
         return responses
 
     def drain_jobs(self, context: Any = None, max_rounds: int = 100) -> int:
-        """Hand queued bulk date continuations to the bulk date handler one at a time, as its SQS
-        event source does; stops at a failed one. Returns how many invocations ran."""
+        """Hand queued bulk date continuations to the bulk date job function one at a time, as its
+        SQS event source does; stops at a failed one. Returns how many invocations ran."""
         sqs = self.session.client("sqs")
         ran = 0
         for _ in range(max_rounds):
@@ -255,8 +263,8 @@ class World:
             messages = reply.get("Messages", [])
             if not messages:
                 break
-            response = self.bulk_date.lambda_handler(
-                sqs_event(messages), context or lambda_context("bulk-date")
+            response = self.bulk_date_jobs.lambda_handler(
+                sqs_event(messages), context or lambda_context("bulk-date-jobs")
             )
             ran += 1
             if response["batchItemFailures"]:

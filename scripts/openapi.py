@@ -1,23 +1,63 @@
-"""The admin API's OpenAPI document, generated from the handlers' routes and models.
+"""The admin API's OpenAPI document, generated from the API functions' resolvers and models.
 
     make openapi        # writes openapi/admin-api.json (committed; a test fails when it is stale)
 
-Add a function to HANDLERS when it serves admin routes on the same API.
+Every function template.yaml routes admin (IAM-authorized) API requests to is included; the
+Salesforce webhook (no IAM, SOAP) is not an admin route.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import yaml
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, Server
 
-from emulators.world import load_handler
-
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
 DOCUMENT = ROOT / "openapi" / "admin-api.json"
-HANDLERS = ("bulk_date_update",)
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """template.yaml with CloudFormation's short-form tags (!Ref, !GetAtt, ...) read as text."""
+
+
+_TemplateLoader.add_multi_constructor("!", lambda loader, suffix, node: f"!{suffix}")
+
+
+def admin_routes() -> dict[str, set[tuple[str, str]]]:
+    """Each function's IAM-authorized API routes in template.yaml: CodeUri → {(METHOD, path)}."""
+    resources = yaml.load(TEMPLATE.read_text(), Loader=_TemplateLoader)["Resources"]  # noqa: S506
+    routes: dict[str, set[tuple[str, str]]] = {}
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        properties = resource["Properties"]
+        for trigger in (properties.get("Events") or {}).values():
+            api = trigger["Properties"]
+            if trigger["Type"] == "Api" and api.get("Auth", {}).get("Authorizer") != "NONE":
+                code = properties["CodeUri"].rstrip("/")
+                routes.setdefault(code, set()).add((api["Method"].upper(), api["Path"]))
+    return routes
+
+
+def load_app(code_uri: str) -> ModuleType:
+    """`<code_uri>/app.py`, the function's handler module (each function's file is app.py)."""
+    path = ROOT / code_uri / "app.py"
+    spec = importlib.util.spec_from_file_location(f"{path.parent.name}_openapi_app", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the handler's models through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def admin_api_schemas() -> list[Any]:
+    return [load_app(code).api.get_openapi_schema() for code in sorted(admin_routes())]
 
 
 def admin_api_document() -> str:
@@ -25,7 +65,8 @@ def admin_api_document() -> str:
         title="Offline campaign touchpoints: admin API",
         version="1",
         description="API Gateway REST, IAM-authorized: sign every request with AWS Signature"
-        " Version 4 (service `execute-api`). Errors are `{error, message, field?}`.",
+        " Version 4 (service `execute-api`). Bodies use snake_case keys. Errors are"
+        " `{error, message, field?}`.",
         servers=[Server(url="https://{api-id}.execute-api.{region}.amazonaws.com/Prod")],
         security_schemes={
             "sigv4": APIKey(
@@ -37,8 +78,8 @@ def admin_api_document() -> str:
         security=[{"sigv4": []}],
         on_conflict="error",
     )
-    for name in HANDLERS:
-        merge.add_schema(load_handler(name).api.get_openapi_schema())
+    for schema in admin_api_schemas():
+        merge.add_schema(schema)
     return merge.get_openapi_json_schema() + "\n"
 
 

@@ -7,27 +7,17 @@ import binascii
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from touchpoints.edge.handler import lambda_entry, logger, metrics
 from touchpoints.outbound import ACK_BODY, REFUSAL_BODY, soap_fault
 from touchpoints.services.webhook import (
     EndpointTokenMissingError,
     RefusedMessageError,
     accept_outbound_message,
 )
-from touchpoints.settings import load_settings
 from touchpoints.wiring import Dependencies
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="OfflineTouchpoints")
-
-
-@functools.cache
-def default_dependencies() -> Dependencies:
-    return Dependencies(load_settings())
 
 
 @functools.cache
@@ -58,13 +48,8 @@ def _raw_body(request: APIGatewayProxyEvent) -> bytes:
         raise RefusedMessageError("body is not valid base64") from None
 
 
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-@logger.inject_lambda_context
-def lambda_handler(
-    event: dict[str, Any], context: Any, deps: Dependencies | None = None
-) -> dict[str, Any]:
-    deps = deps or default_dependencies()
+@lambda_entry
+def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
     deps.enqueuer.register_lambda_context(context)
     request = APIGatewayProxyEvent(event)
     token = (request.query_string_parameters or {}).get("token")

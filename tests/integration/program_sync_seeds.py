@@ -96,14 +96,14 @@ def sf_member_id(world: World, campaign_id: str, email: str) -> str:
 
 
 def call(world: World, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    reply = world.program_sync.lambda_handler(
-        admin_request(method, path, body), lambda_context("program-sync")
+    reply = world.program_sync_api.lambda_handler(
+        admin_request(method, path, body), lambda_context("program-sync-api")
     )
     return reply["statusCode"], json.loads(reply["body"])
 
 
 def link(world: World, program_id: int, campaign_id: str) -> tuple[int, dict]:
-    return call(world, "PUT", f"/programs/{program_id}/campaign", {"campaignId": campaign_id})
+    return call(world, "PUT", f"/programs/{program_id}/campaign", {"campaign_id": campaign_id})
 
 
 def sync(world: World, program_id: int) -> dict:

@@ -613,7 +613,7 @@ def test_a_continuation_that_hits_the_api_limit_backs_off_and_later_finishes(wor
         "Messages"
     ]
 
-    reply = world.bulk_date.lambda_handler(sqs_event([message]), lambda_context())
+    reply = world.bulk_date_jobs.lambda_handler(sqs_event([message]), lambda_context())
 
     assert reply == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
     visible = sqs.receive_message(QueueUrl=world.job_queue_url, MaxNumberOfMessages=10)
@@ -782,7 +782,7 @@ def test_the_sample_events_reach_the_handler(world):
     assert reply["statusCode"] == 404  # the sample's campaign is not in this org
     assert json.loads(reply["body"])["error"] == "CAMPAIGN_NOT_FOUND"
 
-    reply = world.bulk_date.lambda_handler(event("sqs-bulk-date-job.json"), lambda_context())
+    reply = world.bulk_date_jobs.lambda_handler(event("sqs-bulk-date-job.json"), lambda_context())
     assert reply == {"batchItemFailures": []}  # an unknown (expired) job: nothing to do
 
 

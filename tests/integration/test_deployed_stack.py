@@ -48,7 +48,7 @@ def test_each_function_runs_with_its_own_deployed_environment(world):
     assert "BULK_DATE_JOB_QUEUE_URL" not in world.webhook.environment
     assert "MARKETO_SECRET_ID" in world.program_sync.environment
     assert "MARKETO_SECRET_ID" not in world.recompute.environment
-    for function in (world.webhook, world.recompute, world.bulk_date, world.program_sync):
+    for function in world.functions():
         assert function.environment["LOG_LEVEL"] == "INFO"  # the template's default
         assert function.settings.table_name == world.table_name
         assert function.settings.recompute_queue_url == world.queue_url

@@ -38,7 +38,7 @@ def test_traces_never_capture_what_a_handler_returns_or_raises(world):
     only with POWERTOOLS_LOGGER_LOG_EVENT true.
     https://docs.aws.amazon.com/powertools/python/latest/core/tracer/
     """
-    for function in (world.webhook, world.recompute, world.bulk_date, world.program_sync):
+    for function in world.functions():
         assert function.environment["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
         assert function.environment["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
         assert function.environment["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"

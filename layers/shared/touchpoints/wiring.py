@@ -26,6 +26,7 @@ from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
 from touchpoints.adapters.salesforce_client import connect
 from touchpoints.adapters.secrets import JsonSecrets
 from touchpoints.adapters.state_store import StateStore
+from touchpoints.services.bulk_date import BulkDatePorts
 from touchpoints.services.webhook import CampaignEnqueuer
 from touchpoints.settings import Settings, SettingsError
 
@@ -78,6 +79,18 @@ class Dependencies:
     @cached_property
     def job_queue(self) -> JobQueue:
         return JobQueue(self.boto3_session.client("sqs"), self.settings.bulk_date_job_queue_url)
+
+    @cached_property
+    def bulk_date(self) -> BulkDatePorts:
+        """What the bulk touchpoint date jobs run on (its API and its continuations)."""
+        return BulkDatePorts(
+            salesforce=self.salesforce,
+            jobs=self.jobs,
+            continuation=self.job_queue,
+            recompute=self.queue,
+            bulk_threshold=self.settings.bulk_api_threshold,
+            continue_delay_seconds=self.settings.job_continue_delay_seconds,
+        )
 
     @cached_property
     def secrets(self) -> JsonSecrets:

@@ -30,7 +30,7 @@ class ProgramAlreadyLinkedError(Exception):
 
     def __init__(self, program_id: int, campaign_id: str | None) -> None:
         super().__init__(f"program {program_id} is already linked to campaign {campaign_id}")
-        self.field = "programId"
+        self.field = "program_id"
 
 
 class CampaignAlreadyLinkedError(Exception):
@@ -38,7 +38,7 @@ class CampaignAlreadyLinkedError(Exception):
 
     def __init__(self, campaign_id: str, program_id: int | None) -> None:
         super().__init__(f"campaign {campaign_id} is already linked to program {program_id}")
-        self.field = "campaignId"
+        self.field = "campaign_id"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """DynamoDB adapter: what the product remembers between runs, in one table (PK/SK).
 
-CAMPAIGN#<id> / MEMBER#<memberId>   a member's last outcome and its confirmed touchpoint
+CAMPAIGN#<id> / MEMBER#<memberId>   a member's last outcome, its person (id, email: personal data,
+                                    for the sync report only, never logged) and confirmed touchpoint
 CAMPAIGN#<id> / SUMMARY             the last recompute's counts
 CAMPAIGN#<id> / CHECKPOINT          a run handed over to a continuation: where it stopped
 CAMPAIGN#<id> / WRITE_INTENT        Salesforce writes began whose outcome is not recorded yet
@@ -27,12 +28,15 @@ _CONFIG = "CONFIG"
 
 @dataclass(frozen=True, slots=True)
 class StoredMember:
-    """A member's status as last recorded; `touchpoint` is what Salesforce confirmed it has."""
+    """A member's status as last recorded; `touchpoint` is what Salesforce confirmed it has;
+    `person_id` (its contact, else its lead) and `email` are what the sync report shows."""
 
     member_id: str
     status: str
     touchpoint: Touchpoint | None = None
     record_id: str | None = None
+    person_id: str | None = None
+    email: str | None = None
 
 
 def _without_keys(item: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +129,8 @@ class StateStore:
                     "member_id": member.member_id,
                     "status": member.status,
                     "record_id": member.record_id,
+                    "person_id": member.person_id,
+                    "email": member.email,
                 }
                 if member.touchpoint:
                     item["touchpoint"] = _touchpoint_to_item(member.touchpoint)
@@ -150,6 +156,8 @@ class StateStore:
             status=item["status"],
             touchpoint=_touchpoint_from_item(touchpoint) if touchpoint else None,
             record_id=item.get("record_id"),
+            person_id=item.get("person_id"),
+            email=item.get("email"),
         )
 
     # -- summaries ---------------------------------------------------------------------------

@@ -29,11 +29,11 @@ def campaign_member(campaign_id: str, person: str, salesforce: CampaignsPort) ->
     _require_campaign(campaign_id, salesforce)
     member = _find_member(campaign_id, person, salesforce)
     return {
-        "campaignId": campaign_id,
+        "campaign_id": campaign_id,
         "person": person,
         "member": member is not None,
         "status": member.status if member else None,
-        "memberId": member.member_id if member else None,
+        "member_id": member.member_id if member else None,
     }
 
 
@@ -58,19 +58,19 @@ def add_campaign_member(
     created = False
     if person_id is None:
         names = names or {}
-        lead = NewLead(key, names.get("firstName"), names.get("lastName"), names.get("company"))
+        lead = NewLead(key, names.get("first_name"), names.get("last_name"), names.get("company"))
         result = salesforce.create_leads([lead])[key]
         _require_success(result)
         person_id, created = result.record_id, True
     result = salesforce.add_members(campaign_id, {key: (person_id, status)})[key]
     _require_success(result)
     return {
-        "campaignId": campaign_id,
+        "campaign_id": campaign_id,
         "email": key,
-        "personId": person_id,
-        "memberId": result.record_id,
+        "person_id": person_id,
+        "member_id": result.record_id,
         "status": status,
-        "leadCreated": created,
+        "lead_created": created,
     }
 
 
@@ -86,9 +86,9 @@ def change_member_status(
             salesforce.set_member_statuses({member.member_id: status})[member.member_id]
         )
     return {
-        "campaignId": campaign_id,
+        "campaign_id": campaign_id,
         "person": person,
-        "memberId": member.member_id,
+        "member_id": member.member_id,
         "status": status,
     }
 
@@ -102,9 +102,9 @@ def remove_campaign_member(
     (result,) = salesforce.delete_records({member.member_id: member.member_id})
     _require_success(result)
     return {
-        "campaignId": campaign_id,
+        "campaign_id": campaign_id,
         "person": person,
-        "memberId": member.member_id,
+        "member_id": member.member_id,
         "removed": True,
     }
 

@@ -50,15 +50,15 @@ class CampaignSyncDisabledError(ProgramSyncError):
 
 
 class ProgramNotFoundError(ProgramSyncError):
-    field = "programId"
+    field = "program_id"
 
 
 class CampaignNotFoundError(ProgramSyncError):
-    field = "campaignId"
+    field = "campaign_id"
 
 
 class ChannelNotFoundError(ProgramSyncError):
-    field = "programId"
+    field = "program_id"
 
 
 class IncompatibleStatusesError(ProgramSyncError):
@@ -70,7 +70,7 @@ class NotMarketingUserError(ProgramSyncError):
 
 
 class NotLinkedError(ProgramSyncError):
-    field = "programId"
+    field = "program_id"
 
 
 class SyncAlreadyRunningError(ProgramSyncError):
@@ -86,7 +86,7 @@ class UnknownMemberStatusError(ProgramSyncError):
 
 
 class NotACampaignMemberError(ProgramSyncError):
-    field = "personId"
+    field = "person_id"
 
 
 class AlreadyACampaignMemberError(ProgramSyncError):
@@ -232,15 +232,15 @@ def unlink_program(program_id: int, links: LinksPort) -> ProgramLink:
 
 def describe_link(link: ProgramLink) -> dict[str, Any]:
     return {
-        "programId": link.program_id,
-        "campaignId": link.campaign_id,
+        "program_id": link.program_id,
+        "campaign_id": link.campaign_id,
         "channel": link.channel,
         "statuses": sorted(
             (name for name in link.steps if name != NOT_IN_PROGRAM), key=link.steps.get
         ),
-        "linkedAt": link.linked_at,
+        "linked_at": link.linked_at,
         "watermark": link.watermark,
-        "lastSync": link.last_sync,
+        "last_sync": link.last_sync,
     }
 
 
@@ -266,19 +266,19 @@ class SyncResult:
 
     def as_record(self) -> dict[str, Any]:
         return {
-            "programId": self.program_id,
-            "campaignId": self.campaign_id,
-            "startedAt": self.started_at,
+            "program_id": self.program_id,
+            "campaign_id": self.campaign_id,
+            "started_at": self.started_at,
             "completed": self.completed,
             "initial": self.initial,
-            "campaignUpdated": self.campaign_updated,
-            "toSalesforce": dict(self.to_salesforce),
-            "toMarketo": dict(self.to_marketo),
+            "campaign_updated": self.campaign_updated,
+            "to_salesforce": dict(self.to_salesforce),
+            "to_marketo": dict(self.to_marketo),
             "conflicts": self.conflicts,
             "failures": self.failures,
-            "eventsPublished": self.events_published,
-            "skippedWithoutEmail": self.skipped_without_email,
-            "apiCalls": self.api_calls,
+            "events_published": self.events_published,
+            "skipped_without_email": self.skipped_without_email,
+            "api_calls": self.api_calls,
             "error": self.error,
         }
 
@@ -713,11 +713,11 @@ def _writes(person: _Person, side: Side) -> bool:
 def _conflict(person: _Person) -> dict[str, Any]:
     return {
         "email": person.email,
-        "baseStatus": person.base.status if person.base else None,
-        "marketoStatus": person.marketo_status,
-        "salesforceStatus": person.salesforce.status if person.salesforce else None,
+        "base_status": person.base.status if person.base else None,
+        "marketo_status": person.marketo_status,
+        "salesforce_status": person.salesforce.status if person.salesforce else None,
         "winner": person.decision.winner.value,
-        "resolvedStatus": person.decision.status,
+        "resolved_status": person.decision.status,
         "rule": person.decision.rule,
     }
 
@@ -768,7 +768,7 @@ def sync_all(
             )
             outcomes.append(result.as_record())
         except SyncAlreadyRunningError as busy:
-            outcomes.append({"programId": link.program_id, "skipped": str(busy)})
+            outcomes.append({"program_id": link.program_id, "skipped": str(busy)})
         except Exception as error:  # recorded per link by sync_program; go on with the next
-            outcomes.append({"programId": link.program_id, "error": type(error).__name__})
+            outcomes.append({"program_id": link.program_id, "error": type(error).__name__})
     return outcomes

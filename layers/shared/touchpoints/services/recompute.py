@@ -23,7 +23,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -400,11 +400,14 @@ class Recompute:
             removed.setdefault(key, RecordResult(key, True))
 
         changed: list[StoredMember] = []
+        people = {m.id: (m.contact_id or m.lead_id, m.email) for m in members}
         for member_id, outcome in outcomes.items():
             previous = stored.get(member_id)
             new_state = _next_state(
                 outcome, previous, baseline.get(touchpoint_key(member_id)), written, removed
             )
+            person_id, email = people[member_id]
+            new_state = replace(new_state, person_id=person_id, email=email)
             if new_state != previous:
                 changed.append(new_state)
             totals.statuses[new_state.status] += 1

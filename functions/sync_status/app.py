@@ -1,0 +1,100 @@
+"""SyncStatusFunction: GET /campaigns/{campaignId}/sync-status, read-only. The last run's counts by
+outcome and a page of members with their outcome and reason, as JSON or (`?format=csv`) as the
+sync report, read from the state table page by page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from touchpoints.adapters.state_store import StoredMember
+from touchpoints.edge.api import admin_api
+from touchpoints.edge.handler import lambda_entry
+from touchpoints.edge.ids import SalesforceId
+from touchpoints.edge.models.sync_status import (
+    ERRORS,
+    CampaignNotRecomputedError,
+    PageTooLargeError,
+    member_status,
+    report_header,
+    report_rows,
+)
+from touchpoints.edge.openapi import responses
+from touchpoints.wiring import Dependencies
+
+JSON_PAGE, JSON_MAX = 100, 1000
+# A CSV page stays far below Lambda's 6 MB response limit (a row is about 150 bytes).
+CSV_PAGE = 10_000
+STATE_PAGE = 1000  # members read per DynamoDB query
+
+api = admin_api(ERRORS)
+CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (15 or 18)")]
+
+
+def _pages(
+    deps: Dependencies, campaign_id: str, limit: int, start_after: str | None
+) -> Iterator[tuple[list[StoredMember], str | None]]:
+    """Up to `limit` members, a state page at a time, each with the token of what follows."""
+    left, token = limit, start_after
+    while left:
+        page, token = deps.state.member_page(campaign_id, min(left, STATE_PAGE), token)
+        yield page, token
+        left -= len(page)
+        if token is None:
+            return
+
+
+@api.get(
+    "/campaigns/<campaign_id>/sync-status",
+    summary="A campaign's sync status, or its sync report as CSV",
+    description="The last recompute's counts by outcome, API calls spent, and a page of members"
+    " (member, person, email, outcome, reason, touchpoint date, channel). `format=csv` answers"
+    ' the same rows as text/csv, with a `Link: <…>; rel="next"` header while more remain.',
+    responses=responses(
+        {200: ("The summary and a page of members (or the CSV report)", None)}, 404, 422
+    ),
+)
+def sync_status(
+    campaign_id: CampaignId,
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+    limit: Annotated[
+        int | None,
+        Query(ge=1, le=CSV_PAGE, description=f"Members per page: JSON up to {JSON_MAX}"),
+    ] = None,
+    next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
+) -> Any:
+    deps: Dependencies = api.context["deps"]
+    summary = deps.state.load_summary(campaign_id)
+    if summary is None:
+        raise CampaignNotRecomputedError(f"campaign {campaign_id} has not been recomputed yet")
+    if format == "csv":
+        return _report(deps, campaign_id, limit or CSV_PAGE, next)
+    if limit is not None and limit > JSON_MAX:
+        raise PageTooLargeError(f"limit: a JSON page holds up to {JSON_MAX} members")
+    members, token = [], None
+    for page, after in _pages(deps, campaign_id, limit or JSON_PAGE, next):
+        members.extend(member_status(member) for member in page)
+        token = after
+    return {**summary, "members": members, "next": token}
+
+
+def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str | None) -> Response:
+    """The sync report, written a state page at a time; a `Link` header names the next page."""
+    lines, headers, token = [report_header()], {"Content-Disposition": "attachment"}, None
+    for page, after in _pages(deps, campaign_id, limit, start_after):
+        lines.extend(report_rows(page))
+        token = after
+    if token:
+        query = urlencode({"format": "csv", "limit": limit, "next": token})
+        headers["Link"] = f'</campaigns/{campaign_id}/sync-status?{query}>; rel="next"'
+    return Response(200, "text/csv; charset=utf-8", "".join(lines), headers)
+
+
+@lambda_entry
+def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
+    api.append_context(deps=deps)
+    return api.resolve(event, context)

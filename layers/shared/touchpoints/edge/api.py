@@ -1,0 +1,113 @@
+"""The admin API's resolver, the same for every API function: Powertools validation on, one error
+shape `{"error": CODE, "message": TEXT, "field": NAME?}` (DESIGN.md), one table from domain
+exception class to (HTTP status, code), and one formatter for requests that do not validate.
+Statuses are never decided by matching words in a message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+
+ErrorTable = Mapping[type[Exception], tuple[int, str]]
+MAX_PROBLEMS = 5
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+    body = {"error": code, "message": message, **({"field": field} if field else {})}
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def register_error_table(api: APIGatewayRestResolver, errors: ErrorTable) -> None:
+    """Every exception class in the table answers with its status and code; a subclass uses
+    its nearest listed ancestor. The exception's `field` attribute, if any, names the field."""
+
+    def refused(error: Exception) -> Response:
+        status, code = next(errors[cls] for cls in type(error).__mro__ if cls in errors)
+        return error_response(status, code, str(error), getattr(error, "field", None))
+
+    api.exception_handler(list(errors))(refused)
+
+
+def admin_api(
+    errors: ErrorTable, body_models: Sequence[type[BaseModel]] = ()
+) -> APIGatewayRestResolver:
+    """A resolver for IAM-authorized admin routes. `body_models` are the request bodies its
+    routes take, so a validation error names the field as the caller wrote it."""
+    api = APIGatewayRestResolver(enable_validation=True)
+    register_error_table(api, errors)
+
+    @api.exception_handler(RequestValidationError)
+    def invalid(error: RequestValidationError) -> Response:
+        return validation_error_response(error.errors(), body_models)
+
+    @api.not_found
+    def no_route(error: NotFoundError) -> Response:
+        """API Gateway only forwards the routes template.yaml declares; this keeps the shape."""
+        return error_response(404, "NOT_FOUND", "no such route")
+
+    return api
+
+
+def iam_caller(api: APIGatewayRestResolver) -> str:
+    """The IAM principal API Gateway authenticated (AWS_IAM authorization)."""
+    identity = api.current_event.request_context.identity
+    return identity.user_arn or identity.caller or "unknown"
+
+
+def validation_error_response(
+    errors: Sequence[Mapping[str, Any]], body_models: Sequence[type[BaseModel]] = ()
+) -> Response:
+    """Powertools' validation errors (422) in the API's error shape: one problem per field (a
+    union, e.g. date or date-time, reports each alternative), the first field named."""
+    problems = {field_name(e.get("loc", ()), body_models): _problem(e) for e in reversed(errors)}
+    ordered = list(problems.items())[::-1]
+    message = "; ".join(f"{field}: {problem}" for field, problem in ordered[:MAX_PROBLEMS])
+    return error_response(422, "INVALID_REQUEST", message, ordered[0][0] if ordered else None)
+
+
+def field_name(loc: Sequence[Any], body_models: Sequence[type[BaseModel]] = ()) -> str:
+    """`("body", "filter", "colour")` → `filter.colour`: the field as the caller wrote it. Walks
+    the body model so pydantic's union tags and list indexes drop out; a header keeps its
+    canonical spelling (`Idempotency-Key`)."""
+    if not loc:
+        return "body"
+    where, *rest = loc
+    if where == "header" and rest:
+        return "-".join(part.capitalize() for part in str(rest[0]).split("-"))
+    if where != "body":
+        return str(rest[0]) if rest else str(where)
+    model: Any = next((m for m in body_models if rest and rest[0] in m.model_fields), None)
+    names: list[str] = []
+    for part in rest:
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            if isinstance(part, str) and (model is not None or not names):
+                names.append(part)  # a field the model does not have
+            break
+        names.append(part)
+        annotation = fields[part].annotation
+        model = next(
+            (arg for arg in (annotation, *getattr(annotation, "__args__", ())) if _is_model(arg)),
+            None,
+        )
+    return ".".join(names) or "body"
+
+
+def _is_model(candidate: Any) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "is required"
+    if kind == "json_invalid":
+        return "the request body is not valid JSON"
+    return str(error.get("msg", "is not valid")).removeprefix("Value error, ")

@@ -1,0 +1,49 @@
+"""One entry-point decorator stack for every function: metrics flushed, the invocation traced, the
+Lambda context in every log line, and the production dependencies unless a test hands in its own."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from touchpoints.settings import load_settings
+from touchpoints.wiring import Dependencies
+
+# One service name and namespace (template.yaml's POWERTOOLS_*): the alarms match its dimension.
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="OfflineTouchpoints")
+
+Handler = Callable[[dict[str, Any], Any, Dependencies], Any]
+
+
+def add_counts(counts: Mapping[str, float]) -> None:
+    """Count metrics, by name."""
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@functools.cache
+def default_dependencies() -> Dependencies:
+    """The composition root, built once per execution environment from the environment."""
+    return Dependencies(load_settings())
+
+
+def lambda_entry(handler: Handler) -> Callable[..., Any]:
+    """`handler(event, context, deps)` as Lambda calls it: `lambda_handler(event, context,
+    deps=None)`, wearing the metrics / tracer / logger decorators."""
+
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    @logger.inject_lambda_context
+    @functools.wraps(handler)
+    def lambda_handler(
+        event: dict[str, Any], context: Any, deps: Dependencies | None = None
+    ) -> Any:
+        return handler(event, context, deps or default_dependencies())
+
+    return lambda_handler

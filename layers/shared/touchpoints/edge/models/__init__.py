@@ -1,0 +1,1 @@
+"""Request and response bodies of each service's admin routes, one module per service."""

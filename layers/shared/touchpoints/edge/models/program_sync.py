@@ -1,0 +1,80 @@
+"""Bodies and refusals of the program sync's admin routes (services/program_sync.py and
+services/campaign_members.py): program ↔ campaign links and the flow-action equivalents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from touchpoints.adapters.marketo import (
+    MarketoError,
+    MarketoQuotaExceededError,
+    MarketoRequestTooLargeError,
+    MarketoUnavailableError,
+)
+from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
+from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
+from touchpoints.edge.ids import SalesforceId
+from touchpoints.services import program_sync as sync
+
+# Each error class and the HTTP status and code it answers with; a refused request changed nothing.
+ERRORS: dict[type[Exception], tuple[int, str]] = {
+    sync.ProgramNotFoundError: (404, "PROGRAM_NOT_FOUND"),
+    sync.CampaignNotFoundError: (404, "CAMPAIGN_NOT_FOUND"),
+    sync.ChannelNotFoundError: (404, "CHANNEL_NOT_FOUND"),
+    sync.NotLinkedError: (404, "PROGRAM_NOT_LINKED"),
+    sync.NotACampaignMemberError: (404, "NOT_A_CAMPAIGN_MEMBER"),
+    ProgramAlreadyLinkedError: (409, "PROGRAM_ALREADY_LINKED"),
+    CampaignAlreadyLinkedError: (409, "CAMPAIGN_ALREADY_LINKED"),
+    sync.CampaignSyncDisabledError: (409, "CAMPAIGN_SYNC_DISABLED"),
+    sync.NotMarketingUserError: (409, "NOT_MARKETING_USER"),
+    sync.SyncAlreadyRunningError: (409, "SYNC_ALREADY_RUNNING"),
+    sync.AlreadyACampaignMemberError: (409, "ALREADY_A_CAMPAIGN_MEMBER"),
+    sync.IncompatibleStatusesError: (422, "INCOMPATIBLE_STATUSES"),
+    sync.UnknownMemberStatusError: (422, "UNKNOWN_MEMBER_STATUS"),
+    sync.InvalidPersonError: (422, "INVALID_EMAIL"),
+    sync.SalesforceRefusedError: (422, "SALESFORCE_REFUSED"),
+    # Not refusals: a side stopped answering mid-run. What was done is kept and recorded as the
+    # link's last sync; the next run finishes the rest.
+    MarketoQuotaExceededError: (503, "MARKETO_QUOTA_EXCEEDED"),
+    MarketoUnavailableError: (503, "MARKETO_UNAVAILABLE"),
+    SalesforceLimitExceededError: (503, "SALESFORCE_LIMIT_EXCEEDED"),
+    SalesforceUnavailableError: (503, "SALESFORCE_UNAVAILABLE"),
+    # Marketo refused a call for a reason a retry does not cure (the message names its code).
+    MarketoRequestTooLargeError: (502, "MARKETO_REQUEST_TOO_LARGE"),
+    MarketoError: (502, "MARKETO_REFUSED"),
+}
+
+
+class LinkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    campaign_id: SalesforceId = Field(description="The Salesforce campaign (15 or 18 characters)")
+
+
+class AddMemberBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=254)
+    status: str = Field(min_length=1, max_length=80)
+    first_name: str | None = Field(default=None, max_length=40)
+    last_name: str | None = Field(default=None, max_length=80)
+    company: str | None = Field(default=None, max_length=255)
+
+    def names(self) -> dict[str, str | None]:
+        """A new lead's names, when the person is not in Salesforce yet."""
+        return self.model_dump(include={"first_name", "last_name", "company"})
+
+
+class StatusBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(min_length=1, max_length=80)
+
+
+def run_counts(record: dict[str, Any]) -> dict[str, int]:
+    """A sync run's count metrics, from its record."""
+    return {
+        "ProgramSyncWritesToSalesforce": sum(record.get("to_salesforce", {}).values()),
+        "ProgramSyncWritesToMarketo": sum(record.get("to_marketo", {}).values()),
+        "ProgramSyncConflicts": len(record.get("conflicts", [])),
+        "ProgramSyncFailures": len(record.get("failures", [])),
+    }

@@ -1,0 +1,81 @@
+"""The sync status of a campaign as the admin API shows it: the last run's summary and each
+member's outcome, as JSON or as the CSV sync report (one row per member, same values)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from touchpoints.adapters.state_store import StoredMember
+
+REPORT_COLUMNS = (
+    "member_id",
+    "person_id",
+    "email",
+    "outcome",
+    "reason",
+    "touchpoint_date",
+    "channel",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CampaignNotRecomputedError(LookupError):
+    """No recompute has run for the campaign yet: there is no status to show."""
+
+    field = "campaign_id"
+
+
+class PageTooLargeError(ValueError):
+    """More members asked for than one page of this format holds."""
+
+    field = "limit"
+
+
+ERRORS: dict[type[Exception], tuple[int, str]] = {
+    CampaignNotRecomputedError: (404, "CAMPAIGN_NOT_RECOMPUTED"),
+    PageTooLargeError: (422, "INVALID_REQUEST"),
+}
+
+
+def member_status(member: StoredMember) -> dict[str, Any]:
+    """One member's row: `status` as recorded ("No Touchpoint: not responded") and split into
+    its outcome and reason, its person and, when it has one, its touchpoint's date and channel."""
+    outcome, _, reason = member.status.partition(": ")
+    touchpoint = member.touchpoint
+    return {
+        "member_id": member.member_id,
+        "person_id": member.person_id,
+        "email": member.email,
+        "status": member.status,
+        "outcome": outcome,
+        "reason": reason or None,
+        "touchpoint_date": touchpoint.touchpoint_date.isoformat() if touchpoint else None,
+        "channel": touchpoint.channel_path if touchpoint else None,
+    }
+
+
+def report_header() -> str:
+    return _csv_line(REPORT_COLUMNS)
+
+
+def report_rows(members: Iterable[StoredMember]) -> Iterable[str]:
+    """The CSV lines of the sync report, one per member, in the JSON's values."""
+    for member in members:
+        row = member_status(member)
+        yield _csv_line(_inert(row[column]) for column in REPORT_COLUMNS)
+
+
+def _inert(value: str | None) -> str:
+    """A cell a spreadsheet shows as text: a leading formula character is quoted away."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_line(values: Iterable[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
