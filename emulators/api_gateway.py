@@ -83,6 +83,7 @@ class ApiGatewayAdapter(BaseAdapter):
         self.requests.append(request)
         url = urlsplit(request.url or "")
         path = url.path.removeprefix(f"/{STAGE}") or "/"
+        headers = {"Content-Type": "application/json"}
         if not _SIGV4.match(request.headers.get("Authorization", "")):
             status, body = 403, json.dumps({"message": "Missing Authentication Token"})
         else:
@@ -96,10 +97,12 @@ class ApiGatewayAdapter(BaseAdapter):
             )
             reply = self.handler(event)
             status, body = reply["statusCode"], reply.get("body") or ""
+            headers.update({k: v[-1] for k, v in (reply.get("multiValueHeaders") or {}).items()})
+            headers.update(reply.get("headers") or {})
         response = requests.Response()
         response.status_code = status
         response.reason = HTTPStatus(status).phrase
-        response.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+        response.headers = CaseInsensitiveDict(headers)
         response._content = body.encode()
         response.raw = io.BytesIO(response._content)
         response.encoding = "utf-8"

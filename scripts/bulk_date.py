@@ -1,13 +1,17 @@
-"""Admin command line for the bulk touchpoint date API, signed with your AWS credentials.
+"""Admin command line for the admin API (bulk touchpoint date, sync report), signed with your AWS
+credentials.
 
     python -m scripts.bulk_date --api https://<api-id>.execute-api.<region>.amazonaws.com/Prod \\
         apply 701XXXXXXXXXXXXXXX --date 2026-01-15 --status Attended --only-without-date
     python -m scripts.bulk_date --api … preview 701… --date 2026-01-15
     python -m scripts.bulk_date --api … status <job-id> [--errors]
     python -m scripts.bulk_date --api … undo <job-id>
+    python -m scripts.bulk_date --api … sync-status 701… [--csv > report.csv]
 
 `apply` previews, asks for confirmation (`--yes` skips it), applies, then shows a progress bar
-until the job has finished. Requests are signed with SigV4 (service `execute-api`) using the
+until the job has finished. `sync-status --csv` writes the campaign's sync report (member, person,
+email, outcome, reason, touchpoint date, channel) page by page as it arrives: it holds personal
+data, so keep the file where the data may be. Requests are signed with SigV4 (service `execute-api`) using the
 standard AWS credential chain (`--profile`, environment, SSO, instance role); the caller needs
 `execute-api:Invoke` on the admin API. Needs only `boto3` and `requests`.
 """
@@ -21,8 +25,9 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
+from urllib.parse import parse_qsl, urlsplit
 
 import botocore.session
 import requests
@@ -70,6 +75,11 @@ class AdminApi:
         self._session = session
 
     def _call(self, method: str, path: str, body=None, headers=None, params=None) -> dict:
+        return self._request(method, path, body, headers, params).json()
+
+    def _request(
+        self, method: str, path: str, body=None, headers=None, params=None
+    ) -> requests.Response:
         reply = self._session.request(
             method,
             self._base + path,
@@ -79,13 +89,13 @@ class AdminApi:
             auth=self._auth,
             timeout=60,
         )
-        try:
-            data = reply.json()
-        except ValueError:
-            data = {"message": reply.text[:200]}
         if reply.status_code >= 400:
+            try:
+                data = reply.json()
+            except ValueError:
+                data = {"message": reply.text[:200]}
             raise Refused(reply.status_code, data)
-        return data
+        return reply
 
     def preview(self, campaign_id: str, body: dict) -> dict:
         return self._call("POST", f"/campaigns/{campaign_id}/touchpoint-date/preview", body)
@@ -101,6 +111,20 @@ class AdminApi:
 
     def undo(self, job_id: str) -> dict:
         return self._call("POST", f"/jobs/{job_id}/undo")
+
+    def sync_status(self, campaign_id: str) -> dict:
+        return self._call("GET", f"/campaigns/{campaign_id}/sync-status", params={"limit": 1})
+
+    def sync_report(self, campaign_id: str) -> Iterator[str]:
+        """The CSV sync report a page at a time, following each page's `Link: rel="next"`."""
+        params = {"format": "csv"}
+        while True:
+            reply = self._request("GET", f"/campaigns/{campaign_id}/sync-status", params=params)
+            yield reply.text
+            following = reply.links.get("next")
+            if not following:
+                return
+            params = dict(parse_qsl(urlsplit(following["url"]).query))
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -203,6 +227,23 @@ def summarize(api: AdminApi, job: dict[str, Any], out: TextIO) -> int:
     return 0 if job["state"] == "succeeded" else 2
 
 
+def write_report(api: AdminApi, campaign_id: str, out: TextIO) -> int:
+    """Each page as it arrives; the header line once."""
+    for number, page in enumerate(api.sync_report(campaign_id)):
+        out.write(page if number == 0 else page.split("\r\n", 1)[1])
+    return 0
+
+
+def describe_status(status: dict[str, Any]) -> str:
+    lines = [
+        f"Campaign {status['campaign_id']}: last run {status['last_run']}",
+        *(f"  {outcome}: {count:,}" for outcome, count in sorted(status["statuses"].items())),
+    ]
+    if status.get("unmapped_campaign_type"):
+        lines.append(f"  campaign type without a channel: {status['unmapped_campaign_type']}")
+    return "\n".join(lines)
+
+
 def run(
     args: argparse.Namespace,
     api: AdminApi,
@@ -218,6 +259,11 @@ def run(
         out.write(progress_bar(job) + "\n")
         if args.errors:
             out.write("\n".join(describe_errors(api, job, limit=None)) + "\n")
+        return 0
+    if args.command == "sync-status":
+        if args.csv:
+            return write_report(api, args.campaign_id, out)
+        out.write(describe_status(api.sync_status(args.campaign_id)) + "\n")
         return 0
     if args.command == "undo":
         if not args.yes and ask(f"Undo job {args.job_id}? [y/N] ").strip().lower() != "y":
@@ -277,6 +323,11 @@ def parser() -> argparse.ArgumentParser:
     undo = commands.add_parser("undo", help="restore the members a job changed")
     undo.add_argument("job_id")
     undo.add_argument("--yes", action="store_true")
+    sync_status = commands.add_parser("sync-status", help="a campaign's sync status or report")
+    sync_status.add_argument("campaign_id")
+    sync_status.add_argument(
+        "--csv", action="store_true", help="the report, one row per member, to stdout"
+    )
     return root
 
 

@@ -204,8 +204,14 @@ def main() -> None:
         )
         dates = Counter(tp["Touchpoint_Date__c"][:10] for tp in touchpoints)
         print(f"... {len(touchpoints)} touchpoints, dated: {dict(dates)}")
-        status = call_api(world, world.recompute, "GET", f"/campaigns/{campaign_id}/sync-status")
+        status = call_api(world, world.sync_status, "GET", f"/campaigns/{campaign_id}/sync-status")
         print(table(["member outcome", "members"], sorted(status["statuses"].items())))
+        report = world.sync_status.lambda_handler(
+            admin_request("GET", f"/campaigns/{campaign_id}/sync-status", query={"format": "csv"}),
+            lambda_context("sync-status"),
+        )["body"].splitlines()
+        print(f"GET /campaigns/{{id}}/sync-status?format=csv: {len(report) - 1} rows, e.g.")
+        print("\n".join(f"  {line}" for line in report[:3]))
 
         step(5, "Nothing duplicated when Salesforce delivers the same message again")
         before = Counter(org.calls)
@@ -224,7 +230,7 @@ def main() -> None:
         deliver_campaign_change(world, campaign_id)
         print(f"Touchpoints left for the campaign: {len(org.records('Buyer_Touchpoint__c'))}")
         print(f"Salesforce API calls: {api_calls(world, before)}")
-        status = call_api(world, world.recompute, "GET", f"/campaigns/{campaign_id}/sync-status")
+        status = call_api(world, world.sync_status, "GET", f"/campaigns/{campaign_id}/sync-status")
         print(table(["member outcome", "members"], sorted(status["statuses"].items())))
 
         from scripts.demo_program_sync import second_act  # act two: the Marketo program

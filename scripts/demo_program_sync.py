@@ -34,7 +34,9 @@ def _calls(counter: Counter, before: Counter) -> str:
 
 
 def _sync(world: World, program_id: int) -> dict:
-    return _helpers().call_api(world, world.program_sync, "POST", f"/programs/{program_id}/sync")
+    return _helpers().call_api(
+        world, world.program_sync_api, "POST", f"/programs/{program_id}/sync"
+    )
 
 
 def _tap(world: World) -> tuple[object, str]:
@@ -108,16 +110,16 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
 
     step(first_step + 1, "Link the program to the campaign (statuses must match)")
     path = f"/programs/{program_id}/campaign"
-    refused = call_api(world, world.program_sync, "PUT", path, {"campaignId": campaign_id})
+    refused = call_api(world, world.program_sync_api, "PUT", path, {"campaign_id": campaign_id})
     print(f"HTTP {refused['status']} {refused['error']}: {refused['message']}")
     for status in org.records("CampaignMemberStatus"):
         if status["CampaignId"] == campaign_id and status["Label"] in ("Sent", "Responded"):
             org.delete_record("CampaignMemberStatus", status["Id"])
     print("Admin removes the campaign's unused statuses Sent and Responded, and links again:")
-    linked = call_api(world, world.program_sync, "PUT", path, {"campaignId": campaign_id})
+    linked = call_api(world, world.program_sync_api, "PUT", path, {"campaign_id": campaign_id})
     print(
-        f"HTTP {linked['status']}: program {linked['programId']} <-> campaign "
-        f"{linked['campaignId']}, statuses {linked['statuses']}"
+        f"HTTP {linked['status']}: program {linked['program_id']} <-> campaign "
+        f"{linked['campaign_id']}, statuses {linked['statuses']}"
     )
 
     step(first_step + 2, "First sync: channel and cost one way, members both ways")
@@ -133,8 +135,8 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
                 [
                     campaign["Type"],
                     f"{campaign['ActualCost']:,.2f}",
-                    dict(first["toSalesforce"]),
-                    dict(first["toMarketo"]),
+                    dict(first["to_salesforce"]),
+                    dict(first["to_marketo"]),
                     len(first["conflicts"]),
                 ]
             ],
@@ -160,15 +162,15 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
     org.delete_record("CampaignMember", members[sf_leads[removed]]["Id"])
     added = call_api(
         world,
-        world.program_sync,
+        world.program_sync_api,
         "POST",
         f"/campaigns/{campaign_id}/members",
-        {"email": "keynote.speaker@example.net", "status": "Attended", "lastName": "Speaker"},
+        {"email": "keynote.speaker@example.net", "status": "Attended", "last_name": "Speaker"},
     )
     print(
         f"Marketo: 3 people marked Attended. Salesforce: {conflict_email} and {removed} removed. "
         f"Flow action 'Add to SFDC Campaign' for {added['email']} "
-        f"(lead created: {added['leadCreated']})."
+        f"(lead created: {added['lead_created']})."
     )
     second = _sync(world, program_id)
     print(
@@ -176,10 +178,10 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
             ["to Salesforce", "to Marketo", "conflicts (winner)"],
             [
                 [
-                    dict(second["toSalesforce"]),
-                    dict(second["toMarketo"]),
+                    dict(second["to_salesforce"]),
+                    dict(second["to_marketo"]),
                     [
-                        f"{c['email']}: {c['winner']} {c['resolvedStatus']}"
+                        f"{c['email']}: {c['winner']} {c['resolved_status']}"
                         for c in second["conflicts"]
                     ]
                     or "none",
@@ -233,6 +235,6 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
             ],
         )
     )
-    links = call_api(world, world.program_sync, "GET", "/program-links")["links"]
-    last = links[0]["lastSync"]
-    print(f"GET /program-links: program {links[0]['programId']}, last sync {last['startedAt']}")
+    links = call_api(world, world.program_sync_api, "GET", "/program-links")["links"]
+    last = links[0]["last_sync"]
+    print(f"GET /program-links: program {links[0]['program_id']}, last sync {last['started_at']}")

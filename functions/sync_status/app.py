@@ -53,7 +53,7 @@ def _pages(
     summary="A campaign's sync status, or its sync report as CSV",
     description="The last recompute's counts by outcome, API calls spent, and a page of members"
     " (member, person, email, outcome, reason, touchpoint date, channel). `format=csv` answers"
-    ' the same rows as text/csv, with a `Link: <…>; rel="next"` header while more remain.',
+    ' the same rows as text/csv, with a `Link: <?…>; rel="next"` header while more remain.',
     responses=responses(
         {200: ("The summary and a page of members (or the CSV report)", None)}, 404, 422
     ),
@@ -90,7 +90,7 @@ def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str |
         token = after
     if token:
         query = urlencode({"format": "csv", "limit": limit, "next": token})
-        headers["Link"] = f'</campaigns/{campaign_id}/sync-status?{query}>; rel="next"'
+        headers["Link"] = f'<?{query}>; rel="next"'  # this route, stage included
     return Response(200, "text/csv; charset=utf-8", "".join(lines), headers)
 
 

@@ -160,3 +160,36 @@ def test_an_unsigned_request_never_reaches_the_function(world):
     assert reply.status_code == 403
     assert world.table_items() == []
     assert world.org.total_calls == 0
+
+
+def test_sync_status_csv_writes_every_page_of_the_report_with_one_header(world):
+    """The CLI follows the report's `Link: rel="next"` pages, as the handler serves them."""
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 3)
+    world.recompute.deps.queue.enqueue(campaign_id, "test", "cli-report")
+    world.drain_queue()
+    served = []
+
+    def sync_status(event):
+        served.append(event["queryStringParameters"])
+        if "limit" not in event["queryStringParameters"]:  # small pages
+            event["queryStringParameters"]["limit"] = "2"
+            event["multiValueQueryStringParameters"]["limit"] = ["2"]
+        return world.sync_status.lambda_handler(event, lambda_context())
+
+    cloud = Cloud(world)
+    cloud.adapter.handler = sync_status
+    code, output = cloud.run("sync-status", campaign_id, "--csv")
+
+    assert code == 0
+    lines = output.splitlines()
+    assert lines[0] == "member_id,person_id,email,outcome,reason,touchpoint_date,channel"
+    assert len(lines) == 4
+    assert sorted(line.split(",")[2] for line in lines[1:]) == [
+        f"person{n}@example.com" for n in (1, 2, 3)
+    ]
+    assert len(served) == 2
+
+    code, output = cloud.run("sync-status", campaign_id)
+    assert code == 0, output
+    assert "Touchpoint Created: 3" in output

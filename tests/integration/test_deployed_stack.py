@@ -6,7 +6,7 @@ import logging
 from moto import mock_aws
 
 from emulators.template_stack import load_template
-from emulators.world import World
+from emulators.world import FUNCTIONS, World, event, lambda_context
 from tests.integration.seeds import a_campaign, members
 
 TEMPLATE = load_template()
@@ -79,3 +79,48 @@ def test_a_recompute_at_info_logs_its_run_under_one_key_and_succeeds(world, capl
     assert done.levelname == "INFO"
     assert done.recompute["totals"]["created"] == 3
     assert done.recompute["campaign_id"] == campaign_id
+
+
+def test_every_function_of_the_template_is_deployed_here_with_a_log_group_and_an_errors_alarm():
+    resources = TEMPLATE["Resources"]
+    functions = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
+    log_groups = {
+        v["Properties"]["LogGroupName"]["Fn::Sub"].rsplit("${", 1)[1].rstrip("}")
+        for v in resources.values()
+        if v["Type"] == "AWS::Logs::LogGroup" and "/aws/lambda/" in str(v["Properties"])
+    }
+    alarmed = {
+        v["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for v in resources.values()
+        if v["Type"] == "AWS::CloudWatch::Alarm" and v["Properties"]["MetricName"] == "Errors"
+    }
+
+    assert set(FUNCTIONS.values()) == functions
+    assert log_groups == functions
+    assert alarmed == functions
+
+
+def test_each_function_serves_one_kind_of_trigger():
+    """No handler sniffs the event's shape: a function's triggers are all of one kind."""
+    for logical_id, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        kinds = {event["Type"] for event in resource["Properties"]["Events"].values()}
+        assert len(kinds) == 1, f"{logical_id} serves {kinds}"
+
+
+def test_the_sweep_touches_only_its_watermark_in_the_table(world):
+    """ReconciliationSweepFunction's policy allows GetItem/PutItem on the CONFIG items only."""
+    statement = TEMPLATE["Resources"]["ReconciliationSweepFunction"]["Properties"]["Policies"][0]
+    [allowed] = statement["Statement"]
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 2)
+    before = {(i["PK"], i["SK"]) for i in world.table_items()}
+
+    reply = world.sweep.lambda_handler(event("schedule-sweep.json"), lambda_context("sweep"))
+
+    assert reply == {"enqueued": 1, "full_reconciliation": True}
+    written = {(i["PK"], i["SK"]) for i in world.table_items()} - before
+    assert written == {("CONFIG", "SWEEP_WATERMARK")}
+    assert allowed["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["CONFIG"]
+    assert sorted(allowed["Action"]) == ["dynamodb:GetItem", "dynamodb:PutItem"]

@@ -95,12 +95,12 @@ def test_a_program_and_a_campaign_are_linked_one_to_one(world):
     assert link(world, first, campaign)[0] == 201
 
     status, body = link(world, second, campaign)
-    assert (status, body["error"], body["field"]) == (409, "CAMPAIGN_ALREADY_LINKED", "campaignId")
+    assert (status, body["error"], body["field"]) == (409, "CAMPAIGN_ALREADY_LINKED", "campaign_id")
     status, body = link(world, first, other)
-    assert (status, body["error"], body["field"]) == (409, "PROGRAM_ALREADY_LINKED", "programId")
+    assert (status, body["error"], body["field"]) == (409, "PROGRAM_ALREADY_LINKED", "program_id")
 
     links = call(world, "GET", "/program-links")[1]["links"]
-    assert [(x["programId"], x["campaignId"]) for x in links] == [(first, campaign)]
+    assert [(x["program_id"], x["campaign_id"]) for x in links] == [(first, campaign)]
     assert links[0]["statuses"] == ["Invited", "Registered", "Attended", "No Show"]
 
     status, body = call(world, "DELETE", f"/programs/{first}/campaign")
@@ -113,9 +113,9 @@ def test_a_malformed_request_is_refused_in_the_error_shape(world):
     program_id = a_program(world)
     status, body = call(world, "PUT", f"/programs/{program_id}/campaign", {"campaign": "x"})
     assert (status, body["error"]) == (422, "INVALID_REQUEST")
-    assert body["field"] == "campaignId"
+    assert body["field"] == "campaign_id"
     status, body = link(world, program_id, "not-an-id")
-    assert (status, body["field"]) == (422, "campaignId")
+    assert (status, body["field"]) == (422, "campaign_id")
     assert call(world, "GET", "/program-links")[1] == {"links": []}
 
 
@@ -139,7 +139,7 @@ def test_channel_and_cost_are_copied_to_the_campaign_and_a_later_cost_change_fol
 
     campaign = world.org.get("Campaign", campaign_id)
     assert (campaign["Type"], campaign["ActualCost"]) == ("Conference", 15500.5)
-    assert result["campaignUpdated"] == {"Type": "Conference", "ActualCost": 15500.5}
+    assert result["campaign_updated"] == {"Type": "Conference", "ActualCost": 15500.5}
 
     world.mkto.set_costs(
         program_id,
@@ -149,7 +149,7 @@ def test_channel_and_cost_are_copied_to_the_campaign_and_a_later_cost_change_fol
     result = sync(world, program_id)
 
     assert world.org.get("Campaign", campaign_id)["ActualCost"] == 12800.0
-    assert result["campaignUpdated"] == {"ActualCost": 12800.0}
+    assert result["campaign_updated"] == {"ActualCost": 12800.0}
 
 
 # -- both ways: members and statuses -----------------------------------------------------------
@@ -170,8 +170,8 @@ def test_changes_made_in_marketo_appear_in_salesforce_after_one_run(world, linke
         "cy@example.com": "Attended",
         "dee@example.com": "Registered",
     }
-    assert result["toSalesforce"] == {"added": 1, "status_changed": 1, "removed": 1}
-    assert result["toMarketo"] == {}
+    assert result["to_salesforce"] == {"added": 1, "status_changed": 1, "removed": 1}
+    assert result["to_marketo"] == {}
     events = {(e["detail-type"], e["detail"]["person"]["email"]) for e in world.tap.drain()}
     assert events == {
         ("Status Changed in SFDC Campaign", "ann@example.com"),
@@ -200,8 +200,8 @@ def test_changes_made_in_salesforce_appear_in_marketo_after_one_run(world, linke
         "eve@example.com": "Invited",
     }
     assert world.mkto.lead_by_email("eve@example.com")["lastName"] == "Eve"
-    assert result["toMarketo"] == {"added_or_status_changed": 2, "removed": 1, "leads_created": 1}
-    assert result["toSalesforce"] == {}
+    assert result["to_marketo"] == {"added_or_status_changed": 2, "removed": 1, "leads_created": 1}
+    assert result["to_salesforce"] == {}
     (changed,) = [
         e for e in world.tap.drain() if e["detail"]["person"]["email"] == "ann@example.com"
     ]
@@ -242,7 +242,7 @@ def test_a_marketo_only_person_becomes_a_lead_and_a_campaign_member(world, linke
     assert leads["gus@example.com"]["Company"] == "[not provided]"
     assert sf_statuses(world, campaign_id)["fay@example.com"] == "Attended"
     assert sf_statuses(world, campaign_id)["gus@example.com"] == "Registered"
-    assert result["toSalesforce"] == {"leads_created": 2, "added": 2}
+    assert result["to_salesforce"] == {"leads_created": 2, "added": 2}
 
 
 def test_a_conflict_on_both_sides_is_resolved_by_the_rule_and_recorded(world, linked):
@@ -279,7 +279,7 @@ def test_a_conflict_on_both_sides_is_resolved_by_the_rule_and_recorded(world, li
     assert sf_statuses(world, campaign_id) == expected
     assert mkto.members_by_email(program_id) == expected
     winners = {
-        c["email"]: (c["winner"], c["marketoStatus"], c["salesforceStatus"])
+        c["email"]: (c["winner"], c["marketo_status"], c["salesforce_status"])
         for c in result["conflicts"]
     }
     assert winners == {
@@ -290,7 +290,7 @@ def test_a_conflict_on_both_sides_is_resolved_by_the_rule_and_recorded(world, li
     recorded = world.program_sync.deps.program_links.conflicts(program_id)
     assert sorted(c["email"] for c in recorded) == sorted(winners)
     assert all("further progression step wins" in c["rule"] for c in recorded)
-    last = call(world, "GET", "/program-links")[1]["links"][0]["lastSync"]
+    last = call(world, "GET", "/program-links")[1]["links"][0]["last_sync"]
     assert len(last["conflicts"]) == 3
     assert sync(world, program_id)["conflicts"] == []  # settled: the next run sees agreement
 
@@ -310,7 +310,7 @@ def test_an_unchanged_run_makes_no_write_on_either_side(world, linked):
     # campaign and one page of its members.
     assert dict(world.mkto.calls) == {"program_get": 1, "members_get": 1}
     assert world.org.total_calls == 2
-    assert result["apiCalls"]["marketo"] == {"program_get": 1, "members_get": 1}
+    assert result["api_calls"]["marketo"] == {"program_get": 1, "members_get": 1}
 
 
 def test_rate_limits_and_token_expiry_leave_nothing_lost_or_duplicated(world, linked):
@@ -358,14 +358,14 @@ def test_a_spent_daily_quota_stops_the_run_and_the_next_run_finishes_the_work(wo
     status, body = call(world, "POST", f"/programs/{program_id}/sync")
     assert (status, body["error"]) == (503, "MARKETO_QUOTA_EXCEEDED")
 
-    last = call(world, "GET", "/program-links")[1]["links"][0]["lastSync"]
+    last = call(world, "GET", "/program-links")[1]["links"][0]["last_sync"]
     assert last["completed"] is False
     assert "607" in last["error"]
     later(world)
     result = sync(world, program_id)
     assert world.mkto.members_by_email(program_id)["jo@example.com"] == "Attended"
     assert [e["detail"]["person"]["email"] for e in world.tap.drain()] == ["jo@example.com"]
-    assert result["toMarketo"]["added_or_status_changed"] == 1
+    assert result["to_marketo"]["added_or_status_changed"] == 1
 
 
 def test_the_schedule_syncs_every_link(world):
@@ -381,7 +381,7 @@ def test_the_schedule_syncs_every_link(world):
     assert reply == {"links": 2, "failed": []}
     for _program_id, campaign_id in runs:
         assert len(sf_statuses(world, campaign_id)) == 1
-        assert call(world, "GET", "/program-links")[1]["links"][0]["lastSync"]["completed"]
+        assert call(world, "GET", "/program-links")[1]["links"][0]["last_sync"]["completed"]
 
 
 # -- flow-action equivalents -------------------------------------------------------------------
@@ -397,10 +397,15 @@ def test_flow_actions_act_on_salesforce_at_once_and_the_next_run_carries_them_to
         world,
         "POST",
         members,
-        {"email": "Kim@Example.com", "status": "Registered", "lastName": "Kim", "company": "Hooli"},
+        {
+            "email": "Kim@Example.com",
+            "status": "Registered",
+            "last_name": "Kim",
+            "company": "Hooli",
+        },
     )
     assert status == 201
-    assert added["leadCreated"] is True
+    assert added["lead_created"] is True
     assert sf_statuses(world, campaign_id)["kim@example.com"] == "Registered"
     assert call(world, "GET", f"{members}/kim@example.com")[1]["status"] == "Registered"
     later(world)

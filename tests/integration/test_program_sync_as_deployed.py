@@ -70,7 +70,7 @@ def test_a_status_moved_back_in_salesforce_converges_in_one_run_and_is_never_res
 
     later(world)
     again = sync(world, program_id)
-    assert (again["conflicts"], again["toMarketo"], again["toSalesforce"]) == ([], {}, {})
+    assert (again["conflicts"], again["to_marketo"], again["to_salesforce"]) == ([], {}, {})
     assert world.mkto.write_calls == 0
 
 
@@ -98,7 +98,7 @@ def test_a_write_marketo_skips_because_the_lead_moved_on_is_settled_in_the_same_
     result = sync(world, program_id)
 
     assert result["failures"] == []
-    assert result["toMarketo"] == {"added_or_status_changed": 1}  # reached: already in it
+    assert result["to_marketo"] == {"added_or_status_changed": 1}  # reached: already in it
     assert sf_statuses(world, campaign_id)["ann@example.com"] == "Attended"
     assert world.mkto.calls["members_status"] == 1
 
@@ -122,10 +122,10 @@ def test_deleting_a_lead_that_already_left_the_program_is_success(world, linked)
     result = sync(world, program_id)
 
     assert world.mkto.calls["members_delete"] == 1
-    assert result["toMarketo"] == {"removed": 1}
+    assert result["to_marketo"] == {"removed": 1}
     assert result["failures"] == []
     later(world)
-    assert sync(world, program_id)["toMarketo"] == {}
+    assert sync(world, program_id)["to_marketo"] == {}
 
 
 def test_a_program_marketo_no_longer_finds_answers_404(world, linked):
@@ -151,7 +151,7 @@ def test_a_program_above_the_member_query_limit_syncs_through_a_bulk_extract(wor
     result = sync(world, program_id)
 
     assert sf_statuses(world, campaign_id)["dee@example.com"] == "Attended"
-    assert result["toSalesforce"]["added"] == 1
+    assert result["to_salesforce"]["added"] == 1
     assert world.mkto.calls["export_create"] == 1
     assert world.mkto.calls["export_file"] == 1
     assert 60.0 in world.marketo_sleeps  # polled once a minute, as Marketo advises
@@ -184,7 +184,7 @@ def test_an_http_413_from_marketo_is_a_clear_error_and_the_run_is_recorded(world
 
     assert (status, body["error"]) == (502, "MARKETO_REQUEST_TOO_LARGE")
     assert "Request Entity Too Large" in body["message"]
-    last = call(world, "GET", "/program-links")[1]["links"][0]["lastSync"]
+    last = call(world, "GET", "/program-links")[1]["links"][0]["last_sync"]
     assert last["completed"] is False
     assert "413" in last["error"]
 
@@ -197,7 +197,7 @@ def test_a_15_character_campaign_id_is_stored_as_the_18_salesforce_returns(world
 
     status, body = link(world, program_id, campaign_id[:15])
 
-    assert (status, body["campaignId"]) == (201, campaign_id)
+    assert (status, body["campaign_id"]) == (201, campaign_id)
     assert world.program_sync.deps.program_links.program_for_campaign(campaign_id) == program_id
     assert link(world, a_program(world, "Other"), campaign_id)[1]["error"] == (
         "CAMPAIGN_ALREADY_LINKED"
@@ -264,4 +264,4 @@ def test_a_converted_lead_is_never_matched(world, linked):
     members = [m for m in world.org.records("CampaignMember") if m["CampaignId"] == campaign_id]
     assert all(m.get("LeadId") != converted for m in members)
     assert sf_statuses(world, campaign_id)["hal@example.com"] == "Registered"
-    assert result["toSalesforce"]["leads_created"] == 1
+    assert result["to_salesforce"]["leads_created"] == 1

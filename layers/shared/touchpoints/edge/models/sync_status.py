@@ -20,7 +20,7 @@ REPORT_COLUMNS = (
     "channel",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 class CampaignNotRecomputedError(LookupError):
