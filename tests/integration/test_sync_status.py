@@ -9,7 +9,7 @@ import json
 
 from emulators.api_gateway import admin_request
 from emulators.template_stack import load_template
-from emulators.world import SECRET, lambda_context
+from emulators.world import SECRET, event, lambda_context
 from tests.integration.seeds import a_campaign, a_lead, a_mixed_campaign, members
 from touchpoints.edge.models.sync_status import REPORT_COLUMNS
 
@@ -156,3 +156,14 @@ def test_member_emails_reach_the_report_but_never_the_logs(world, caplog, capsys
     logged = capsys.readouterr().out + "\n".join(r.getMessage() for r in caplog.records)
     logged += json.dumps([getattr(r, "recompute", None) for r in caplog.records], default=str)
     assert "@example.com" not in logged
+
+
+def test_the_sample_events_reach_their_functions(world):
+    """events/: the CSV report request and a program link as API Gateway delivers them."""
+    reply = world.sync_status.lambda_handler(event("api-sync-status-csv.json"), lambda_context())
+    assert reply["statusCode"] == 404  # the sample's campaign was never recomputed here
+    assert json.loads(reply["body"])["error"] == "CAMPAIGN_NOT_RECOMPUTED"
+
+    reply = world.program_sync_api.lambda_handler(event("api-program-link.json"), lambda_context())
+    assert reply["statusCode"] == 404  # no program 1001 in this Marketo instance
+    assert json.loads(reply["body"])["error"] == "PROGRAM_NOT_FOUND"
