@@ -297,6 +297,16 @@ class SalesforceGateway:
                 found[record[f.key]] = (self._map.touchpoint_from_json(record), record["Id"])
         return found
 
+    def has_campaign_touchpoints(self, campaign_id: str) -> bool:
+        """Whether any of our touchpoints (key prefix) points at the campaign: one query."""
+        f = self._fields
+        soql = format_soql(
+            f"SELECT Id FROM {f.sobject} WHERE {f.campaign} = {{}} AND {f.key} LIKE {{}} LIMIT 1",
+            campaign_id,
+            f"{KEY_PREFIX}%",
+        )
+        return bool(self._call("query", lambda: self._sf.query(soql))["records"])
+
     def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[dict[str, Any]]]:
         """Our touchpoints (key prefix) that point at the campaign, a query page at a time."""
         f = self._fields
