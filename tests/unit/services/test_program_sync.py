@@ -186,7 +186,7 @@ def test_a_person_changed_differently_on_both_sides_follows_the_conflict_rule(
 
     assert world.statuses("both@example.com") == (agreed, agreed)
     [conflict] = result.conflicts
-    assert (conflict["winner"], conflict["resolvedStatus"], conflict["rule"]) == (
+    assert (conflict["winner"], conflict["resolved_status"], conflict["rule"]) == (
         winner,
         agreed,
         CONFLICT_RULE,
