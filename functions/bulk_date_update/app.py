@@ -64,7 +64,8 @@ from touchpoints.settings import load_settings
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-tracer = Tracer()
+# X-Ray traces the AWS and Salesforce/Marketo HTTP calls; nothing else needs patching.
+tracer = Tracer(patch_modules=["botocore", "requests"])
 metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver(enable_validation=True)
 

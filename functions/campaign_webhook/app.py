@@ -17,7 +17,8 @@ from touchpoints.settings import load_settings
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-tracer = Tracer()
+# X-Ray traces the AWS calls; patching everything would load requests, which this function never uses.
+tracer = Tracer(patch_modules=["botocore"])
 metrics = Metrics(namespace="OfflineTouchpoints")
 
 

@@ -28,6 +28,7 @@ from simple_salesforce.exceptions import (
 
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_date
 from touchpoints.adapters.salesforce_records import RecordMapper
+from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.rules.keys import KEY_PREFIX
 from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
@@ -36,14 +37,6 @@ from touchpoints.settings import CampaignFields, TouchpointFields
 
 COLLECTION_LIMIT = 200  # sObject collections take at most 200 records a call
 KEYS_PER_QUERY = 300  # keeps an IN (...) query well inside the REST URL length limit
-
-
-class SalesforceLimitExceededError(RuntimeError):
-    """The org's API request limit is spent: stop now and retry later, recording nothing as done."""
-
-
-class SalesforceUnavailableError(RuntimeError):
-    """Salesforce kept failing (5xx or no connection) after bounded retries."""
 
 
 @dataclass(frozen=True, slots=True)
