@@ -7,18 +7,18 @@ import binascii
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from touchpoints.outbound import ACK_BODY, soap_fault
 from touchpoints.services.webhook import RefusedMessageError, accept_outbound_message
 from touchpoints.settings import load_settings
+from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-# X-Ray traces the AWS calls; patching everything would load requests, which this function never uses.
-tracer = Tracer(patch_modules=["botocore"])
+tracer = function_tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
@@ -18,11 +18,11 @@ from touchpoints.api_errors import register_error_table
 from touchpoints.services.recompute import Recompute, RecomputeRequest, RecomputeResult
 from touchpoints.services.sweep import sweep_changed_campaigns
 from touchpoints.settings import load_settings
+from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-# X-Ray traces the AWS and Salesforce/Marketo HTTP calls; nothing else needs patching.
-tracer = Tracer(patch_modules=["botocore", "requests"])
+tracer = function_tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver()
 

@@ -45,6 +45,28 @@ def test_only_the_program_sync_loads_the_marketo_client(logical_id):
     assert _loaded(modules, "touchpoints.adapters.marketo") == (logical_id == "ProgramSyncFunction")
 
 
+@pytest.mark.parametrize(
+    "logical_id",
+    ["BulkDateUpdateFunction", "TouchpointRecomputeFunction", "ProgramSyncFunction"],
+)
+def test_salesforce_and_marketo_http_calls_are_still_traced(logical_id):
+    """With tracing on as deployed, requests is patched for X-Ray once the first call loads it
+    (the handler's import no longer patches it up front)."""
+    modules = probe_handler(logical_id, first_call=True).modules
+
+    assert "requests" in modules
+    assert "aws_xray_sdk.ext.requests.patch" in modules
+    assert "aws_xray_sdk.ext.botocore.patch" in modules
+
+
+@pytest.mark.parametrize("logical_id", ["BulkDateUpdateFunction", "TouchpointRecomputeFunction"])
+def test_the_salesforce_client_loads_with_the_first_salesforce_call_not_the_import(logical_id):
+    """Their HTTP routes that read only DynamoDB (job status, sync status) never load it."""
+    modules = probe_handler(logical_id).modules
+
+    assert [name for name in ("simple_salesforce", "requests") if _loaded(modules, name)] == []
+
+
 def test_the_layer_lock_is_the_requirements_closure_at_the_dev_pins():
     assert LOCK.read_text() == lock_text(), (
         "layers/shared/layer-requirements.txt is stale: run `make layer-lock` and commit it"

@@ -18,17 +18,12 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools import Logger
 
 from touchpoints.adapters.job_store import Chunk, ClaimedRequest, filter_to_item
-from touchpoints.adapters.salesforce import (
-    IngestOutcome,
-    RecordResult,
-    SalesforceLimitExceededError,
-    SalesforceUnavailableError,
-)
+from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.rules.bulk_jobs import (
     DateChange,
     Job,
@@ -45,6 +40,9 @@ from touchpoints.rules.member_filter import MemberFilter, member_matches, unknow
 from touchpoints.rules.models import Campaign, Member
 from touchpoints.rules.touchpoint_date import is_too_far_in_future
 from touchpoints.services.webhook import QueuePort
+
+if TYPE_CHECKING:  # the Salesforce client loads when the gateway is built, not with this module
+    from touchpoints.adapters.salesforce import IngestOutcome, RecordResult
 
 logger = Logger(child=True)
 
