@@ -4,11 +4,12 @@ SHELL := /bin/bash
 PYTHON ?= $(shell PYENV_VERSION=3.13.0 command -v python3.13 >/dev/null 2>&1 && echo "env PYENV_VERSION=3.13.0 python3.13" || echo python3.13)
 VENV := .venv
 SAM_VENV := .venv-sam
+SCAN_VENV := .venv-scan
 PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint unit sam-check bench bench-webhook bench-cold-start layer-lock openapi clean
+.PHONY: demo test lint unit sam-check scan bench bench-webhook bench-cold-start layer-lock openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,12 @@ $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constrai
 $(SAM_VENV)/.installed: requirements-sam.txt constraints/sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install $(PIP_QUIET) -r requirements-sam.txt -c constraints/sam.txt
+	touch $@
+
+# cfn-lint and checkov pin packages of their own (requirements-scan.txt says why these versions).
+$(SCAN_VENV)/.installed: requirements-scan.txt constraints/scan.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install $(PIP_QUIET) -r requirements-scan.txt -c constraints/scan.txt
 	touch $@
 
 demo: $(VENV)/.installed
@@ -34,7 +41,12 @@ sam-check: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam validate --lint
 	$(SAM_VENV)/bin/sam build --build-dir .aws-sam/build
 
-test: lint unit sam-check
+# Template scanners: any new finding fails; accepted ones are listed with reasons in .checkov.yaml.
+scan: $(SCAN_VENV)/.installed
+	$(SCAN_VENV)/bin/cfn-lint template.yaml
+	$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml
+
+test: lint unit sam-check scan
 
 bench: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench
@@ -56,4 +68,4 @@ openapi: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache

@@ -7,6 +7,8 @@ import itertools
 from collections.abc import Iterable, Mapping
 from xml.sax.saxutils import escape
 
+from emulators.salesforce.ids import checksum_suffix
+
 ENVELOPE = """<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
  <soapenv:Body>
@@ -25,8 +27,10 @@ _counter = itertools.count(1)
 
 
 def next_notification_id() -> str:
-    """Notification ids look like Salesforce's (04l prefix); unique within a process."""
-    return f"04l5w{next(_counter):010d}AAQ"
+    """Notification ids look like Salesforce's (04l prefix, 18 characters with the case-safe
+    suffix); unique within a process."""
+    id15 = f"04l5w{next(_counter):010d}"
+    return id15 + checksum_suffix(id15)
 
 
 def _field(name: str, value: object) -> str:

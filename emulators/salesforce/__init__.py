@@ -9,6 +9,9 @@ Served under /services/data/vNN.N/ (any version):
   (create/get/update/delete, upsert and get by external id, describe), composite/sobjects
   (create, update, upsert by external id, delete, retrieve; 200 records, allOrNone), limits,
   jobs/query and jobs/ingest (Bulk API 2.0).
+Permissions: by default the API user may do anything; `org.enforce_permission_set(path)` makes it
+a minimum-access user holding that SFDX permission set (object permissions and field-level
+security, see permissions.py). Seeding (insert, update_record, ...) is never restricted.
 SOQL subset: see soql.py. Not served: SOSL search, the composite/batch/tree resources, Bulk API
 1.0 (/services/async), Apex REST, metadata/tooling, OAuth login (any bearer token is accepted
 unless `accepted_tokens` is set).

@@ -221,7 +221,7 @@ class Bulk2Api:
         if operation not in INGEST_OPERATIONS:
             raise _invalid_job(f"InvalidJob : Invalid operation: {operation}")
         sobject = self.org.schema.object_name(str(body.get("object") or ""))
-        if sobject is None:
+        if sobject is None or not self.org.access.can_read_object(sobject):
             raise _invalid_job(f"InvalidJob : Unable to find object: {body.get('object')}")
         external_id = body.get("externalIdFieldName")
         if operation == "upsert":
@@ -347,6 +347,10 @@ class Bulk2Api:
             return "InvalidBatch : relationship columns are not supported by the emulator"
         if len(set(lowered)) != len(lowered):
             return "InvalidBatch : Duplicate field name in the header"
+        # a column the user cannot read is a field the job cannot find
+        hidden = self.org.access.hidden_columns(job.sobject, job.header)
+        if hidden:
+            return f"InvalidBatch : Field name not found : {hidden[0]}"
         return None
 
     def _process_row(self, job: Job, row: list[str], request: ApiRequest) -> None:
@@ -386,24 +390,29 @@ class Bulk2Api:
         return fields
 
     def _apply(self, job: Job, fields: dict, record_id: str) -> tuple[str, bool]:
-        store, sobject = self.org.store, job.sobject
+        store, sobject, access = self.org.store, job.sobject, self.org.access
         if job.operation == "insert":
+            access.check_create(sobject, fields)
             return store.create(sobject, fields), True
         if job.operation in ("update", "delete", "hardDelete"):
             if not record_id:
                 raise RecordError("MISSING_ARGUMENT", "Id not specified", ["Id"])
             current = store.require_live(sobject, record_id)
             if job.operation == "update":
+                access.check_update(sobject, fields)
                 store.update(sobject, current["Id"], fields)
             else:
+                access.check_delete(sobject)
                 store.delete(sobject, current["Id"])
             return current["Id"], False
         # upsert
         if job.external_id == "Id":
             if record_id:
                 current = store.require_live(sobject, record_id)
+                access.check_update(sobject, fields)
                 store.update(sobject, current["Id"], fields)
                 return current["Id"], False
+            access.check_create(sobject, fields)
             return store.create(sobject, fields), True
         key = next((v for k, v in fields.items() if k.lower() == job.external_id.lower()), None)
         if key in (None, ""):
@@ -417,8 +426,10 @@ class Bulk2Api:
             )
         if matches:
             rest = {k: v for k, v in fields.items() if k.lower() != job.external_id.lower()}
+            access.check_update(sobject, rest)
             store.update(sobject, matches[0], rest)
             return matches[0], False
+        access.check_create(sobject, fields)
         return store.create(sobject, fields), True
 
     def ingest_results(self, request: ApiRequest) -> ApiReply:

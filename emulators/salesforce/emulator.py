@@ -16,6 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -27,6 +28,7 @@ from .bulk2 import Bulk2Api
 from .errors import ApiError, RecordError, not_found
 from .faults import CONNECTION_ERROR, UNABLE_TO_LOCK_ROW, FaultPlan, request_limit_error
 from .ids import IdFactory
+from .permissions import PermissionSetAccess, UnrestrictedAccess
 from .protocol import ApiReply, ApiRequest
 from .query import QueryEngine
 from .rest import RestApi
@@ -127,6 +129,27 @@ class SalesforceEmulator(Emulator):
         otherwise), e.g. require_fields("Lead", "LastName", "Company"); seeding is exempt."""
         with self._lock:
             self.store.required.require(self._object(sobject), fields)
+
+    # -- the API user's access -----------------------------------------------------------------
+    @property
+    def access(self) -> UnrestrictedAccess:
+        return self.engine.access
+
+    @access.setter
+    def access(self, access: UnrestrictedAccess) -> None:
+        self.engine.access = access
+
+    def enforce_permission_set(self, path: str | Path) -> None:
+        """API calls run as a minimum-access user holding this permission set (an SFDX
+        `*.permissionset-meta.xml`; the custom field metadata of the same package is read too):
+        objects and fields it does not grant are refused. Seeding stays unrestricted."""
+        with self._lock:
+            self.access = PermissionSetAccess.load(path)
+
+    def grant_everything(self) -> None:
+        """Back to the default: the API user may read and write every object and field."""
+        with self._lock:
+            self.access = UnrestrictedAccess()
 
     # -- seeding and inspection (not API calls) ------------------------------------------------
     def insert(self, sobject: str, fields: Mapping) -> str:

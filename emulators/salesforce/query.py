@@ -9,6 +9,7 @@ from datetime import UTC, date, timedelta
 from . import soql
 from .errors import ApiError, malformed_query
 from .ids import is_valid_id, to_18
+from .permissions import UnrestrictedAccess
 from .schema import Schema, relationship_field, relationship_name
 from .store import Store
 from .values import BOOLEAN, DATE, DATETIME, NUMBER, STRING, kind_of_value, parse_date
@@ -33,6 +34,7 @@ class QueryEngine:
     def __init__(self, store: Store, schema: Schema) -> None:
         self.store = store
         self.schema = schema
+        self.access = UnrestrictedAccess()  # what the API user may see
 
     def run(self, text: str, include_deleted: bool = False) -> QueryResult:
         try:
@@ -40,7 +42,7 @@ class QueryEngine:
         except soql.SoqlSyntaxError as error:
             raise malformed_query(str(error)) from None
         sobject = self.schema.object_name(query.sobject)
-        if sobject is None:
+        if sobject is None or not self.access.can_read_object(sobject):
             raise ApiError(
                 400,
                 "INVALID_TYPE",
@@ -73,6 +75,7 @@ class QueryEngine:
             seen.add(key)
         for ref in refs:
             self._check_path(text, sobject, ref)
+            self._check_access(text, sobject, ref)
 
     def _check_path(self, text: str, sobject: str, ref: soql.FieldRef) -> None:
         # Only objects whose fields were declared are checked; others accept any field name.
@@ -81,21 +84,27 @@ class QueryEngine:
         if len(ref.parts) > 1:
             lookup = relationship_field(ref.parts[0])
             if self.schema.field_name(sobject, lookup) is None:
-                raise ApiError(
-                    400,
-                    "INVALID_FIELD",
-                    f"\n{_excerpt(text, ref.pos)}Didn't understand relationship "
-                    f"'{ref.parts[0]}' in field path.",
-                )
+                raise _no_relationship(text, ref, ref.parts[0])
         elif self.schema.field_name(sobject, ref.parts[0]) is None:
-            raise ApiError(
-                400,
-                "INVALID_FIELD",
-                f"\n{_excerpt(text, ref.pos)}No such column '{ref.parts[0]}' on entity "
-                f"'{sobject}'. If you are attempting to use a custom field, be sure to append the "
-                "'__c' after the custom field name. Please reference your WSDL or the describe "
-                "call for the appropriate names.",
-            )
+            raise _no_such_column(text, ref, ref.parts[0], sobject)
+
+    def _check_access(self, text: str, sobject: str, ref: soql.FieldRef) -> None:
+        """A field the user cannot read, or a relationship to an object it cannot read, is
+        unknown to the API: the same errors as for names that do not exist."""
+        if not self.access.enforced:
+            return
+        owner = sobject
+        for relationship in ref.parts[:-1]:
+            if not self.access.can_read_field(owner, relationship_field(relationship)):
+                raise _no_relationship(text, ref, relationship)
+            target = self.access.relationship_target(owner, relationship)
+            if target is None:
+                return  # a lookup whose target the metadata does not name: not checked further
+            if not self.access.can_read_object(target):
+                raise _no_relationship(text, ref, relationship)
+            owner = target
+        if not self.access.can_read_field(owner, ref.parts[-1]):
+            raise _no_such_column(text, ref, ref.parts[-1], owner)
 
     # -- values along a path -------------------------------------------------------------------
     def resolve(self, sobject: str, record: dict | None, parts: tuple[str, ...]):
@@ -254,6 +263,25 @@ def _condition_fields(node: object):
         yield from _condition_fields(node.operand)
     elif node is not None:
         yield node.field
+
+
+def _no_relationship(text: str, ref: soql.FieldRef, relationship: str) -> ApiError:
+    return ApiError(
+        400,
+        "INVALID_FIELD",
+        f"\n{_excerpt(text, ref.pos)}Didn't understand relationship '{relationship}' in field "
+        "path.",
+    )
+
+
+def _no_such_column(text: str, ref: soql.FieldRef, field: str, sobject: str) -> ApiError:
+    return ApiError(
+        400,
+        "INVALID_FIELD",
+        f"\n{_excerpt(text, ref.pos)}No such column '{field}' on entity '{sobject}'. If you are "
+        "attempting to use a custom field, be sure to append the '__c' after the custom field "
+        "name. Please reference your WSDL or the describe call for the appropriate names.",
+    )
 
 
 def _excerpt(text: str, pos: int) -> str:

@@ -65,6 +65,10 @@ class RestApi:
     def schema(self):
         return self.org.schema
 
+    @property
+    def access(self):
+        return self.org.access
+
     # -- routing -------------------------------------------------------------------------------
     def route(self, method: str, parts: list[str]) -> tuple[str, Handler] | None:
         """(call kind, handler) for a path below /services/data/vNN.N/, None if unknown."""
@@ -133,8 +137,8 @@ class RestApi:
     # -- small helpers -------------------------------------------------------------------------
     def _sobject(self, name: str) -> str:
         sobject = self.schema.object_name(unquote(name))
-        if sobject is None:
-            raise not_found()
+        if sobject is None or not self.access.can_read_object(sobject):
+            raise not_found()  # an object the user cannot read does not exist for it
         return sobject
 
     def _single_record(self, sobject: str, record_id: str) -> dict:
@@ -150,7 +154,8 @@ class RestApi:
         if fields:
             for name in (f.strip() for f in fields.split(",") if f.strip()):
                 canonical = self.schema.field_name(sobject, name)
-                if canonical is None and self.schema.is_strict(sobject):
+                unknown = canonical is None and self.schema.is_strict(sobject)
+                if unknown or not self.access.can_read_field(sobject, name):
                     raise ApiError(
                         400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'"
                     )
@@ -161,6 +166,10 @@ class RestApi:
             out.setdefault(name, record.get(name))
         for name, value in record.items():
             out.setdefault(name, value)
+        # fields the user cannot read are left out of the record, as Salesforce does
+        hidden = self.access.hidden_columns(sobject, [name for name in out if name != "attributes"])
+        for name in hidden:
+            del out[name]
         return out
 
     @staticmethod
@@ -246,6 +255,7 @@ class RestApi:
         sobject = self._sobject(request.parts[1])
         body = self._body_object(request)
         try:
+            self.access.check_create(sobject, body)
             self._check_lock(request, body)
             with self.store.atomic():
                 record_id = self.store.create(sobject, body)
@@ -265,6 +275,7 @@ class RestApi:
         if "Id" in body and to_18(str(body["Id"])) == record["Id"]:
             body = {name: value for name, value in body.items() if name != "Id"}
         try:
+            self.access.check_update(sobject, body)
             self._check_lock(request, record, record["Id"])
             with self.store.atomic():
                 self.store.update(sobject, record["Id"], body)
@@ -276,6 +287,7 @@ class RestApi:
         sobject = self._sobject(request.parts[1])
         record = self._single_record(sobject, request.parts[2])
         try:
+            self.access.check_delete(sobject)
             self._check_lock(request, record, record["Id"])
             with self.store.atomic():
                 self.store.delete(sobject, record["Id"])
@@ -329,10 +341,12 @@ class RestApi:
         try:
             with self.store.atomic():
                 if matches:
+                    self.access.check_update(sobject, values)
                     self._check_lock(request, self.store.get(sobject, matches[0]), matches[0])
                     self.store.update(sobject, matches[0], values)
                     record_id, created = matches[0], False
                 else:
+                    self.access.check_create(sobject, {**values, field_name: value})
                     self._check_lock(request, body)
                     record_id = self.store.create(sobject, {**values, field_name: value})
                     created = True
@@ -364,7 +378,7 @@ class RestApi:
     def _record_type(self, record: dict) -> str:
         name = record["attributes"]["type"]
         sobject = self.schema.object_name(name)
-        if sobject is None:
+        if sobject is None or not self.access.can_read_object(sobject):
             raise RecordError("INVALID_TYPE", f"sObject type '{name}' is not supported.", [])
         return sobject
 
@@ -403,6 +417,7 @@ class RestApi:
         def creator(record: dict) -> Callable[[], dict]:
             def run() -> dict:
                 sobject = self._record_type(record)
+                self.access.check_create(sobject, record)
                 self._check_lock(request, record)
                 return {"id": self.store.create(sobject, record), "success": True, "errors": []}
 
@@ -420,8 +435,9 @@ class RestApi:
                 if not record_id:
                     raise RecordError("MISSING_ARGUMENT", "Id not specified in an update call", [])
                 current = self.store.require_live(sobject, str(record_id))
-                self._check_lock(request, current, current["Id"])
                 values = {k: v for k, v in record.items() if k != "Id"}
+                self.access.check_update(sobject, values)
+                self._check_lock(request, current, current["Id"])
                 self.store.update(sobject, current["Id"], values)
                 return {"id": current["Id"], "success": True, "errors": []}
 
@@ -432,7 +448,7 @@ class RestApi:
 
     def composite_upsert(self, request: ApiRequest) -> ApiReply:
         sobject = self.schema.object_name(unquote(request.parts[2]))
-        if sobject is None:
+        if sobject is None or not self.access.can_read_object(sobject):
             raise ApiError(
                 400, "INVALID_TYPE", f"sObject type '{request.parts[2]}' is not supported."
             )
@@ -468,10 +484,12 @@ class RestApi:
                     )
                 if matches:
                     current = self.store.get(sobject, matches[0])
-                    self._check_lock(request, current, matches[0])
                     values = {k: v for k, v in record.items() if k.lower() != field_name.lower()}
+                    self.access.check_update(sobject, values)
+                    self._check_lock(request, current, matches[0])
                     self.store.update(sobject, matches[0], values)
                     return {"id": matches[0], "success": True, "errors": [], "created": False}
+                self.access.check_create(sobject, record)
                 self._check_lock(request, record)
                 record_id = self.store.create(sobject, record)
                 return {"id": record_id, "success": True, "errors": [], "created": True}
@@ -495,7 +513,10 @@ class RestApi:
                 sobject = self.org.ids.type_for(record_id) if record_id else None
                 if sobject is None:
                     raise RecordError("MALFORMED_ID", f"malformed id {raw_id}", [])
+                if not self.access.can_read_object(sobject):
+                    raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
                 current = self.store.require_live(sobject, record_id)
+                self.access.check_delete(sobject)
                 self._check_lock(request, current, record_id)
                 self.store.delete(sobject, record_id)
                 return {"id": record_id, "success": True, "errors": []}
@@ -523,15 +544,16 @@ class RestApi:
     def _object_summary(self, sobject: str) -> dict:
         prefix = self.org.ids.prefix_for(sobject)
         base = f"/services/data/v{{version}}/sobjects/{sobject}"
+        access = self.access.object_access(sobject)
         return {
             "name": sobject,
             "label": sobject.removesuffix("__c").replace("_", " "),
             "keyPrefix": prefix,
             "custom": sobject.endswith("__c"),
             "queryable": True,
-            "createable": True,
-            "updateable": True,
-            "deletable": True,
+            "createable": access.create,
+            "updateable": access.edit,
+            "deletable": access.delete,
             "urls": {"sobject": base, "describe": base + "/describe"},
         }
 
@@ -543,6 +565,7 @@ class RestApi:
         sobjects = [
             self._with_version(self._object_summary(name), request.version)
             for name in self.schema.objects()
+            if self.access.can_read_object(name)
         ]
         return ApiReply(200, {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects})
 
@@ -556,6 +579,9 @@ class RestApi:
         summary = self._with_version(self._object_summary(sobject), request.version)
         fields = []
         for name, kind in self.schema.fields(sobject).items():
+            if not self.access.can_read_field(sobject, name):
+                continue  # describe leaves out fields the user cannot see
+            editable = self.access.can_edit_field(sobject, name)
             read_only = self.schema.is_read_only(sobject, name, creating=True)
             fields.append(
                 {
@@ -565,8 +591,9 @@ class RestApi:
                     "externalId": self.schema.is_external_id(sobject, name),
                     "unique": name in self.schema.unique_fields(sobject),
                     "nillable": name != "Id",
-                    "createable": not read_only,
-                    "updateable": not self.schema.is_read_only(sobject, name, creating=False),
+                    "createable": editable and not read_only,
+                    "updateable": editable
+                    and not self.schema.is_read_only(sobject, name, creating=False),
                     "custom": name.endswith("__c"),
                 }
             )

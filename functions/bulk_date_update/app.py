@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import time
 from collections.abc import Callable, Sequence
+from importlib import resources
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -23,10 +25,13 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -37,13 +42,20 @@ from touchpoints.adapters.sqs_backoff import postponed_on_api_limit
 from touchpoints.api_errors import error_response, register_error_table
 from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.rules.bulk_jobs import Job, touchpoints_enabled
-from touchpoints.rules.member_filter import MemberFilter
-from touchpoints.rules.touchpoint_date import touchpoint_moment
+from touchpoints.rules.member_filter import (
+    MAX_MEMBER_IDS,
+    MAX_STATUS_LENGTH,
+    MAX_STATUSES,
+    MemberFilter,
+)
+from touchpoints.rules.touchpoint_date import EARLIEST_MOMENT, LATEST_MOMENT
 from touchpoints.services.bulk_date import (
     BulkDatePorts,
     CampaignNotFoundError,
     DateInFutureError,
+    DateOutOfRangeError,
     DateRequest,
+    FilterTooLargeError,
     IdempotencyKeyReusedError,
     JobNotFinishedError,
     JobNotFoundError,
@@ -54,6 +66,7 @@ from touchpoints.services.bulk_date import (
     apply_touchpoint_date,
     job_report,
     preview_touchpoint_date,
+    requested_moment,
     run_job,
     undo_job,
 )
@@ -78,21 +91,82 @@ TIMEOUT_MARGIN_SECONDS = 5.0
 
 # -- request and response bodies (pydantic lives here, at the edge) ------------------------------
 
+# ISO 8601 text only: pydantic's lax mode would read a JSON number, or a string of digits, as a
+# Unix timestamp (20260115 → 1970-08-23). [0-9], not \d, which also matches other scripts' digits.
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+ISO_DATE_TIME = (
+    rf"{ISO_DATE}T[0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\.[0-9]{{1,6}})?)?(Z|[+-][0-9]{{2}}:[0-9]{{2}})"
+)
+
+
+def _iso_8601_text(pattern: str, example: str) -> BeforeValidator:
+    shape = re.compile(pattern)
+
+    def text_only(value: Any) -> str:
+        if isinstance(value, str) and shape.fullmatch(value):
+            return value
+        raise ValueError(f"must be an ISO 8601 string, e.g. {example}")
+
+    return BeforeValidator(text_only)
+
+
+RequestedDate = Annotated[
+    AwareDatetime | dt.date,
+    _iso_8601_text(f"{ISO_DATE}|{ISO_DATE_TIME}", "2026-01-15 or 2026-01-15T09:30:00+01:00"),
+]
+
+
+def _within_accepted_years(day: dt.date) -> dt.date:
+    if not EARLIEST_MOMENT.date() <= day <= LATEST_MOMENT.date():
+        raise ValueError(f"must be from {EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()}")
+    return day
+
+
+FilterDate = Annotated[
+    dt.date,
+    _iso_8601_text(ISO_DATE, "2026-01-15"),
+    AfterValidator(_within_accepted_years),
+]
+Status = Annotated[str, StringConstraints(min_length=1, max_length=MAX_STATUS_LENGTH)]
+MemberId = Annotated[str, StringConstraints(pattern=MEMBER_ID)]
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    """IANA names from the pinned tzdata package: the answer never depends on the host's files
+    (`localtime`, `posix/…`). `Factory` is a placeholder, not a place."""
+    return frozenset(resources.files("tzdata").joinpath("zones").read_text().split()) - {"Factory"}
+
 
 class FilterBody(BaseModel):
     """Every criterion that is set must hold; an empty filter selects every member."""
 
     model_config = ConfigDict(extra="forbid")
-    statuses: list[str] | None = Field(
-        None, min_length=1, description="Member statuses, e.g. Attended"
+    statuses: list[Status] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_STATUSES,
+        description=f"Member statuses, e.g. Attended (up to {MAX_STATUSES},"
+        f" each up to {MAX_STATUS_LENGTH} characters)",
     )
-    responded: bool | None = Field(None, description="Members that have (or have not) responded")
-    created_from: dt.date | None = Field(None, description="Added to the campaign on or after")
-    created_to: dt.date | None = Field(None, description="Added to the campaign on or before")
-    member_ids: list[Annotated[str, StringConstraints(pattern=MEMBER_ID)]] | None = Field(
-        None, min_length=1, max_length=5000, description="18-character member ids"
+    responded: StrictBool | None = Field(
+        None, description="Members that have (or have not) responded"
     )
-    only_without_date: bool = Field(False, description="Only members that carry no date yet")
+    created_from: FilterDate | None = Field(
+        None,
+        description=f"Added to the campaign on or after ({EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()})",
+    )
+    created_to: FilterDate | None = Field(
+        None,
+        description=f"Added to the campaign on or before ({EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()})",
+    )
+    member_ids: list[MemberId] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_MEMBER_IDS,
+        description=f"18-character member ids (up to {MAX_MEMBER_IDS:,})",
+    )
+    only_without_date: StrictBool = Field(False, description="Only members that carry no date yet")
 
     @field_validator("created_to")
     @classmethod
@@ -115,14 +189,17 @@ class FilterBody(BaseModel):
 
 class DateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date: AwareDatetime | dt.date = Field(
-        description="ISO date (00:00 UTC, or in `timezone`) or date-time with offset"
+    date: RequestedDate = Field(
+        description="ISO 8601 date (00:00 UTC, or in `timezone`) or date-time with offset,"
+        f" from {EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()} (Salesforce's latest date)"
     )
     timezone: str | None = Field(
-        None, description="IANA time zone a plain date starts in, e.g. Europe/Paris"
+        None,
+        max_length=64,
+        description="IANA time zone a plain date starts in, e.g. Europe/Paris",
     )
     filter: FilterBody = Field(default_factory=FilterBody)
-    allow_future: bool = Field(False, description="Accept a date more than one day ahead")
+    allow_future: StrictBool = Field(False, description="Accept a date more than one day ahead")
 
     @field_validator("timezone")
     @classmethod
@@ -131,17 +208,15 @@ class DateBody(BaseModel):
             return None
         if isinstance(info.data.get("date"), dt.datetime):
             raise ValueError("applies only to a plain date; a date-time carries its own offset")
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+        if value not in _known_time_zones():
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name, e.g. Europe/Paris")
         return value
 
     def to_request(self, campaign_id: str) -> DateRequest:
         zone = ZoneInfo(self.timezone) if self.timezone else None
         return DateRequest(
             campaign_id=campaign_id,
-            moment=touchpoint_moment(self.date, zone),
+            moment=requested_moment(self.date, zone),
             criteria=self.filter.to_rule(),
             allow_future=self.allow_future,
         )
@@ -264,6 +339,8 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     CampaignNotFoundError: (404, "CAMPAIGN_NOT_FOUND"),
     JobNotFoundError: (404, "JOB_NOT_FOUND"),
     DateInFutureError: (422, "DATE_IN_FUTURE"),
+    DateOutOfRangeError: (422, "DATE_OUT_OF_RANGE"),
+    FilterTooLargeError: (422, "FILTER_TOO_LARGE"),
     UnknownMembersError: (422, "UNKNOWN_MEMBERS"),
     NoMatchingMembersError: (422, "NO_MATCHING_MEMBERS"),
     IdempotencyKeyReusedError: (422, "IDEMPOTENCY_KEY_REUSED"),

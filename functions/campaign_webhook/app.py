@@ -11,8 +11,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from touchpoints.outbound import ACK_BODY, soap_fault
-from touchpoints.services.webhook import RefusedMessageError, accept_outbound_message
+from touchpoints.outbound import ACK_BODY, REFUSAL_BODY, soap_fault
+from touchpoints.services.webhook import (
+    EndpointTokenMissingError,
+    RefusedMessageError,
+    accept_outbound_message,
+)
 from touchpoints.settings import load_settings
 from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
@@ -27,6 +31,15 @@ def default_dependencies() -> Dependencies:
     return Dependencies(load_settings())
 
 
+@functools.cache
+def _say_once_that_no_token_is_configured() -> None:
+    """Once per execution environment (its first invocation): the webhook is shut."""
+    logger.error(
+        "No outbound endpoint token is configured (OUTBOUND_TOKEN_SECRET_ID and its "
+        "outbound_token): every outbound message is refused until it is"
+    )
+
+
 def _reply(status: int, body: str) -> dict[str, Any]:
     return {
         "statusCode": status,
@@ -39,10 +52,10 @@ def _raw_body(request: APIGatewayProxyEvent) -> bytes:
     """The body as bytes; API Gateway may hand it over base64-encoded."""
     body = request.body or ""
     if not request.is_base64_encoded:
-        return body.encode()
+        return body.encode("utf-8", "surrogatepass")
     try:
         return base64.b64decode(body, validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):
         raise RefusedMessageError("body is not valid base64") from None
 
 
@@ -58,21 +71,30 @@ def lambda_handler(
     token = (request.query_string_parameters or {}).get("token")
     try:
         outcome = accept_outbound_message(
-            _raw_body(request),
             token,
+            deps.outbound_token,
+            lambda: _raw_body(request),
             allowed_org_ids=deps.settings.allowed_org_ids,
-            secret=deps.salesforce_secret,
             notification_log=deps.notification_log,
             enqueuer=deps.enqueuer,
             now=deps.clock(),
         )
     except RefusedMessageError as refused:
+        if isinstance(refused, EndpointTokenMissingError):
+            _say_once_that_no_token_is_configured()
+            metrics.add_metric(name="WebhookTokenMissing", unit=MetricUnit.Count, value=1)
         logger.warning(
             "outbound message refused",
-            extra={"refusal": {"reason": refused.reason, "status": refused.status}},
+            extra={
+                "refusal": {
+                    "reason": refused.reason,
+                    "detail": refused.detail,
+                    "status": refused.status,
+                }
+            },
         )
         metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
-        return _reply(refused.status, soap_fault(refused.reason))
+        return _reply(refused.status, REFUSAL_BODY)
     except Exception:
         # Anything not durably recorded: fault, so Salesforce delivers the message again.
         logger.exception("outbound message not recorded; asking Salesforce to retry")
@@ -85,5 +107,8 @@ def lambda_handler(
     )
     metrics.add_metric(
         name="WebhookWithoutRecord", unit=MetricUnit.Count, value=len(outcome.without_record)
+    )
+    metrics.add_metric(
+        name="WebhookNotificationRefused", unit=MetricUnit.Count, value=len(outcome.refused)
     )
     return _reply(200, ACK_BODY)

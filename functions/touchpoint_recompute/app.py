@@ -4,6 +4,8 @@ sync-status API."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -13,9 +15,15 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field
 
-from touchpoints.adapters.sqs_backoff import postponed_on_api_limit
+from touchpoints.adapters.sqs_backoff import hold_on_limit
 from touchpoints.api_errors import register_error_table
-from touchpoints.services.recompute import Recompute, RecomputeRequest, RecomputeResult
+from touchpoints.errors import SalesforceLimitExceededError
+from touchpoints.services.recompute import (
+    HANDOFF_MARGIN_SECONDS,
+    Recompute,
+    RecomputeRequest,
+    RecomputeResult,
+)
 from touchpoints.services.sweep import sweep_changed_campaigns
 from touchpoints.settings import load_settings
 from touchpoints.tracing import function_tracer
@@ -51,6 +59,17 @@ class RecomputeMessage(BaseModel):
     cause: str = "unspecified"
     run_id: str | None = None
     full: bool = False
+    limit_attempts: int = Field(default=0, ge=0)  # refused by the API limit, over earlier copies
+    limited_since: datetime | None = None  # when the API limit first held this request back
+
+
+@dataclass
+class _Batch:
+    """What one SQS batch learned: the API limit is org-wide, so once it refuses one record the
+    rest are held without a call; `held` are the messages kept on the queue (postponed)."""
+
+    limit_reached: bool = False
+    held: list[str] = field(default_factory=list)
 
 
 @functools.cache
@@ -77,8 +96,14 @@ def _record_metrics(result: RecomputeResult) -> None:
         metrics.add_metric(name=f"SalesforceCalls.{kind}", unit=MetricUnit.Count, value=count)
 
 
-def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> None:
+def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch: _Batch) -> None:
     message = RecomputeMessage.model_validate_json(record.body)
+    if batch.limit_reached:
+        _hold_for_limit(record, message, deps, batch)
+        return
+    if context.get_remaining_time_in_millis() / 1000 < HANDOFF_MARGIN_SECONDS:
+        _hand_back(record, message, deps)
+        return
     service = Recompute(
         deps.salesforce,
         deps.state,
@@ -86,17 +111,21 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> No
         write_back_status=deps.settings.write_back_member_status,
     )
     request = RecomputeRequest(message.campaign_id, message.full, message.run_id)
-    with postponed_on_api_limit(deps.queue, record, campaign_id=message.campaign_id):
+    try:
         result = service.run(
             request,
             deps.clock(),
             seconds_left=lambda: context.get_remaining_time_in_millis() / 1000,
         )
+    except SalesforceLimitExceededError:
+        batch.limit_reached = True
+        _hold_for_limit(record, message, deps, batch)
+        return
     if not result.finished:
         deps.queue.enqueue(
             message.campaign_id,
             "continuation",
-            f"continue:{result.run_id}:{result.totals.members}",
+            f"continue:{result.run_id}:{record.message_id}",
             run_id=result.run_id,
         )
     logger.info(
@@ -108,6 +137,7 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> No
                 "run_id": result.run_id,
                 "superseded": result.superseded,
                 "read_path": "bulk" if result.bulk else "rest",
+                "state_repair": result.state_repair,
                 "totals": result.totals.as_dict(),
                 "api_calls": dict(result.api_calls),
             }
@@ -119,6 +149,74 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any) -> No
             extra={"channel_mapping": {"campaign_type": result.unmapped_type}},
         )
     _record_metrics(result)
+
+
+def _hand_back(record: SQSRecord, message: RecomputeMessage, deps: Dependencies) -> None:
+    """Too little time left to start: the request goes back as a fresh copy, never to be cut
+    by the function's timeout (and never counted towards the dead-letter queue)."""
+    deps.queue.enqueue(
+        message.campaign_id,
+        message.cause,
+        f"handback:{record.message_id}",
+        **_details(message),
+    )
+    logger.info(
+        "too little time left; recompute handed back",
+        extra={"recompute": {"campaign_id": message.campaign_id, "cause": message.cause}},
+    )
+    metrics.add_metric(name="RecomputesHandedBack", unit=MetricUnit.Count, value=1)
+
+
+def _details(message: RecomputeMessage) -> dict[str, Any]:
+    """The request's fields besides campaign and cause, as a copy of it carries them."""
+    return message.model_dump(mode="json", exclude={"campaign_id", "cause"}, exclude_defaults=True)
+
+
+def _first_delivered(record: SQSRecord) -> datetime | None:
+    millis = record.attributes.approximate_first_receive_timestamp
+    return datetime.fromtimestamp(int(millis) / 1000, tz=UTC) if millis else None
+
+
+def _hold_for_limit(
+    record: SQSRecord, message: RecomputeMessage, deps: Dependencies, batch: _Batch
+) -> None:
+    """The org's API limit is spent: wait with growing gaps, counting attempts in the message,
+    so a limit that lasts all day loses nothing and dead-letters nothing."""
+    now = deps.clock()
+    since = message.limited_since or _first_delivered(record) or now
+    postponed_for = max((now - since).total_seconds(), 0.0)
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    hold = hold_on_limit(message.limit_attempts, receive_count, postponed_for)
+    if hold.rollover:  # the original is deleted (a success); its copy carries the count on
+        carried = _details(message) | {
+            "limit_attempts": hold.attempt,
+            "limited_since": since.isoformat(),
+        }
+        deps.queue.enqueue(
+            message.campaign_id, message.cause, f"limit:{record.message_id}", **carried
+        )
+    else:
+        deps.queue.postpone_for(record.receipt_handle, hold.delay)
+        batch.held.append(record.message_id)
+    details = {
+        "campaign_id": message.campaign_id,
+        "attempt": hold.attempt,
+        "postponed_for_seconds": int(postponed_for),
+        "retry_in_seconds": 0 if hold.rollover else hold.delay,
+        "moved_to_fresh_copy": hold.rollover,
+    }
+    if hold.give_up:
+        logger.error(
+            "Salesforce API limit has held this recompute too long; leaving it to the DLQ",
+            extra={"recompute": details},
+        )
+    else:
+        logger.warning(
+            "Salesforce API limit reached; recompute postponed", extra={"recompute": details}
+        )
+    metrics.add_metric(
+        name="RecomputePostponedSeconds", unit=MetricUnit.Seconds, value=postponed_for
+    )
 
 
 def _sweep(deps: Dependencies) -> dict[str, Any]:
@@ -186,12 +284,18 @@ def lambda_handler(
         # a wholly failed batch is reported item by item too, so backoff stays per message.
         processor = SqsFifoPartialProcessor(skip_group_on_error=True)
         processor.raise_on_entire_batch_failure = False
-        return process_partial_response(
+        batch = _Batch()
+        response = process_partial_response(
             event=event,
-            record_handler=lambda record: _recompute_record(record, deps, context),
+            record_handler=lambda record: _recompute_record(record, deps, context, batch),
             processor=processor,
             context=context,
         )
+        # Held records are not errors, so the group's later records still reach the handler and
+        # are held themselves (each with its own count), instead of being skipped unseen while
+        # SQS's receive count climbs towards the dead-letter queue.
+        response["batchItemFailures"].extend({"itemIdentifier": m} for m in batch.held)
+        return response
     if "httpMethod" in event:
         api.append_context(deps=deps)
         return api.resolve(event, context)

@@ -2,9 +2,8 @@
 
 import json
 
-import yaml
-
-from scripts.openapi import DOCUMENT, ROOT, admin_api_document
+from emulators.template_stack import load_template
+from scripts.openapi import DOCUMENT, admin_api_document
 
 
 def test_the_committed_openapi_document_matches_the_code():
@@ -31,16 +30,8 @@ def test_the_document_describes_the_bulk_date_routes_and_their_error_shape():
     assert document["security"] == [{"sigv4": []}]
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """Reads template.yaml; CloudFormation's short tags (!Ref, !GetAtt…) become plain values."""
-
-
-_TemplateLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 def test_a_caller_without_iam_permission_never_reaches_the_bulk_date_function():
-    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_TemplateLoader)
-    resources = template["Resources"]
+    resources = load_template()["Resources"]
     api_auth = resources["AdminApi"]["Properties"]["Auth"]
     events = resources["BulkDateUpdateFunction"]["Properties"]["Events"]
     routes = {name: e["Properties"] for name, e in events.items() if e["Type"] == "Api"}

@@ -109,6 +109,27 @@ def test_a_refused_request_says_why_and_which_field(world):
     assert set(member_dates(world.org, campaign_id).values()) == {None}
 
 
+@pytest.mark.parametrize(
+    ("date", "said"),
+    [
+        ("20260115", "HTTP 422 INVALID_REQUEST: date: must be an ISO 8601 string"),
+        ("0001-01-01", "HTTP 422 DATE_OUT_OF_RANGE: date 0001-01-01 is outside the accepted range"),
+    ],
+)
+def test_a_refused_date_is_explained_before_anything_is_asked(world, date, said):
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 3)
+    cloud = Cloud(world)
+
+    code, output = cloud.run("apply", campaign_id, "--date", date, "--allow-future")
+
+    assert code == 1
+    assert f"Refused, nothing changed: {said}" in output
+    assert "(field: date)" in output
+    assert "[y/N]" not in output  # refused at the preview
+    assert set(member_dates(world.org, campaign_id).values()) == {None}
+
+
 def test_status_lists_member_errors_and_undo_restores(world):
     org = world.org
     campaign_id = a_campaign(org)

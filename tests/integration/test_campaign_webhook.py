@@ -2,6 +2,7 @@
 
 import base64
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_the_ack_is_the_exact_soap_shape_salesforce_expects(world):
 def test_the_sample_event_enqueues_its_campaign(world):
     reply = world.webhook.lambda_handler(event("outbound-campaign-created.json"), lambda_context())
     assert reply["statusCode"] == 200
-    assert queued_campaigns(world) == ["7015w000000XXXXAAA"]
+    assert queued_campaigns(world) == ["7015w000000XXXXAA4"]
 
 
 def test_the_same_message_ten_times_enqueues_one_recompute_and_one_set_of_touchpoints(world):
@@ -83,7 +84,7 @@ def test_notifications_delivered_newest_first_leave_the_newest_state(world):
     campaign_id = a_campaign(org, "Include All Campaign Members")
     members(org, campaign_id, 2)
     old = campaign_notification(org, campaign_id)
-    org.now = org.now.replace(hour=(org.now.hour + 1) % 24)
+    org.now = world.now = org.now + timedelta(hours=1)  # both clocks move on
     org.update_record(
         "Campaign", campaign_id, {"Enable_Buyer_Touchpoints__c": "Exclude All Campaign Members"}
     )
@@ -134,7 +135,7 @@ WRONG_NAMESPACE = outbound_message(ORG_ID, []).replace(
 
 def too_many_notifications():
     return outbound_message(
-        ORG_ID, [(next_notification_id(), "Campaign", {"Id": "7015w000000XXXXAAA"})] * 101
+        ORG_ID, [(next_notification_id(), "Campaign", {"Id": "7015w000000XXXXAA4"})] * 101
     )
 
 
@@ -155,7 +156,7 @@ def too_many_notifications():
     ],
 )
 def test_hostile_or_wrong_input_is_refused_and_changes_nothing(world, body, token, status):
-    good = world.message([(next_notification_id(), "Campaign", {"Id": "7015w000000XXXXAAA"})])
+    good = world.message([(next_notification_id(), "Campaign", {"Id": "7015w000000XXXXAA4"})])
     body = {
         "TOO_MANY": too_many_notifications(),
         "UNKNOWN_ORG": good.replace(ORG_ID, "00D000000000001AAA"),
@@ -169,9 +170,15 @@ def test_hostile_or_wrong_input_is_refused_and_changes_nothing(world, body, toke
     assert world.queue_depth() == 0
 
 
-def test_the_org_id_is_compared_case_sensitively(world):
-    good = world.message([(next_notification_id(), "Campaign", {"Id": "7015w000000XXXXAAA"})])
-    assert world.deliver(good.replace(ORG_ID, ORG_ID.lower()))["statusCode"] == 403
+def test_the_org_id_is_compared_in_its_18_character_form(world):
+    """Salesforce SOAP API Developer Guide, "Field Types" (ID): the 18-character id is
+    case-insensitive, the 15-character one case-sensitive
+    (http://www.salesforce.com/us/developer/docs/api/Content/field_types.htm)."""
+    good = world.message([(next_notification_id(), "Campaign", {"Id": "7015w000000XXXXAA4"})])
+    assert world.deliver(good.replace(ORG_ID, ORG_ID.lower()))["statusCode"] == 200
+    assert world.deliver(good.replace(ORG_ID, ORG_ID[:15]))["statusCode"] == 200
+    assert world.deliver(good.replace(ORG_ID, ORG_ID[:15].lower()))["statusCode"] == 403
+    assert world.queue_depth() == 1  # the same notification, accepted twice, enqueued once
 
 
 def test_a_base64_encoded_body_is_accepted(world):

@@ -6,14 +6,12 @@ XML is parsed with defusedxml only: DTDs, entity expansion and external entities
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import escape
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-
-from touchpoints.adapters.salesforce_dates import parse_datetime
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
@@ -52,8 +50,10 @@ class Notification:
 
     @property
     def modified_at(self) -> datetime | None:
-        stamp = self.fields.get("SystemModstamp") or self.fields.get("LastModifiedDate")
-        return parse_datetime(stamp)
+        """When the record last changed, or None when the message does not say so readably."""
+        return _parse_stamp(
+            self.fields.get("SystemModstamp") or self.fields.get("LastModifiedDate")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,18 @@ class OutboundMessage:
     organization_id: str
     action_id: str | None
     notifications: tuple[Notification, ...]
+
+
+def _parse_stamp(stamp: str | None) -> datetime | None:
+    """`2026-02-05T16:30:00.000Z` → aware UTC datetime; anything unreadable (or without a zone,
+    which Salesforce never sends) is an unknown moment, not an error."""
+    if not stamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def _local(tag: str) -> str:
@@ -119,11 +131,16 @@ def parse_outbound_message(body: bytes) -> OutboundMessage:
     return OutboundMessage(org_id, _text(notifications, "ActionId"), tuple(parsed))
 
 
-def soap_fault(message: str) -> str:
-    """A SOAP fault: Salesforce treats it (with HTTP 500) as not delivered and retries."""
+def soap_fault(message: str, code: str = "Server") -> str:
+    """A SOAP fault: Salesforce treats it (with a non-2xx status) as not delivered and retries."""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}"><soapenv:Body><soapenv:Fault>'
-        f"<faultcode>soapenv:Server</faultcode><faultstring>{escape(message)}</faultstring>"
+        f"<faultcode>soapenv:{code}</faultcode><faultstring>{escape(message)}</faultstring>"
         "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
     )
+
+
+# The one answer to every refused message (token, organization, malformed): it says nothing about
+# which check failed and echoes nothing the caller sent.
+REFUSAL_BODY = soap_fault("message refused", code="Client")

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from touchpoints.rules.salesforce_ids import canonical_id
+
 
 @dataclass(frozen=True, slots=True)
 class TouchpointFields:
@@ -42,6 +44,9 @@ class Settings:
     recompute_queue_url: str
     salesforce_secret_id: str
     allowed_org_ids: frozenset[str]
+    # The webhook's endpoint token lives in its own secret (JSON `outbound_token`), so the public
+    # function never reads Salesforce credentials; None means the webhook accepts nothing.
+    outbound_token_secret_id: str | None = None
     service_name: str = "offline-touchpoints"
     bulk_api_threshold: int = 2000
     bulk_poll_seconds: float = 5.0
@@ -92,12 +97,13 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 def parse_org_ids(raw: str) -> frozenset[str]:
-    """Comma separated 18-character organization ids; anything else is a configuration error."""
-    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
-    bad = sorted(org_id for org_id in ids if len(org_id) != 18 or not org_id.isalnum())
+    """Comma separated 18-character organization ids, kept in their canonical form; anything
+    else is a configuration error."""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = sorted(part for part in parts if len(part) != 18 or canonical_id(part) is None)
     if bad:
         raise SettingsError(f"ALLOWED_ORG_IDS must hold 18-character org ids; not valid: {bad}")
-    return ids
+    return frozenset(canonical_id(part) for part in parts)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +113,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         recompute_queue_url=_required(env, "RECOMPUTE_QUEUE_URL"),
         salesforce_secret_id=_required(env, "SALESFORCE_SECRET_ID"),
         allowed_org_ids=parse_org_ids(_required(env, "ALLOWED_ORG_IDS")),
+        outbound_token_secret_id=env.get("OUTBOUND_TOKEN_SECRET_ID", "").strip() or None,
         service_name=env.get("POWERTOOLS_SERVICE_NAME", "offline-touchpoints"),
         bulk_api_threshold=_positive_int(env, "BULK_API_THRESHOLD", 2000),
         idempotency_expiry_seconds=_positive_int(env, "IDEMPOTENCY_EXPIRY_SECONDS", 48 * 3600),

@@ -138,6 +138,13 @@ class Dependencies:
 
         return EventPublisher(self.boto3_session.client("events"), self.settings.event_bus_name)
 
+    def outbound_token(self) -> str | None:
+        """The webhook's endpoint token, from its own secret; None when none is configured."""
+        if not self.settings.outbound_token_secret_id:
+            return None
+        token = self.secrets.load(self.settings.outbound_token_secret_id).get("outbound_token")
+        return token if isinstance(token, str) and token else None
+
     def salesforce_username(self) -> str | None:
         """The integration user the Salesforce secret names (checked for Marketing User)."""
         return self.salesforce_secret().get("username")

@@ -3,7 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from touchpoints.rules.touchpoint_date import is_too_far_in_future, touchpoint_moment
+from touchpoints.rules.touchpoint_date import (
+    EARLIEST_MOMENT,
+    LATEST_MOMENT,
+    is_too_far_in_future,
+    is_within_accepted_range,
+    touchpoint_moment,
+)
 
 NOW = datetime(2026, 2, 5, 16, 45, tzinfo=UTC)
 
@@ -41,3 +47,44 @@ def test_parts_finer_than_a_millisecond_are_dropped_as_salesforce_drops_them():
 )
 def test_a_date_more_than_one_day_ahead_is_refused(moment, refused):
     assert is_too_far_in_future(moment, NOW) is refused
+
+
+# Salesforce's range: "Data Import Dates", Data Loader Guide,
+# https://developer.salesforce.com/docs/atlas.en-us.262.0.dataLoader.meta/dataLoader/data_loader_dates.htm
+@pytest.mark.parametrize(
+    ("value", "zone", "accepted"),
+    [
+        (date(1900, 1, 1), None, True),
+        (datetime(1899, 12, 31, 23, 59, 59, tzinfo=UTC), None, False),
+        (date(1900, 1, 1), ZoneInfo("Europe/Paris"), False),  # 23:50:39 UTC the day before
+        (date(1900, 1, 1), ZoneInfo("America/New_York"), True),
+        (date(4000, 12, 31), None, True),
+        (datetime(4000, 12, 31, 0, 0, 1, tzinfo=UTC), None, False),
+        (date(4000, 12, 31), ZoneInfo("America/New_York"), False),
+        (date(4000, 12, 31), ZoneInfo("Pacific/Kiritimati"), True),
+        (date(2026, 1, 15), None, True),
+        (date(1, 1, 1), None, False),
+        (date(4001, 1, 1), None, False),
+    ],
+)
+def test_a_date_lies_between_1900_and_the_latest_date_salesforce_stores(value, zone, accepted):
+    assert is_within_accepted_range(value, zone) is accepted
+
+
+@pytest.mark.parametrize(
+    ("value", "zone"),
+    [
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), None),
+        (date(1, 1, 1), timezone(timedelta(hours=14))),
+        (datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-12))), None),
+    ],
+)
+def test_a_date_with_no_moment_in_utc_is_outside_rather_than_an_error(value, zone):
+    with pytest.raises(OverflowError):
+        touchpoint_moment(value, zone)
+    assert is_within_accepted_range(value, zone) is False
+
+
+def test_the_range_ends_are_stated_in_utc():
+    assert datetime(1900, 1, 1, tzinfo=UTC) == EARLIEST_MOMENT
+    assert datetime(4000, 12, 31, tzinfo=UTC) == LATEST_MOMENT

@@ -1,4 +1,13 @@
-"""SQS adapter: asks for a campaign's touchpoints to be recomputed (FIFO, one group per campaign)."""
+"""SQS adapter: asks for a campaign's touchpoints to be recomputed (FIFO, one group per campaign).
+
+A request that cannot run now goes back one of two ways. Postponed (the API limit): the message
+stays, hidden by its visibility timeout, which also holds its campaign's group, so nothing of that
+campaign overtakes it. Re-sent as a fresh copy (not enough time left, or a postponed message near
+the queue's maxReceiveCount): FIFO queues take no per-message DelaySeconds, so a copy cannot wait
+by itself; it goes to the back of its group, which is safe because every run reads the campaign
+fresh and a stale continuation finds itself superseded. The copy's deduplication id derives from
+the original message id, so a retried hand-back inside SQS's five-minute window sends one copy.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from touchpoints.adapters.sqs_backoff import backoff_seconds, postpone
+from touchpoints.adapters.sqs_backoff import postpone
 
 
 class RecomputeQueue:
@@ -27,8 +36,7 @@ class RecomputeQueue:
         )
         return reply["MessageId"]
 
-    def postpone(self, receipt_handle: str, deliveries: int) -> int:
-        """Hide a message for longer after each delivery; returns the delay in seconds."""
-        delay = backoff_seconds(deliveries)
-        postpone(self._sqs, self._url, receipt_handle, delay)
-        return delay
+    def postpone_for(self, receipt_handle: str, seconds: int) -> None:
+        """Keep a received message hidden, and its campaign's group waiting behind it, for
+        `seconds` (up to SQS's 12 h)."""
+        postpone(self._sqs, self._url, receipt_handle, seconds)

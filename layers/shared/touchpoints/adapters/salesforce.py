@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import batched
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from simple_salesforce import Salesforce, format_soql
@@ -37,6 +38,18 @@ from touchpoints.settings import CampaignFields, TouchpointFields
 
 COLLECTION_LIMIT = 200  # sObject collections take at most 200 records a call
 KEYS_PER_QUERY = 300  # keeps an IN (...) query well inside the REST URL length limit
+# "Maximum length of SOQL statements: By default, 100,000 characters" (SOQL and SOSL Limits for
+# Search Queries, https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet
+# .meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_soslsoql.htm). A REST query
+# travels in the URL of a GET, and "the maximum length for the combined URI and headers is 16,384
+# bytes" (Maximum number of rows returned by SOQL queries over the REST API,
+# https://help.salesforce.com/s/articleView?id=000386264&type=1): headers get 2,048 of them.
+MAX_SOQL_CHARS = 100_000
+MAX_QUERY_URI_BYTES = 16_384 - 2_048
+
+
+class SoqlTooLongError(ValueError):
+    """A query longer than Salesforce takes in one request; it was not sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +141,33 @@ class SalesforceGateway:
 
     # -- reads -------------------------------------------------------------------------------
 
+    def _query_fits(self, soql: str) -> bool:
+        """Within the SOQL statement limit, and its GET `…/query/?q=…` URL within the URI limit."""
+        uri_bytes = len(f"{self._sf.base_url}query/?{urlencode({'q': soql})}".encode())
+        return len(soql) <= MAX_SOQL_CHARS and uri_bytes <= MAX_QUERY_URI_BYTES
+
+    def _checked(self, soql: str) -> str:
+        if not self._query_fits(soql):
+            raise SoqlTooLongError(f"a query of {len(soql):,} characters was not sent: too long")
+        return soql
+
+    def query_in(self, template: str, values: list[str]) -> Iterator[dict[str, Any]]:
+        """Every record `template` (one `IN {}` list) matches for all `values`, in as few queries as
+        fit: up to 200 values a query, fewer where long values would make the URL too long."""
+        start = 0
+        while start < len(values):
+            size = min(COLLECTION_LIMIT, len(values) - start)
+            soql = format_soql(template, values[start : start + size])
+            while size > 1 and not self._query_fits(soql):
+                size //= 2
+                soql = format_soql(template, values[start : start + size])
+            yield from self.query(soql)
+            start += size
+
     def query(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every record the query matches, following `nextRecordsUrl` pages lazily."""
+        """Every record the query matches, following `nextRecordsUrl` pages lazily. A query too
+        long for one request is refused before it is sent."""
+        self._checked(soql)
         page = self._call("query", lambda: self._sf.query(soql))
         while True:
             yield from page["records"]
@@ -161,7 +199,7 @@ class SalesforceGateway:
 
     def count_members(self, campaign_id: str) -> int:
         soql = f"SELECT COUNT() FROM CampaignMember WHERE CampaignId = '{_escape_id(campaign_id)}'"
-        return self._call("query", lambda: self._sf.query(soql))["totalSize"]
+        return self._call("query", lambda: self._sf.query(self._checked(soql)))["totalSize"]
 
     def _member_soql(self, campaign_id: str, after_id: str) -> str:
         where = f"CampaignId = '{_escape_id(campaign_id)}'"
@@ -172,6 +210,16 @@ class SalesforceGateway:
     def read_members_matching(self, campaign_id: str, criteria: MemberFilter) -> Iterator[Member]:
         """Members the filter selects, narrowed by Salesforce (SOQL) so only they are read; ids
         are asked for 300 at a time. Callers still apply the rule itself to what comes back."""
+        for soql in self._member_filter_queries(campaign_id, criteria):
+            for record in self.query(soql):
+                yield self._map.member_from_json(record)
+
+    def member_filter_fits(self, campaign_id: str, criteria: MemberFilter) -> bool:
+        """Whether every query `read_members_matching` makes for the filter fits one request,
+        known before anything is sent."""
+        return all(map(self._query_fits, self._member_filter_queries(campaign_id, criteria)))
+
+    def _member_filter_queries(self, campaign_id: str, criteria: MemberFilter) -> Iterator[str]:
         where = [f"CampaignId = '{_escape_id(campaign_id)}'", *self._filter_conditions(criteria)]
         id_groups = (
             [None]
@@ -180,12 +228,10 @@ class SalesforceGateway:
         )
         for ids in id_groups:
             conditions = where if ids is None else [*where, format_soql("Id IN {}", list(ids))]
-            soql = (
+            yield (
                 f"SELECT {self._map.member_columns} FROM CampaignMember "
                 f"WHERE {' AND '.join(conditions)} ORDER BY Id"
             )
-            for record in self.query(soql):
-                yield self._map.member_from_json(record)
 
     def _filter_conditions(self, criteria: MemberFilter) -> list[str]:
         conditions = []
@@ -243,6 +289,16 @@ class SalesforceGateway:
             for record in self.query(soql):
                 found[record[f.key]] = (self._map.touchpoint_from_json(record), record["Id"])
         return found
+
+    def has_campaign_touchpoints(self, campaign_id: str) -> bool:
+        """Whether any of our touchpoints (key prefix) points at the campaign: one query."""
+        f = self._fields
+        soql = format_soql(
+            f"SELECT Id FROM {f.sobject} WHERE {f.campaign} = {{}} AND {f.key} LIKE {{}} LIMIT 1",
+            campaign_id,
+            f"{KEY_PREFIX}%",
+        )
+        return bool(self._call("query", lambda: self._sf.query(soql))["records"])
 
     def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[dict[str, Any]]]:
         """Our touchpoints (key prefix) that point at the campaign, a query page at a time."""

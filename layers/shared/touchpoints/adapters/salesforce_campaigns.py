@@ -122,14 +122,11 @@ class CampaignSyncGateway(SalesforceGateway):
         wanted = sorted({e for e in (person_key(e) for e in emails) if e})
         found: dict[str, str] = {}
         for sobject, extra in (("Lead", " AND IsConverted = false"), ("Contact", "")):
-            for chunk in batched(wanted, COLLECTION_LIMIT, strict=False):  # contacts last: win
-                soql = format_soql(
-                    f"SELECT Id, Email FROM {sobject} WHERE Email IN {{}}{extra}", chunk
-                )
-                for record in self.query(soql):
-                    key = person_key(record.get("Email"))
-                    if key:
-                        found[key] = record["Id"]
+            soql = f"SELECT Id, Email FROM {sobject} WHERE Email IN {{}}{extra}"
+            for record in self.query_in(soql, wanted):  # contacts last: they win
+                key = person_key(record.get("Email"))
+                if key:
+                    found[key] = record["Id"]
         return found
 
     def matchable_people(self, person_ids: Iterable[str]) -> set[str]:
@@ -141,11 +138,10 @@ class CampaignSyncGateway(SalesforceGateway):
             ("Lead", "00Q", " AND IsConverted = false"),
         ):
             wanted = [i for i in ids if i.startswith(prefix)]
-            for chunk in batched(wanted, COLLECTION_LIMIT, strict=False):
-                soql = format_soql(f"SELECT Id FROM {sobject} WHERE Id IN {{}}{extra}", chunk)
-                for record in self.query(soql):
-                    found.add(record["Id"])
-                    found.add(record["Id"][:15])  # the caller may hold either form
+            soql = f"SELECT Id FROM {sobject} WHERE Id IN {{}}{extra}"
+            for record in self.query_in(soql, wanted):
+                found.add(record["Id"])
+                found.add(record["Id"][:15])  # the caller may hold either form
         return found
 
     def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]:

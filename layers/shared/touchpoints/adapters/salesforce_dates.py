@@ -15,7 +15,6 @@ def parse_date(value: str | None) -> date | None:
 
 
 def format_datetime(value: datetime) -> str:
-    """Salesforce accepts ISO 8601 with milliseconds and a `Z` for UTC."""
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    """Salesforce accepts ISO 8601 with milliseconds and a `Z` for UTC; the year always has four
+    digits (`strftime("%Y")` writes year 1 as `1`)."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

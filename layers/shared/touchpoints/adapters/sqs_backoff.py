@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
@@ -20,8 +21,44 @@ LIMIT_BACKOFF_SECONDS = 300  # doubled per delivery
 MAX_BACKOFF_SECONDS = 6 * 3600  # below SQS's 12 h visibility maximum
 
 
-def backoff_seconds(deliveries: int) -> int:
-    return min(LIMIT_BACKOFF_SECONDS * 2 ** max(deliveries - 1, 0), MAX_BACKOFF_SECONDS)
+def backoff_seconds(deliveries: int, cap: int = MAX_BACKOFF_SECONDS) -> int:
+    return min(LIMIT_BACKOFF_SECONDS * 2 ** max(deliveries - 1, 0), cap)
+
+
+# The recompute queue (FIFO) counts its own attempts, so a limit that lasts a day never reaches
+# the dead-letter queue. Salesforce blocks calls "until usage for the preceding 24 hours drops
+# below the limit" (Salesforce Help, System Overview: API Usage), so calls free up gradually:
+# an hourly retry resumes within the hour at the cost of about 24 refused calls a day.
+RECOMPUTE_MAX_BACKOFF_SECONDS = 3600
+# SQS moves a message to the dead-letter queue on the receive after maxReceiveCount (5 in
+# template.yaml): at the 4th delivery refused by the limit, the request moves to a fresh copy.
+ROLLOVER_AT_RECEIVE = 4
+# A limit that lasts this long is not a busy day: the request is let run into the dead-letter
+# queue (its alarm) rather than circulate forever; the sweep finds the campaign again.
+GIVE_UP_AFTER_SECONDS = 3 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class LimitHold:
+    """What to do with a recompute request the API limit refused."""
+
+    attempt: int  # refused attempts so far, counted across the request's copies
+    delay: int  # seconds until the next attempt, when the message is kept
+    rollover: bool  # send a fresh copy carrying `attempt` instead of keeping this message
+    give_up: bool  # kept on, to reach the dead-letter queue
+
+
+def hold_on_limit(attempts_before: int, receive_count: int, postponed_for: float) -> LimitHold:
+    """Attempts are counted in the message body (`attempts_before`, carried by each copy) plus
+    this copy's deliveries; SQS's receive count only says when this copy must be replaced."""
+    attempt = attempts_before + max(receive_count, 1)
+    give_up = postponed_for >= GIVE_UP_AFTER_SECONDS
+    return LimitHold(
+        attempt=attempt,
+        delay=backoff_seconds(attempt, RECOMPUTE_MAX_BACKOFF_SECONDS),
+        rollover=receive_count >= ROLLOVER_AT_RECEIVE and not give_up,
+        give_up=give_up,
+    )
 
 
 def postpone(sqs_client: Any, queue_url: str, receipt_handle: str, seconds: int) -> None:

@@ -2,6 +2,8 @@
 
 CAMPAIGN#<id> / MEMBER#<memberId>   a member's last outcome and its confirmed touchpoint
 CAMPAIGN#<id> / SUMMARY             the last recompute's counts
+CAMPAIGN#<id> / CHECKPOINT          a run handed over to a continuation: where it stopped
+CAMPAIGN#<id> / WRITE_INTENT        Salesforce writes began whose outcome is not recorded yet
 CONFIG / CHANNEL_MAPPING            the offline channel mapping (Campaign Type → channel)
 CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp watermark
 """
@@ -206,4 +208,23 @@ class StateStore:
     def clear_checkpoint(self, campaign_id: str) -> None:
         self._table.delete_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
 
-    # -- helpers -----------------------------------------------------------------------------
+    # -- write intent ------------------------------------------------------------------------
+
+    def mark_write_intent(self, campaign_id: str, run_id: str, started_at: datetime) -> None:
+        """Recorded before touchpoints are written, so a crash between the Salesforce write and
+        the state save leaves a trace: the next run then checks Salesforce instead of the state."""
+        self._table.put_item(
+            Item={
+                "PK": _campaign_pk(campaign_id),
+                "SK": "WRITE_INTENT",
+                "run_id": run_id,
+                "started_at": started_at.isoformat(),
+            }
+        )
+
+    def load_write_intent(self, campaign_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "WRITE_INTENT"})
+        return _without_keys(plain(item["Item"])) if "Item" in item else None
+
+    def clear_write_intent(self, campaign_id: str) -> None:
+        self._table.delete_item(Key={"PK": _campaign_pk(campaign_id), "SK": "WRITE_INTENT"})

@@ -8,6 +8,14 @@ from datetime import UTC, date
 
 from touchpoints.rules.models import Member
 
+# How large a filter may be. A status is a CampaignMemberStatus label, "Limited to 765 characters"
+# (Object Reference, CampaignMemberStatus: https://developer.salesforce.com/docs/atlas.en-us.
+# object_reference.meta/object_reference/sforce_api_objects_campaignmemberstatus.htm); a campaign
+# offers a handful of them, so 100 is room enough. Member ids are asked for 300 a query.
+MAX_STATUSES = 100
+MAX_STATUS_LENGTH = 765
+MAX_MEMBER_IDS = 5000
+
 
 @dataclass(frozen=True, slots=True)
 class MemberFilter:

@@ -17,7 +17,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools import Logger
@@ -38,7 +38,13 @@ from touchpoints.rules.bulk_jobs import (
 )
 from touchpoints.rules.member_filter import MemberFilter, member_matches, unknown_member_ids
 from touchpoints.rules.models import Campaign, Member
-from touchpoints.rules.touchpoint_date import is_too_far_in_future
+from touchpoints.rules.touchpoint_date import (
+    EARLIEST_MOMENT,
+    LATEST_MOMENT,
+    is_too_far_in_future,
+    is_within_accepted_range,
+    touchpoint_moment,
+)
 from touchpoints.services.webhook import QueuePort
 
 if TYPE_CHECKING:  # the Salesforce client loads when the gateway is built, not with this module
@@ -83,6 +89,22 @@ class DateInFutureError(BulkDateError):
     field = "date"
 
 
+class DateOutOfRangeError(BulkDateError):
+    """The date is before 1900 or after the latest date Salesforce stores."""
+
+    field = "date"
+
+
+class FilterTooLargeError(BulkDateError):
+    """The filter makes a Salesforce query longer than one request may carry."""
+
+    field = "filter"
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class UnknownMembersError(BulkDateError):
     """The filter names member ids that are not members of the campaign."""
 
@@ -124,6 +146,7 @@ class NothingToUndoError(BulkDateError):
 
 class BulkSalesforcePort(Protocol):
     def read_campaign(self, campaign_id: str) -> Campaign | None: ...
+    def member_filter_fits(self, campaign_id: str, criteria: MemberFilter) -> bool: ...
     def read_members_matching(
         self, campaign_id: str, criteria: MemberFilter
     ) -> Iterator[Member]: ...
@@ -234,6 +257,18 @@ class JobReport:
 
 
 # -- use cases ----------------------------------------------------------------------------------
+
+
+def requested_moment(value: date | datetime, zone: tzinfo | None = None) -> datetime:
+    """The moment a requested date means (00:00 in `zone` for a plain date), in UTC; a date
+    outside the accepted range is refused before anything converts it."""
+    if not is_within_accepted_range(value, zone):
+        raise DateOutOfRangeError(
+            f"date {value.isoformat()} is outside the accepted range "
+            f"{_utc_text(EARLIEST_MOMENT)} to {_utc_text(LATEST_MOMENT)} (the latest date "
+            "Salesforce stores)"
+        )
+    return touchpoint_moment(value, zone)
 
 
 def preview_touchpoint_date(ports: BulkDatePorts, request: DateRequest, now: datetime) -> Preview:
@@ -364,10 +399,17 @@ def _select(
             f"date {request.moment.isoformat()} is more than one day in the future; "
             "set allow_future to apply it anyway"
         )
+    criteria = request.criteria
+    if not salesforce.member_filter_fits(request.campaign_id, criteria):
+        field = "filter.statuses" if criteria.statuses else "filter"
+        raise FilterTooLargeError(
+            f"the filter makes a Salesforce query longer than one request may carry; "
+            f"narrow {field} (fewer or shorter values)",
+            field,
+        )
     campaign = salesforce.read_campaign(request.campaign_id)
     if campaign is None:
         raise CampaignNotFoundError(f"campaign {request.campaign_id} was not found")
-    criteria = request.criteria
     if criteria.member_ids is not None:
         # named members are read whatever else the filter says, so a typo is told apart
         named = list(
@@ -499,6 +541,10 @@ def _finish(ports: BulkDatePorts, job_id: str, now: datetime) -> Job:
     ports.jobs.finish(job.id, final.state, now, recompute)
     logger.info("bulk date job finished", extra={"job": _job_log(final)})
     return final
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _failure(result: RecordResult) -> MemberFailure:

@@ -7,7 +7,14 @@ a crash or a refused record leaves the old state, so the next run retries exactl
 Members are walked in Id order, a chunk at a time, beside the stored state for the same Id range
 (a merge of two sorted streams): memory holds one chunk, members removed from the campaign show up
 as stored members missing from their range, and a run that runs short of time saves its cursor
-and continues in a new invocation.
+and continues in a new invocation (time is checked before every chunk, the first included).
+
+The state is trusted only while it can be: a write intent is recorded before touchpoints are
+written and cleared once their outcomes are saved, so a crash in between (or a lost response, or
+the API limit mid-write) leaves it behind. A run that finds one, or that finds no state at all for
+a synced campaign whose touchpoints exist in Salesforce (a lost table), compares with what
+Salesforce holds instead, as the daily full reconciliation does: touchpoints of excluded or
+removed members are deleted in that very run. An ordinary run costs no extra Salesforce call.
 """
 
 from __future__ import annotations
@@ -23,7 +30,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
 from touchpoints.rules.keys import touchpoint_key
-from touchpoints.rules.models import Campaign, Channel, Member, MemberOutcome, Touchpoint
+from touchpoints.rules.models import (
+    Campaign,
+    Channel,
+    Member,
+    MemberOutcome,
+    SyncMode,
+    Touchpoint,
+)
 
 if TYPE_CHECKING:  # the Salesforce client loads when the gateway is built, not with this module
     from touchpoints.adapters.salesforce import RecordResult
@@ -33,7 +47,7 @@ CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
 REST_CHUNK = 2000  # one REST query page
 BULK_PAGE = 10_000  # one Bulk API 2.0 result page
-HANDOFF_MARGIN_SECONDS = 120.0  # at least this much of the invocation is left for one more chunk
+HANDOFF_MARGIN_SECONDS = 120.0  # a chunk (or a record) starts only with this much time left
 RECORD_RETRIES = 3
 RETRYABLE_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
 CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
@@ -56,6 +70,7 @@ class SalesforcePort(Protocol):
         self, keys: Iterable[str]
     ) -> dict[str, tuple[Touchpoint, str]]: ...
     def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[dict[str, Any]]]: ...
+    def has_campaign_touchpoints(self, campaign_id: str) -> bool: ...
     def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]: ...
     def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]: ...
     def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
@@ -80,6 +95,9 @@ class StatePort(Protocol):
     ) -> None: ...
     def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None: ...
     def clear_checkpoint(self, campaign_id: str) -> None: ...
+    def mark_write_intent(self, campaign_id: str, run_id: str, started_at: datetime) -> None: ...
+    def load_write_intent(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def clear_write_intent(self, campaign_id: str) -> None: ...
 
 
 @dataclass
@@ -126,6 +144,7 @@ class RecomputeResult:
     superseded: bool = False
     bulk: bool = False
     full_reconciliation: bool = False
+    state_repair: str | None = None  # why the recorded state was not trusted, if it was not
     totals: RunTotals = field(default_factory=RunTotals)
     unmapped_type: str | None = None
     api_calls: Counter[str] = field(default_factory=Counter)
@@ -150,6 +169,37 @@ class RecomputeResult:
     @property
     def statuses(self) -> Counter[str]:
         return self.totals.statuses
+
+
+UNCONFIRMED_WRITES = "unconfirmed writes"
+NO_RECORDED_STATE = "no recorded state"
+
+
+@dataclass
+class _WriteIntent:
+    """Touchpoint writes whose outcomes may not be in the state yet: marked before this
+    invocation's first write, cleared once every outcome is saved. `found` is an intent some
+    earlier invocation left behind: it stopped between a Salesforce write and its state save."""
+
+    state: StatePort
+    campaign_id: str
+    run_id: str
+    now: datetime
+    found: bool
+    pending: bool = False
+
+    def __post_init__(self) -> None:
+        self.pending = self.found
+
+    def before_write(self) -> None:
+        if not self.pending:
+            self.state.mark_write_intent(self.campaign_id, self.run_id, self.now)
+            self.pending = True
+
+    def clear(self) -> None:
+        if self.pending:
+            self.state.clear_write_intent(self.campaign_id)
+            self.pending = False
 
 
 def _with_last[T](items: Iterable[list[T]]) -> Iterator[tuple[list[T], bool]]:
@@ -211,6 +261,24 @@ class Recompute:
         campaign = self._sf.read_campaign(campaign_id)
         channels = self._state.load_channel_mapping()
         result = RecomputeResult(campaign_id, run_id, finished=False, found=campaign is not None)
+        intent = _WriteIntent(
+            self._state,
+            campaign_id,
+            run_id,
+            now,
+            found=self._state.load_write_intent(campaign_id) is not None,
+        )
+        summary = None if checkpoint else self._state.load_summary(campaign_id)
+        if intent.found:
+            result.state_repair = UNCONFIRMED_WRITES
+        elif (  # no state at all: a first run (one query finds nothing) or a lost table
+            checkpoint is None
+            and summary is None
+            and self._may_hold_touchpoints(campaign)
+            and self._sf.has_campaign_touchpoints(campaign_id)
+        ):
+            result.state_repair = NO_RECORDED_STATE
+        full = full or result.state_repair is not None
         result.full_reconciliation = full
         if campaign is None:
             chunks: Iterable[list[Member]] = []
@@ -218,7 +286,7 @@ class Recompute:
             bulk = (
                 checkpoint["bulk"]
                 if checkpoint
-                else self._size(campaign_id) >= self._bulk_threshold
+                else self._size(campaign_id, summary) >= self._bulk_threshold
             )
             result.bulk = bulk
             chunks = self._member_chunks(campaign_id, cursor, bulk)
@@ -227,14 +295,6 @@ class Recompute:
 
         slowest_chunk = 0.0
         for members, is_last in _with_last(chunks):
-            chunk_started = time.monotonic()
-            _check_order(members, cursor)
-            upper = None if is_last else members[-1].id
-            self._reconcile(campaign_id, campaign, members, cursor, upper, channels, full, totals)
-            slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
-            if is_last:
-                break
-            cursor = upper
             if seconds_left() < max(HANDOFF_MARGIN_SECONDS, 2 * slowest_chunk):
                 self._state.save_checkpoint(
                     campaign_id,
@@ -247,12 +307,25 @@ class Recompute:
                     },
                     int(now.timestamp()) + CHECKPOINT_TTL_SECONDS,
                 )
+                if not full:  # every outcome so far is saved; a repair keeps it until its end
+                    intent.clear()
                 result.totals = totals
                 result.api_calls = Counter(self._sf.calls) - calls_before
                 return result
+            chunk_started = time.monotonic()
+            _check_order(members, cursor)
+            upper = None if is_last else members[-1].id
+            self._reconcile(
+                campaign_id, campaign, members, cursor, upper, channels, full, totals, intent
+            )
+            slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
+            if is_last:
+                break
+            cursor = upper
 
         if full:
             totals.deleted += self._delete_strays(campaign_id, totals)
+        intent.clear()
         if saved:
             self._state.clear_checkpoint(campaign_id)
         result.finished = True
@@ -263,9 +336,13 @@ class Recompute:
 
     # -- reading members -----------------------------------------------------------------------
 
-    def _size(self, campaign_id: str) -> int:
+    @staticmethod
+    def _may_hold_touchpoints(campaign: Campaign | None) -> bool:
+        """A campaign not synced keeps whatever it has; a deleted one has no lookup to query."""
+        return campaign is not None and campaign.sync_mode is not SyncMode.NOT_SYNCED
+
+    def _size(self, campaign_id: str, summary: Mapping[str, Any] | None) -> int:
         """The campaign's member count as of the last run (free), else counted (one query)."""
-        summary = self._state.load_summary(campaign_id)
         if summary and summary.get("campaign_found"):
             return int(summary["members"])
         return self._sf.count_members(campaign_id)
@@ -293,6 +370,7 @@ class Recompute:
         channels: Mapping[str, Channel],
         full: bool,
         totals: RunTotals,
+        intent: _WriteIntent,
     ) -> None:
         stored = self._state.load_members_range(campaign_id, after_id, upto_id)
         outcomes = (
@@ -311,6 +389,8 @@ class Recompute:
         desired = {o.touchpoint.key: o.touchpoint for o in outcomes.values() if o.touchpoint}
         diff = diff_touchpoints(desired, {key: tp for key, (tp, _) in baseline.items()})
 
+        if diff.creates or diff.updates or diff.deletes:
+            intent.before_write()
         written = self._write([*diff.creates, *diff.updates])
         to_delete = {tp.key: baseline[tp.key][1] for tp in diff.deletes}
         unknown = [key for key, record_id in to_delete.items() if not record_id]
@@ -491,6 +571,7 @@ def _summary(result: RecomputeResult, finished_at: datetime) -> dict[str, Any]:
         "run_id": result.run_id,
         "read_path": "bulk" if result.bulk else "rest",
         "full_reconciliation": result.full_reconciliation,
+        "state_repair": result.state_repair,
         **result.totals.as_dict(),
         "unmapped_campaign_type": result.unmapped_type,
         "api_calls": dict(result.api_calls),

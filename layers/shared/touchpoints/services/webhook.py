@@ -1,5 +1,9 @@
 """Use case: accept a Salesforce outbound message and enqueue one recompute per campaign.
 
+The endpoint token is checked before the body is read, and the webhook fails closed: with no token
+configured it accepts nothing. A refused message changes nothing; a notification of a well-formed
+message whose ids are not Salesforce ids is acknowledged and never queued (it could never succeed).
+
 The ack is returned only after every notification is recorded and its recompute enqueued; any
 failure propagates so the handler answers 500 and Salesforce retries. A retry repeats nothing that
 already succeeded: each campaign's share of a message is enqueued once (Powertools Idempotency,
@@ -10,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,30 +26,45 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from touchpoints.log_values import clip
 from touchpoints.outbound import (
     MalformedOutboundMessageError,
+    Notification,
     OutboundMessage,
     parse_outbound_message,
 )
+from touchpoints.rules.notification_stamps import trusted_stamp
+from touchpoints.rules.salesforce_ids import canonical_id
 
 logger = Logger(child=True)
 
+# A configured token shorter than this is treated as none: it could be guessed.
+MIN_TOKEN_LENGTH = 16
+
 
 class RefusedMessageError(Exception):
-    """The message is refused before anything is recorded; `reason` is safe to log."""
+    """The message is refused before anything is recorded. `reason` is ours (safe to log);
+    `detail` is what the caller sent, clipped for the log; neither goes back to the caller."""
 
     status = 400
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: object = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = None if detail is None else clip(detail)
 
 
-class UnknownOrganizationError(RefusedMessageError):
+class EndpointTokenMissingError(RefusedMessageError):
+    """No endpoint token is configured: the webhook accepts nothing (fails closed)."""
+
     status = 403
 
 
 class BadEndpointTokenError(RefusedMessageError):
+    status = 403
+
+
+class UnknownOrganizationError(RefusedMessageError):
     status = 403
 
 
@@ -68,22 +87,74 @@ class WebhookOutcome:
     accepted: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     without_record: list[str] = field(default_factory=list)
+    # (notification id, reason, offending value), clipped: notifications of a well-formed message
+    # whose values are not usable; acknowledged, never queued.
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
     campaigns_enqueued: list[str] = field(default_factory=list)
     campaigns_duplicate: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedNotification:
+    """A notification whose ids are canonical 18-character Salesforce ids and whose stamp is
+    trusted (None: unknown); `record_id` or `campaign_id` None means it names no record."""
+
+    notification_id: str
+    record_id: str | None
+    campaign_id: str | None
+    modified_at: datetime | None
+
+
+class RefusedNotificationError(ValueError):
+    """One notification of a well-formed message carries a value that is not usable."""
+
+    def __init__(self, reason: str, value: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.value = clip(value)
+
+
 def check_endpoint_token(presented: str | None, expected: str | None) -> None:
-    """When the secret carries `outbound_token`, the URL's `token` must equal it (constant time)."""
-    if expected is None:
-        return
-    if not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+    """The URL's `token` must equal the configured one (constant-time); with none configured,
+    or one too short to be a secret, nothing is accepted."""
+    if not expected or len(expected) < MIN_TOKEN_LENGTH:
+        raise EndpointTokenMissingError("no endpoint token is configured")
+    if not presented or not hmac.compare_digest(
+        presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    ):
         raise BadEndpointTokenError("missing or wrong endpoint token")
 
 
-def check_organization(message: OutboundMessage, allowed: frozenset[str]) -> None:
-    """Only the configured 18-character org ids are accepted, compared case-sensitively."""
-    if message.organization_id not in allowed:
-        raise UnknownOrganizationError(f"organization {message.organization_id} is not allowed")
+def check_organization(message: OutboundMessage, allowed: frozenset[str]) -> str:
+    """Only the configured org ids are accepted (compared in their 18-character form)."""
+    organization_id = canonical_id(message.organization_id)
+    if organization_id is None or organization_id not in allowed:
+        raise UnknownOrganizationError("organization is not allowed", message.organization_id)
+    return organization_id
+
+
+def check_notification(notification: Notification, now: datetime) -> CheckedNotification:
+    """Every id a notification carries must be a Salesforce id; it is used in its 18-character
+    form from here on (queue group, state keys, logs)."""
+    notification_id = canonical_id(notification.id)
+    if notification_id is None:
+        raise RefusedNotificationError("notification id is not a Salesforce id", notification.id)
+    record_id = campaign_id = None
+    if notification.record_id is not None:
+        record_id = canonical_id(notification.record_id)
+        if record_id is None:
+            raise RefusedNotificationError(
+                "record id is not a Salesforce id", notification.record_id
+            )
+        if notification.campaign_id is not None:
+            campaign_id = canonical_id(notification.campaign_id)
+            if campaign_id is None:
+                raise RefusedNotificationError(
+                    "campaign id is not a Salesforce id", notification.campaign_id
+                )
+    return CheckedNotification(
+        notification_id, record_id, campaign_id, trusted_stamp(notification.modified_at, now)
+    )
 
 
 class CampaignEnqueuer:
@@ -128,53 +199,65 @@ class CampaignEnqueuer:
 
 
 def accept_outbound_message(
-    body: bytes,
     presented_token: str | None,
+    expected_token: Callable[[], str | None],
+    read_body: Callable[[], bytes],
     *,
     allowed_org_ids: frozenset[str],
-    secret: Callable[[], Mapping[str, Any]],
     notification_log: NotificationLogPort,
     enqueuer: CampaignEnqueuer,
     now: datetime,
 ) -> WebhookOutcome:
+    """Authenticate first, then read and check the message, then record and enqueue."""
+    check_endpoint_token(presented_token, expected_token())
     try:
-        message = parse_outbound_message(body)
+        message = parse_outbound_message(read_body())
     except MalformedOutboundMessageError as error:
-        raise RefusedMessageError(str(error)) from None
-    check_organization(message, allowed_org_ids)
-    check_endpoint_token(presented_token, secret().get("outbound_token"))
+        raise RefusedMessageError("malformed outbound message", str(error)) from None
+    organization_id = check_organization(message, allowed_org_ids)
 
-    outcome = WebhookOutcome(message.organization_id)
-    newest: dict[str, datetime] = {}  # per record: one stale check, against its newest stamp
+    outcome = WebhookOutcome(organization_id)
+    checked: list[CheckedNotification] = []
     for notification in message.notifications:
-        record_id, stamp = notification.record_id, notification.modified_at
-        if record_id and stamp:
-            newest[record_id] = max(stamp, newest.get(record_id, stamp))
+        try:
+            checked.append(check_notification(notification, now))
+        except RefusedNotificationError as refused:
+            outcome.refused.append((clip(notification.id), refused.reason, refused.value))
+
+    newest: dict[str, datetime] = {}  # per record: one stale check, against its newest stamp
+    for item in checked:
+        if item.record_id and item.modified_at:
+            newest[item.record_id] = max(
+                item.modified_at, newest.get(item.record_id, item.modified_at)
+            )
     fresh = {
         record_id
         for record_id, stamp in newest.items()
         if notification_log.claim_newest(record_id, stamp, now)
     }
     by_campaign: dict[str, list[str]] = defaultdict(list)
-    for notification in message.notifications:
-        campaign_id = notification.campaign_id
-        if notification.record_id is None or campaign_id is None:
-            notification_log.record_without_record(notification.id, message.organization_id, now)
-            outcome.without_record.append(notification.id)
-        elif notification.record_id in newest and (
-            notification.record_id not in fresh
-            or notification.modified_at < newest[notification.record_id]
+    for item in checked:
+        if item.record_id is None or item.campaign_id is None:
+            notification_log.record_without_record(item.notification_id, organization_id, now)
+            outcome.without_record.append(item.notification_id)
+        elif item.modified_at is not None and (
+            item.record_id not in fresh or item.modified_at < newest[item.record_id]
         ):
-            outcome.stale.append(notification.id)
-        else:
-            by_campaign[campaign_id].append(notification.id)
-            outcome.accepted.append(notification.id)
+            outcome.stale.append(item.notification_id)
+        else:  # an unknown stamp is never stale: the recompute reads the record fresh anyway
+            by_campaign[item.campaign_id].append(item.notification_id)
+            outcome.accepted.append(item.notification_id)
 
     for campaign_id, notification_ids in by_campaign.items():
         if enqueuer.enqueue(campaign_id, notification_ids):
             outcome.campaigns_enqueued.append(campaign_id)
         else:
             outcome.campaigns_duplicate.append(campaign_id)
+    if outcome.refused:
+        logger.warning(
+            "outbound notifications refused (acknowledged, not queued)",
+            extra={"outbound_message": {"refused": [list(item) for item in outcome.refused]}},
+        )
     logger.info(
         "outbound message accepted",
         extra={
@@ -183,6 +266,7 @@ def accept_outbound_message(
                 "notification_ids": outcome.accepted,
                 "stale_notification_ids": outcome.stale,
                 "notifications_without_record": outcome.without_record,
+                "refused_notifications": len(outcome.refused),
                 "campaigns_enqueued": outcome.campaigns_enqueued,
                 "campaigns_duplicate": outcome.campaigns_duplicate,
             }

@@ -1,0 +1,25 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from touchpoints.adapters.salesforce_dates import format_datetime, parse_datetime
+
+
+@pytest.mark.parametrize(
+    ("moment", "written"),
+    [
+        (datetime(2026, 1, 15, tzinfo=UTC), "2026-01-15T00:00:00.000Z"),
+        (
+            datetime(2026, 1, 15, 9, 30, 1, 123456, tzinfo=timezone(timedelta(hours=1))),
+            "2026-01-15T08:30:01.123Z",
+        ),
+        (datetime(1750, 3, 1, 12, tzinfo=UTC), "1750-03-01T12:00:00.000Z"),
+        (datetime(4000, 12, 31, tzinfo=UTC), "4000-12-31T00:00:00.000Z"),
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000Z"),  # strftime wrote "1-01-01"
+    ],
+)
+def test_a_datetime_is_written_in_utc_with_milliseconds_and_a_four_digit_year(moment, written):
+    assert format_datetime(moment) == written
+    assert parse_datetime(written) == moment.astimezone(UTC).replace(
+        microsecond=moment.microsecond // 1000 * 1000
+    )
