@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
 from touchpoints.adapters.job_store import Chunk, ClaimedRequest, filter_to_item
 from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
+from touchpoints.ports.salesforce import IngestOutcome, RecordResult
 from touchpoints.rules.bulk_jobs import (
     DateChange,
     Job,
@@ -46,9 +47,6 @@ from touchpoints.rules.touchpoint_date import (
     touchpoint_moment,
 )
 from touchpoints.services.webhook import QueuePort
-
-if TYPE_CHECKING:  # the Salesforce client loads when the gateway is built, not with this module
-    from touchpoints.adapters.salesforce import IngestOutcome, RecordResult
 
 logger = Logger(child=True)
 

@@ -25,8 +25,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from touchpoints.adapters.state_store import StoredMember
+from touchpoints.ports.salesforce import RecordResult
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
 from touchpoints.rules.keys import touchpoint_key
@@ -38,10 +40,6 @@ from touchpoints.rules.models import (
     SyncMode,
     Touchpoint,
 )
-
-if TYPE_CHECKING:  # the Salesforce client loads when the gateway is built, not with this module
-    from touchpoints.adapters.salesforce import RecordResult
-    from touchpoints.adapters.state_store import StoredMember
 
 CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
