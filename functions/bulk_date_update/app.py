@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -38,12 +38,9 @@ from pydantic import (
 )
 
 from touchpoints.adapters.job_store import InvalidPageTokenError, filter_to_item
-from touchpoints.adapters.salesforce import (
-    SalesforceLimitExceededError,
-    SalesforceUnavailableError,
-)
 from touchpoints.adapters.sqs_backoff import postponed_on_api_limit
 from touchpoints.api_errors import error_response, register_error_table
+from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.rules.bulk_jobs import Job, touchpoints_enabled
 from touchpoints.rules.member_filter import (
     MAX_MEMBER_IDS,
@@ -74,10 +71,11 @@ from touchpoints.services.bulk_date import (
     undo_job,
 )
 from touchpoints.settings import load_settings
+from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = function_tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver(enable_validation=True)
 

@@ -7,7 +7,7 @@ import binascii
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
@@ -18,10 +18,11 @@ from touchpoints.services.webhook import (
     accept_outbound_message,
 )
 from touchpoints.settings import load_settings
+from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = function_tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 
 

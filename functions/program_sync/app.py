@@ -7,7 +7,7 @@ import functools
 from typing import Any
 from urllib.parse import unquote
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
@@ -25,10 +25,11 @@ from touchpoints.api_errors import error_response, register_error_table
 from touchpoints.services import campaign_members
 from touchpoints.services import program_sync as sync
 from touchpoints.settings import load_settings
+from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = function_tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver(enable_validation=True)
 

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field
 
-from touchpoints.adapters.salesforce import SalesforceLimitExceededError
 from touchpoints.adapters.sqs_backoff import hold_on_limit
 from touchpoints.api_errors import register_error_table
+from touchpoints.errors import SalesforceLimitExceededError
 from touchpoints.services.recompute import (
     HANDOFF_MARGIN_SECONDS,
     Recompute,
@@ -26,10 +26,11 @@ from touchpoints.services.recompute import (
 )
 from touchpoints.services.sweep import sweep_changed_campaigns
 from touchpoints.settings import load_settings
+from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
 
 logger = Logger()
-tracer = Tracer()
+tracer = function_tracer()
 metrics = Metrics(namespace="OfflineTouchpoints")
 api = APIGatewayRestResolver()
 

@@ -8,26 +8,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-import requests
-from simple_salesforce import Salesforce
 
-from touchpoints.adapters.events import EventPublisher
-from touchpoints.adapters.job_queue import JobQueue
-from touchpoints.adapters.job_store import JobStore
-from touchpoints.adapters.marketo import MarketoClient, connect_marketo
-from touchpoints.adapters.notification_log import NotificationLog
-from touchpoints.adapters.program_links import ProgramLinkStore
-from touchpoints.adapters.recompute_queue import RecomputeQueue
-from touchpoints.adapters.salesforce import SalesforceGateway
-from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
-from touchpoints.adapters.salesforce_client import connect
-from touchpoints.adapters.secrets import JsonSecrets
-from touchpoints.adapters.state_store import StateStore
-from touchpoints.services.webhook import CampaignEnqueuer
 from touchpoints.settings import Settings, SettingsError
+
+# Each adapter is imported where it is built, so a function loads only the clients it uses: the
+# webhook never loads simple-salesforce, zeep, PyJWT, cryptography or the Marketo client.
+if TYPE_CHECKING:
+    import requests
+    from simple_salesforce import Salesforce
+
+    from touchpoints.adapters.events import EventPublisher
+    from touchpoints.adapters.job_queue import JobQueue
+    from touchpoints.adapters.job_store import JobStore
+    from touchpoints.adapters.marketo import MarketoClient
+    from touchpoints.adapters.notification_log import NotificationLog
+    from touchpoints.adapters.program_links import ProgramLinkStore
+    from touchpoints.adapters.recompute_queue import RecomputeQueue
+    from touchpoints.adapters.salesforce import SalesforceGateway
+    from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+    from touchpoints.adapters.secrets import JsonSecrets
+    from touchpoints.adapters.state_store import StateStore
+    from touchpoints.services.webhook import CampaignEnqueuer
 
 
 def _utc_now() -> datetime:
@@ -52,18 +56,26 @@ class Dependencies:
 
     @cached_property
     def state(self) -> StateStore:
+        from touchpoints.adapters.state_store import StateStore
+
         return StateStore(self.table)
 
     @cached_property
     def queue(self) -> RecomputeQueue:
+        from touchpoints.adapters.recompute_queue import RecomputeQueue
+
         return RecomputeQueue(self.boto3_session.client("sqs"), self.settings.recompute_queue_url)
 
     @cached_property
     def notification_log(self) -> NotificationLog:
+        from touchpoints.adapters.notification_log import NotificationLog
+
         return NotificationLog(self.table, self.settings.idempotency_expiry_seconds)
 
     @cached_property
     def enqueuer(self) -> CampaignEnqueuer:
+        from touchpoints.services.webhook import CampaignEnqueuer
+
         return CampaignEnqueuer(
             self.queue,
             self.settings.table_name,
@@ -73,19 +85,28 @@ class Dependencies:
 
     @cached_property
     def jobs(self) -> JobStore:
+        from touchpoints.adapters.job_store import JobStore
+
         return JobStore(self.table, self.settings.job_retention_days)
 
     @cached_property
     def job_queue(self) -> JobQueue:
+        from touchpoints.adapters.job_queue import JobQueue
+
         return JobQueue(self.boto3_session.client("sqs"), self.settings.bulk_date_job_queue_url)
 
     @cached_property
     def secrets(self) -> JsonSecrets:
+        from touchpoints.adapters.secrets import JsonSecrets
+
         return JsonSecrets(self.boto3_session.client("secretsmanager"))
 
     # -- program sync (ProgramSyncFunction) ---------------------------------------------------
     @cached_property
     def campaign_sync(self) -> CampaignSyncGateway:
+        from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+        from touchpoints.adapters.salesforce_client import connect
+
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
         return CampaignSyncGateway(
             client,
@@ -96,6 +117,8 @@ class Dependencies:
 
     @cached_property
     def marketo(self) -> MarketoClient:
+        from touchpoints.adapters.marketo import connect_marketo
+
         if not self.settings.marketo_secret_id:
             raise SettingsError(
                 "environment variable MARKETO_SECRET_ID is required by the program sync"
@@ -105,10 +128,14 @@ class Dependencies:
 
     @cached_property
     def program_links(self) -> ProgramLinkStore:
+        from touchpoints.adapters.program_links import ProgramLinkStore
+
         return ProgramLinkStore(self.table)
 
     @cached_property
     def event_publisher(self) -> EventPublisher:
+        from touchpoints.adapters.events import EventPublisher
+
         return EventPublisher(self.boto3_session.client("events"), self.settings.event_bus_name)
 
     def outbound_token(self) -> str | None:
@@ -127,6 +154,9 @@ class Dependencies:
 
     @cached_property
     def salesforce(self) -> SalesforceGateway:
+        from touchpoints.adapters.salesforce import SalesforceGateway
+        from touchpoints.adapters.salesforce_client import connect
+
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
         return SalesforceGateway(
             client,
@@ -137,5 +167,7 @@ class Dependencies:
         )
 
     def _reconnect_salesforce(self) -> Salesforce:
+        from touchpoints.adapters.salesforce_client import connect
+
         secret = self.secrets.load(self.settings.salesforce_secret_id, fresh=True)
         return connect(secret, session=self.http_session_factory())

@@ -12,7 +12,6 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import batched
 from typing import Any
@@ -29,6 +28,8 @@ from simple_salesforce.exceptions import (
 
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_date
 from touchpoints.adapters.salesforce_records import RecordMapper
+from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
+from touchpoints.ports.salesforce import IngestOutcome, RecordResult
 from touchpoints.rules.keys import KEY_PREFIX
 from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
@@ -47,38 +48,8 @@ MAX_SOQL_CHARS = 100_000
 MAX_QUERY_URI_BYTES = 16_384 - 2_048
 
 
-class SalesforceLimitExceededError(RuntimeError):
-    """The org's API request limit is spent: stop now and retry later, recording nothing as done."""
-
-
-class SalesforceUnavailableError(RuntimeError):
-    """Salesforce kept failing (5xx or no connection) after bounded retries."""
-
-
 class SoqlTooLongError(ValueError):
     """A query longer than Salesforce takes in one request; it was not sent."""
-
-
-@dataclass(frozen=True, slots=True)
-class RecordResult:
-    """One record's outcome in a collection call: `ref` is our key or member id."""
-
-    ref: str
-    success: bool
-    record_id: str | None = None
-    error_code: str | None = None
-    message: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IngestOutcome:
-    """A Bulk API 2.0 ingest job that is over: how many records it changed, the ones it refused,
-    and, when the job itself failed, the rows it never processed and why."""
-
-    updated: int
-    failures: tuple[RecordResult, ...]
-    unprocessed_ids: frozenset[str] = frozenset()
-    error_message: str | None = None
 
 
 def _error_codes(error: SalesforceError) -> set[str]:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from touchpoints.adapters.salesforce import SalesforceLimitExceededError
+from touchpoints.errors import SalesforceLimitExceededError
 
 logger = Logger(child=True)
 

@@ -23,12 +23,8 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from touchpoints.adapters.job_store import Chunk, ClaimedRequest, filter_to_item
-from touchpoints.adapters.salesforce import (
-    IngestOutcome,
-    RecordResult,
-    SalesforceLimitExceededError,
-    SalesforceUnavailableError,
-)
+from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
+from touchpoints.ports.salesforce import IngestOutcome, RecordResult
 from touchpoints.rules.bulk_jobs import (
     DateChange,
     Job,

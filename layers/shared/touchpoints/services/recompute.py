@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from touchpoints.adapters.salesforce import RecordResult
 from touchpoints.adapters.state_store import StoredMember
+from touchpoints.ports.salesforce import RecordResult
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
 from touchpoints.rules.keys import touchpoint_key
