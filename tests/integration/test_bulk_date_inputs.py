@@ -25,7 +25,7 @@ import pytest
 from emulators.api_gateway import admin_request
 from emulators.world import World, lambda_context
 from tests.integration.seeds import a_campaign, member_dates, members
-from touchpoints.adapters.salesforce import SoqlTooLongError
+from touchpoints.errors import SoqlTooLongError
 from touchpoints.rules.member_filter import MemberFilter
 
 CONFERENCE = "2026-01-15"
