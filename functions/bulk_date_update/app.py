@@ -37,10 +37,12 @@ from pydantic import (
     field_validator,
 )
 
-from touchpoints.adapters.job_store import InvalidPageTokenError, filter_to_item
-from touchpoints.adapters.sqs_backoff import postponed_on_api_limit
 from touchpoints.api_errors import error_response, register_error_table
-from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
+from touchpoints.errors import (
+    InvalidPageTokenError,
+    SalesforceLimitExceededError,
+    SalesforceUnavailableError,
+)
 from touchpoints.rules.bulk_jobs import Job, touchpoints_enabled
 from touchpoints.rules.member_filter import (
     MAX_MEMBER_IDS,
@@ -48,7 +50,9 @@ from touchpoints.rules.member_filter import (
     MAX_STATUSES,
     MemberFilter,
 )
+from touchpoints.rules.member_filter import filter_to_dict as filter_to_item
 from touchpoints.rules.touchpoint_date import EARLIEST_MOMENT, LATEST_MOMENT
+from touchpoints.services.api_limit import postponed_on_api_limit
 from touchpoints.services.bulk_date import (
     BulkDatePorts,
     CampaignNotFoundError,

@@ -13,15 +13,17 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
-from touchpoints.adapters.marketo import (
+from touchpoints.api_errors import error_response, register_error_table
+from touchpoints.errors import (
+    CampaignAlreadyLinkedError,
     MarketoError,
     MarketoQuotaExceededError,
     MarketoRequestTooLargeError,
     MarketoUnavailableError,
+    ProgramAlreadyLinkedError,
+    SalesforceLimitExceededError,
+    SalesforceUnavailableError,
 )
-from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
-from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
-from touchpoints.api_errors import error_response, register_error_table
 from touchpoints.services import campaign_members
 from touchpoints.services import program_sync as sync
 from touchpoints.settings import load_settings

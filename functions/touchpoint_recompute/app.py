@@ -15,9 +15,9 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field
 
-from touchpoints.adapters.sqs_backoff import hold_on_limit
 from touchpoints.api_errors import register_error_table
 from touchpoints.errors import SalesforceLimitExceededError
+from touchpoints.rules.limit_backoff import hold_on_limit
 from touchpoints.services.recompute import (
     HANDOFF_MARGIN_SECONDS,
     Recompute,
@@ -224,7 +224,6 @@ def _sweep(deps: Dependencies) -> dict[str, Any]:
         deps.salesforce,
         deps.state,
         deps.queue,
-        deps.settings.campaign_fields.sync_mode,
         deps.clock(),
     )
     logger.info(

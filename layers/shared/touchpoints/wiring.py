@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import requests
     from simple_salesforce import Salesforce
 
+    from touchpoints.adapters.enqueue_once import CampaignEnqueuer
     from touchpoints.adapters.events import EventPublisher
     from touchpoints.adapters.job_queue import JobQueue
     from touchpoints.adapters.job_store import JobStore
@@ -29,9 +30,9 @@ if TYPE_CHECKING:
     from touchpoints.adapters.recompute_queue import RecomputeQueue
     from touchpoints.adapters.salesforce import SalesforceGateway
     from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+    from touchpoints.adapters.salesforce_transport import SalesforceTransport
     from touchpoints.adapters.secrets import JsonSecrets
     from touchpoints.adapters.state_store import StateStore
-    from touchpoints.services.webhook import CampaignEnqueuer
 
 
 def _utc_now() -> datetime:
@@ -74,7 +75,7 @@ class Dependencies:
 
     @cached_property
     def enqueuer(self) -> CampaignEnqueuer:
-        from touchpoints.services.webhook import CampaignEnqueuer
+        from touchpoints.adapters.enqueue_once import CampaignEnqueuer
 
         return CampaignEnqueuer(
             self.queue,
@@ -105,15 +106,8 @@ class Dependencies:
     @cached_property
     def campaign_sync(self) -> CampaignSyncGateway:
         from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
-        from touchpoints.adapters.salesforce_client import connect
 
-        client = connect(self.salesforce_secret(), session=self.http_session_factory())
-        return CampaignSyncGateway(
-            client,
-            self.settings.campaign_fields,
-            self.settings.touchpoint_fields,
-            reconnect=self._reconnect_salesforce,  # an expired session is renewed, as for recompute
-        )
+        return CampaignSyncGateway(self.salesforce_transport)
 
     @cached_property
     def marketo(self) -> MarketoClient:
@@ -153,17 +147,23 @@ class Dependencies:
         return self.secrets.load(self.settings.salesforce_secret_id)
 
     @cached_property
-    def salesforce(self) -> SalesforceGateway:
-        from touchpoints.adapters.salesforce import SalesforceGateway
+    def salesforce_transport(self) -> SalesforceTransport:
+        """One client per function, its session renewed when it expires."""
         from touchpoints.adapters.salesforce_client import connect
+        from touchpoints.adapters.salesforce_transport import SalesforceTransport
 
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
+        return SalesforceTransport(client, reconnect=self._reconnect_salesforce)
+
+    @cached_property
+    def salesforce(self) -> SalesforceGateway:
+        from touchpoints.adapters.salesforce import SalesforceGateway
+
         return SalesforceGateway(
-            client,
+            self.salesforce_transport,
             self.settings.campaign_fields,
             self.settings.touchpoint_fields,
             bulk_poll_seconds=self.settings.bulk_poll_seconds,
-            reconnect=self._reconnect_salesforce,
         )
 
     def _reconnect_salesforce(self) -> Salesforce:
