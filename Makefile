@@ -9,7 +9,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook openapi clean
+.PHONY: demo test lint imports unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,13 @@ $(SF_DIR)/node_modules/.installed: $(SF_DIR)/package.json $(SF_DIR)/package-lock
 demo: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.demo
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Dependencies point inward: the contracts are in .importlinter (handlers: tests/unit/test_handler_imports.py).
+imports: $(VENV)/.installed
+	PYTHONPATH=layers/shared $(VENV)/bin/lint-imports --no-cache
 
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest -q
@@ -74,9 +78,18 @@ test: lint unit sam-check scan salesforce-check
 
 bench: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_cold_start
 
 bench-webhook: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_webhook
+
+# Each handler's cold import as a ratio to `import boto3`, and the built layer's size.
+bench-cold-start: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_cold_start
+
+# What the layer installs: requirements.txt's closure at the dev pins, minus the runtime's boto3.
+layer-lock: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.layer_lock
 
 # The admin API's OpenAPI document, from the handlers' code (a test fails when it is stale).
 openapi: $(VENV)/.installed

@@ -12,9 +12,9 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from touchpoints.adapters.sqs_backoff import postponed_on_api_limit
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
 from touchpoints.edge.models.bulk_date import JobContinuation, finished_job_counts
+from touchpoints.services.api_limit import postponed_on_api_limit
 from touchpoints.services.bulk_date import run_job
 from touchpoints.wiring import Dependencies
 

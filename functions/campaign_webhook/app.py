@@ -13,11 +13,21 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from touchpoints.edge.handler import lambda_entry, logger, metrics
 from touchpoints.outbound import ACK_BODY, REFUSAL_BODY, soap_fault
 from touchpoints.services.webhook import (
+    BadEndpointTokenError,
     EndpointTokenMissingError,
     RefusedMessageError,
+    UnknownOrganizationError,
     accept_outbound_message,
 )
 from touchpoints.wiring import Dependencies
+
+# Each refusal and the HTTP status it answers with (a subclass uses its nearest listed ancestor).
+REFUSAL_STATUS: dict[type[RefusedMessageError], int] = {
+    EndpointTokenMissingError: 403,
+    BadEndpointTokenError: 403,
+    UnknownOrganizationError: 403,
+    RefusedMessageError: 400,
+}
 
 
 @functools.cache
@@ -64,6 +74,7 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
             now=deps.clock(),
         )
     except RefusedMessageError as refused:
+        status = next(REFUSAL_STATUS[cls] for cls in type(refused).__mro__ if cls in REFUSAL_STATUS)
         if isinstance(refused, EndpointTokenMissingError):
             _say_once_that_no_token_is_configured()
             metrics.add_metric(name="WebhookTokenMissing", unit=MetricUnit.Count, value=1)
@@ -73,12 +84,12 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
                 "refusal": {
                     "reason": refused.reason,
                     "detail": refused.detail,
-                    "status": refused.status,
+                    "status": status,
                 }
             },
         )
         metrics.add_metric(name="WebhookRefused", unit=MetricUnit.Count, value=1)
-        return _reply(refused.status, REFUSAL_BODY)
+        return _reply(status, REFUSAL_BODY)
     except Exception:
         # Anything not durably recorded: fault, so Salesforce delivers the message again.
         logger.exception("outbound message not recorded; asking Salesforce to retry")

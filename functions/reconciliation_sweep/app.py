@@ -16,7 +16,6 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         deps.salesforce,
         deps.state,
         deps.queue,
-        deps.settings.campaign_fields.sync_mode,
         deps.clock(),
     )
     logger.info(

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from touchpoints.adapters.state_store import StoredMember
 from touchpoints.edge.api import admin_api
 from touchpoints.edge.handler import lambda_entry
 from touchpoints.edge.ids import SalesforceId
@@ -24,6 +23,7 @@ from touchpoints.edge.models.sync_status import (
     report_rows,
 )
 from touchpoints.edge.openapi import responses
+from touchpoints.ports.state import StoredMember
 from touchpoints.wiring import Dependencies
 
 JSON_PAGE, JSON_MAX = 100, 1000

@@ -11,10 +11,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from touchpoints.adapters.salesforce import SalesforceLimitExceededError
-from touchpoints.adapters.sqs_backoff import hold_on_limit
 from touchpoints.edge.handler import add_counts, lambda_entry, logger, metrics
 from touchpoints.edge.models.recompute import RecomputeMessage, run_counts, run_log
+from touchpoints.errors import SalesforceLimitExceededError
+from touchpoints.rules.limit_backoff import hold_on_limit
 from touchpoints.services.recompute import HANDOFF_MARGIN_SECONDS, Recompute, RecomputeRequest
 from touchpoints.wiring import Dependencies
 

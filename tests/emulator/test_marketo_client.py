@@ -5,13 +5,12 @@ from datetime import UTC, datetime
 import pytest
 
 from emulators.marketo import MarketoEmulator
-from touchpoints.adapters.marketo import (
+from touchpoints.adapters.marketo import MarketoSecretError, connect_marketo
+from touchpoints.errors import (
     MarketoError,
     MarketoQuotaExceededError,
     MarketoRequestTooLargeError,
-    MarketoSecretError,
     MarketoUnavailableError,
-    connect_marketo,
 )
 
 STATUSES = ["Registered", "Attended"]

@@ -11,7 +11,8 @@ from datetime import datetime
 from itertools import batched
 from typing import Any
 
-from touchpoints.adapters.job_store import CHUNK_SIZE, Chunk, ClaimedRequest
+from touchpoints.adapters.job_store import CHUNK_SIZE
+from touchpoints.ports.jobs import Chunk, ClaimedRequest
 from touchpoints.rules.bulk_jobs import DateChange, Job, JobState, MemberFailure
 
 

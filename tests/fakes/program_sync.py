@@ -13,10 +13,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from touchpoints.adapters.marketo import MarketoLead, MemberWrite, Program, ProgressionStatus
-from touchpoints.adapters.program_links import ProgramLink, SyncedPerson
-from touchpoints.adapters.salesforce import RecordResult
-from touchpoints.adapters.salesforce_campaigns import CampaignPerson, NewLead, SyncCampaign
+from touchpoints.ports.marketo import MarketoLead, MemberWrite, Program, ProgressionStatus
+from touchpoints.ports.program_links import ProgramLink, SyncedPerson
+from touchpoints.ports.salesforce import CampaignPerson, NewLead, RecordResult, SyncCampaign
 from touchpoints.rules.program_sync import NOT_IN_PROGRAM
 
 

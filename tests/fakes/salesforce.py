@@ -1,4 +1,4 @@
-"""The Salesforce org as the recompute and the bulk date see it (`SalesforcePort`,
+"""The Salesforce org as the recompute and the bulk date see it (`RecomputeSalesforcePort`,
 `BulkSalesforcePort`): campaigns, their members, touchpoints by key."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from touchpoints.adapters.salesforce import IngestOutcome, RecordResult
+from touchpoints.ports.salesforce import IngestOutcome, RecordResult, TouchpointRecord
 from touchpoints.rules.member_filter import MemberFilter, member_matches
 from touchpoints.rules.models import Campaign, Member, Touchpoint
 
@@ -73,10 +72,10 @@ class FakeSalesforce:
         self.calls["query"] += 1
         return {key: self.touchpoints[key] for key in keys if key in self.touchpoints}
 
-    def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[dict[str, Any]]]:
+    def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[TouchpointRecord]]:
         self.calls["query"] += 1
         yield [
-            {"Id": record_id, "Touchpoint_Key__c": key, "Campaign_Member_Id__c": tp.member_id}
+            TouchpointRecord(key, tp.member_id, record_id)
             for key, (tp, record_id) in self.touchpoints.items()
             if tp.campaign_id == campaign_id
         ]

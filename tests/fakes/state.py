@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from touchpoints.adapters.state_store import StoredMember
+from touchpoints.ports.state import StoredMember
 from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
 from touchpoints.rules.models import Channel
 

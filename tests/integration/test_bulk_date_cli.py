@@ -13,6 +13,7 @@ from emulators.api_gateway import ApiGatewayAdapter
 from emulators.world import World, lambda_context
 from scripts import bulk_date as cli
 from tests.integration.seeds import a_campaign, member_dates, members
+from touchpoints.adapters.salesforce_transport import LOCK_RETRIES
 
 API = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/Prod"
 CONFERENCE_SF = "2026-01-15T00:00:00.000+0000"
@@ -134,7 +135,9 @@ def test_status_lists_member_errors_and_undo_restores(world):
     org = world.org
     campaign_id = a_campaign(org)
     ids = members(org, campaign_id, 4)
-    org.inject_fault("UNABLE_TO_LOCK_ROW", count=2, kinds=["composite_update"], ids=ids[:1])
+    org.inject_fault(
+        "UNABLE_TO_LOCK_ROW", count=LOCK_RETRIES + 1, kinds=["composite_update"], ids=ids[:1]
+    )
     cloud = Cloud(world)
     code, output = cloud.run("apply", campaign_id, "--date", "2026-01-15", "--yes")
     assert code == 2

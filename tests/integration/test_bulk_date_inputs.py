@@ -25,7 +25,7 @@ import pytest
 from emulators.api_gateway import admin_request
 from emulators.world import World, lambda_context
 from tests.integration.seeds import a_campaign, member_dates, members
-from touchpoints.adapters.salesforce import SoqlTooLongError
+from touchpoints.errors import SoqlTooLongError
 from touchpoints.rules.member_filter import MemberFilter
 
 CONFERENCE = "2026-01-15"
@@ -280,7 +280,7 @@ def test_no_query_longer_than_one_request_is_ever_sent(world):
     """The adapter's own guard: a query too long for the REST GET is refused before it is sent
     (the service refuses such a filter earlier; this is the last line)."""
 
-    salesforce = world.bulk_date.deps.salesforce
+    salesforce = world.bulk_date.deps.salesforce_transport
     world.org.reset_calls()
     long_soql = (
         "SELECT Id FROM CampaignMember WHERE Status IN ("

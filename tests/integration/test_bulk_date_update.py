@@ -22,10 +22,12 @@ from tests.integration.seeds import (
     member_dates,
     members,
 )
+from touchpoints.adapters.salesforce_transport import LOCK_RETRIES
 
 CONFERENCE = "2026-01-15"
 CONFERENCE_SF = "2026-01-15T00:00:00.000+0000"  # how Salesforce returns it
 LOCKED = "UNABLE_TO_LOCK_ROW"
+ALWAYS = LOCK_RETRIES + 1  # locked on the first try and on every retry
 
 
 # -- driving the API ------------------------------------------------------------------------------
@@ -361,8 +363,8 @@ def test_partial_failure_reports_per_record_errors_page_by_page(world):
     campaign_id = a_campaign(org)
     ids = members(org, campaign_id, 10)
     locked = ids[2:5]
-    # locked on the first try and on the retry
-    org.inject_fault(LOCKED, count=2, kinds=["composite_update"], ids=locked)
+    # locked on the first try and on every retry
+    org.inject_fault(LOCKED, count=ALWAYS, kinds=["composite_update"], ids=locked)
 
     status, job = apply(world, campaign_id, {"date": CONFERENCE})
 
@@ -395,7 +397,7 @@ def test_undo_after_a_partial_failure_restores_only_the_members_it_changed(world
     org = world.org
     campaign_id = a_campaign(org)
     ids = members(org, campaign_id, 4, Buyer_Touchpoint_Date__c=EARLIER_DATE)
-    org.inject_fault(LOCKED, count=2, kinds=["composite_update"], ids=ids[:1])
+    org.inject_fault(LOCKED, count=ALWAYS, kinds=["composite_update"], ids=ids[:1])
     _, job = apply(world, campaign_id, {"date": CONFERENCE})
     assert job["progress"]["failed"] == 1
 
@@ -408,7 +410,7 @@ def test_undo_after_a_partial_failure_restores_only_the_members_it_changed(world
 def test_a_job_where_every_member_fails_is_failed_and_has_nothing_to_undo(world):
     campaign_id = a_campaign(world.org)
     ids = members(world.org, campaign_id, 2)
-    world.org.inject_fault(LOCKED, count=2, kinds=["composite_update"], ids=ids)
+    world.org.inject_fault(LOCKED, count=ALWAYS, kinds=["composite_update"], ids=ids)
     _, job = apply(world, campaign_id, {"date": CONFERENCE})
     assert job["state"] == "failed"
 
@@ -702,7 +704,7 @@ def _apply_then_undo(threshold: int) -> dict[str, Any]:
         bulk = threshold < len(ids)
         org.inject_fault(
             LOCKED,
-            count=1 if bulk else 2,  # collections retry a lock once
+            count=1 if bulk else ALWAYS,  # collections retry a lock, a bulk job does not
             kinds=["bulk2_close"] if bulk else ["composite_update"],
             ids=ids[10:13],
         )

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from tests.builders import a_campaign, a_member
 from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
-from touchpoints.rules.dating import within_window
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_campaign
 from touchpoints.rules.models import SyncMode
+from touchpoints.rules.touchpoint_date import within_window
 
 moments = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)

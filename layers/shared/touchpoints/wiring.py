@@ -8,27 +8,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-import requests
-from simple_salesforce import Salesforce
 
-from touchpoints.adapters.events import EventPublisher
-from touchpoints.adapters.job_queue import JobQueue
-from touchpoints.adapters.job_store import JobStore
-from touchpoints.adapters.marketo import MarketoClient, connect_marketo
-from touchpoints.adapters.notification_log import NotificationLog
-from touchpoints.adapters.program_links import ProgramLinkStore
-from touchpoints.adapters.recompute_queue import RecomputeQueue
-from touchpoints.adapters.salesforce import SalesforceGateway
-from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
-from touchpoints.adapters.salesforce_client import connect
-from touchpoints.adapters.secrets import JsonSecrets
-from touchpoints.adapters.state_store import StateStore
-from touchpoints.services.bulk_date import BulkDatePorts
-from touchpoints.services.webhook import CampaignEnqueuer
 from touchpoints.settings import Settings, SettingsError
+
+# Each adapter is imported where it is built, so a function loads only the clients it uses: the
+# webhook never loads simple-salesforce, zeep, PyJWT, cryptography or the Marketo client.
+if TYPE_CHECKING:
+    import requests
+    from simple_salesforce import Salesforce
+
+    from touchpoints.adapters.enqueue_once import CampaignEnqueuer
+    from touchpoints.adapters.events import EventPublisher
+    from touchpoints.adapters.job_queue import JobQueue
+    from touchpoints.adapters.job_store import JobStore
+    from touchpoints.adapters.marketo import MarketoClient
+    from touchpoints.adapters.notification_log import NotificationLog
+    from touchpoints.adapters.program_links import ProgramLinkStore
+    from touchpoints.adapters.recompute_queue import RecomputeQueue
+    from touchpoints.adapters.salesforce import SalesforceGateway
+    from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+    from touchpoints.adapters.salesforce_transport import SalesforceTransport
+    from touchpoints.adapters.secrets import JsonSecrets
+    from touchpoints.adapters.state_store import StateStore
+    from touchpoints.services.bulk_date import BulkDatePorts
 
 
 def _utc_now() -> datetime:
@@ -53,18 +58,26 @@ class Dependencies:
 
     @cached_property
     def state(self) -> StateStore:
+        from touchpoints.adapters.state_store import StateStore
+
         return StateStore(self.table)
 
     @cached_property
     def queue(self) -> RecomputeQueue:
+        from touchpoints.adapters.recompute_queue import RecomputeQueue
+
         return RecomputeQueue(self.boto3_session.client("sqs"), self.settings.recompute_queue_url)
 
     @cached_property
     def notification_log(self) -> NotificationLog:
+        from touchpoints.adapters.notification_log import NotificationLog
+
         return NotificationLog(self.table, self.settings.idempotency_expiry_seconds)
 
     @cached_property
     def enqueuer(self) -> CampaignEnqueuer:
+        from touchpoints.adapters.enqueue_once import CampaignEnqueuer
+
         return CampaignEnqueuer(
             self.queue,
             self.settings.table_name,
@@ -74,15 +87,21 @@ class Dependencies:
 
     @cached_property
     def jobs(self) -> JobStore:
+        from touchpoints.adapters.job_store import JobStore
+
         return JobStore(self.table, self.settings.job_retention_days)
 
     @cached_property
     def job_queue(self) -> JobQueue:
+        from touchpoints.adapters.job_queue import JobQueue
+
         return JobQueue(self.boto3_session.client("sqs"), self.settings.bulk_date_job_queue_url)
 
     @cached_property
     def bulk_date(self) -> BulkDatePorts:
         """What the bulk touchpoint date jobs run on (its API and its continuations)."""
+        from touchpoints.services.bulk_date import BulkDatePorts
+
         return BulkDatePorts(
             salesforce=self.salesforce,
             jobs=self.jobs,
@@ -94,21 +113,21 @@ class Dependencies:
 
     @cached_property
     def secrets(self) -> JsonSecrets:
+        from touchpoints.adapters.secrets import JsonSecrets
+
         return JsonSecrets(self.boto3_session.client("secretsmanager"))
 
     # -- program sync (ProgramSyncFunction) ---------------------------------------------------
     @cached_property
     def campaign_sync(self) -> CampaignSyncGateway:
-        client = connect(self.salesforce_secret(), session=self.http_session_factory())
-        return CampaignSyncGateway(
-            client,
-            self.settings.campaign_fields,
-            self.settings.touchpoint_fields,
-            reconnect=self._reconnect_salesforce,  # an expired session is renewed, as for recompute
-        )
+        from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+
+        return CampaignSyncGateway(self.salesforce_transport)
 
     @cached_property
     def marketo(self) -> MarketoClient:
+        from touchpoints.adapters.marketo import connect_marketo
+
         if not self.settings.marketo_secret_id:
             raise SettingsError(
                 "environment variable MARKETO_SECRET_ID is required by the program sync"
@@ -118,10 +137,14 @@ class Dependencies:
 
     @cached_property
     def program_links(self) -> ProgramLinkStore:
+        from touchpoints.adapters.program_links import ProgramLinkStore
+
         return ProgramLinkStore(self.table)
 
     @cached_property
     def event_publisher(self) -> EventPublisher:
+        from touchpoints.adapters.events import EventPublisher
+
         return EventPublisher(self.boto3_session.client("events"), self.settings.event_bus_name)
 
     def outbound_token(self) -> str | None:
@@ -139,16 +162,27 @@ class Dependencies:
         return self.secrets.load(self.settings.salesforce_secret_id)
 
     @cached_property
-    def salesforce(self) -> SalesforceGateway:
+    def salesforce_transport(self) -> SalesforceTransport:
+        """One client per function, its session renewed when it expires."""
+        from touchpoints.adapters.salesforce_client import connect
+        from touchpoints.adapters.salesforce_transport import SalesforceTransport
+
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
+        return SalesforceTransport(client, reconnect=self._reconnect_salesforce)
+
+    @cached_property
+    def salesforce(self) -> SalesforceGateway:
+        from touchpoints.adapters.salesforce import SalesforceGateway
+
         return SalesforceGateway(
-            client,
+            self.salesforce_transport,
             self.settings.campaign_fields,
             self.settings.touchpoint_fields,
             bulk_poll_seconds=self.settings.bulk_poll_seconds,
-            reconnect=self._reconnect_salesforce,
         )
 
     def _reconnect_salesforce(self) -> Salesforce:
+        from touchpoints.adapters.salesforce_client import connect
+
         secret = self.secrets.load(self.settings.salesforce_secret_id, fresh=True)
         return connect(secret, session=self.http_session_factory())

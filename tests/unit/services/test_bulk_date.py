@@ -153,16 +153,6 @@ def test_a_refused_request_changes_nothing(request_, error):
     assert world.continuations.sent == []
 
 
-def test_a_locked_member_is_retried_once_and_dated():
-    world = World(a_member(1), a_member(2))
-    world.salesforce.refuse(a_member(2).id, "UNABLE_TO_LOCK_ROW")
-
-    job = world.apply()
-
-    assert job.state is JobState.SUCCEEDED
-    assert world.date_of(2) == EVENT_DAY
-
-
 def test_a_refused_member_is_reported_and_the_job_partially_fails():
     world = World(a_member(1), a_member(2))
     world.salesforce.refuse(a_member(2).id, "FIELD_CUSTOM_VALIDATION_EXCEPTION")

@@ -1,5 +1,5 @@
 """The recompute use case at service level, through in-memory fakes of Salesforce and the state:
-the diff against stored state, removals, lock retries per record, continuation on time, the Bulk
+the diff against stored state, removals, a record still refused, continuation on time, the Bulk
 path and state repair. The same rules end to end through the handler, moto and the emulator are in
 tests/integration/test_touchpoint_recompute.py and test_recompute_faults.py."""
 
@@ -36,7 +36,7 @@ def run(
     **options,
 ) -> RecomputeResult:
     options.setdefault("bulk_threshold", 2000)
-    recompute = Recompute(salesforce, state, sleep=lambda seconds: None, **options)
+    recompute = Recompute(salesforce, state, **options)
     return recompute.run(request or RecomputeRequest(CAMPAIGN_ID), NOW, seconds_left)
 
 
@@ -110,21 +110,11 @@ def test_an_excluded_campaign_loses_its_touchpoints():
     assert result.statuses == {Reason.CAMPAIGN_EXCLUDED.value: 2}
 
 
-def test_a_locked_row_is_retried_alone_and_lands_in_the_same_run():
+def test_a_row_still_locked_after_the_adapters_retries_is_reported_and_written_next_run():
+    """The Salesforce adapter retries a locked row (tests/integration/test_touchpoint_recompute.py
+    ::test_a_locked_row_is_retried_within_the_run); a lock that outlasts them reaches the service."""
     salesforce, state = org_with(a_member(1), a_member(2)), FakeState()
     salesforce.refuse(touchpoint_key(a_member(2).id), "UNABLE_TO_LOCK_ROW")
-
-    result = run(salesforce, state)
-
-    assert result.created == 2
-    assert result.failed == 0
-    assert result.api_calls["composite_upsert"] == 2  # the batch, then the locked record alone
-    assert state.member(CAMPAIGN_ID, a_member(2).id).status == CREATED
-
-
-def test_a_row_locked_through_every_retry_is_reported_and_written_next_run():
-    salesforce, state = org_with(a_member(1), a_member(2)), FakeState()
-    salesforce.refuse(touchpoint_key(a_member(2).id), *["UNABLE_TO_LOCK_ROW"] * 4)
 
     first = run(salesforce, state)
 

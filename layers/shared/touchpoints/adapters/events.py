@@ -8,13 +8,11 @@ from collections.abc import Iterable, Mapping
 from itertools import batched
 from typing import Any
 
+from touchpoints.errors import EventsNotPublishedError
+
 EVENT_SOURCE = "offline-touchpoints.program-sync"
 PUT_EVENTS_LIMIT = 10  # entries per PutEvents call
 ATTEMPTS = 3
-
-
-class EventsNotPublishedError(RuntimeError):
-    """EventBridge refused some entries after retries; the run records nothing as done."""
 
 
 class EventPublisher:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from touchpoints.adapters.sqs_backoff import backoff_seconds, postpone
+from touchpoints.adapters.sqs import postpone
+from touchpoints.rules.limit_backoff import backoff_seconds
 
 MAX_DELAY_SECONDS = 900  # SQS's limit
 

@@ -17,7 +17,6 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import batched
 from typing import Any
@@ -25,7 +24,9 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from touchpoints.adapters.dynamodb import is_condition_failure, query_all
+from touchpoints.adapters.dynamodb import is_condition_failure, query_prefix
+from touchpoints.errors import InvalidPageTokenError
+from touchpoints.ports.jobs import Chunk, ClaimedRequest
 from touchpoints.rules.bulk_jobs import (
     DateChange,
     Job,
@@ -34,31 +35,12 @@ from touchpoints.rules.bulk_jobs import (
     MemberFailure,
     WritePath,
 )
-from touchpoints.rules.member_filter import MemberFilter
+from touchpoints.rules.member_filter import filter_from_dict, filter_to_dict
 from touchpoints.rules.models import SyncMode
 
 CHUNK_SIZE = 200  # one sObject collection call
 _JOB = "JOB"
 _IDEMPOTENCY_PK = "IDEMPOTENCY#bulk-date"
-
-
-class InvalidPageTokenError(ValueError):
-    """The `next` token was not issued by this API."""
-
-    field = "next"
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    index: int
-    changes: tuple[DateChange, ...]
-    done: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedRequest:
-    job_id: str
-    fingerprint: str
 
 
 def _job_pk(job_id: str) -> str:
@@ -77,30 +59,6 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def filter_to_item(criteria: MemberFilter) -> dict[str, Any]:
-    """The filter as the caller gave it (unset criteria left out), for the job and the audit."""
-    item = {
-        "statuses": sorted(criteria.statuses) if criteria.statuses is not None else None,
-        "responded": criteria.responded,
-        "created_from": _iso(criteria.created_from),
-        "created_to": _iso(criteria.created_to),
-        "member_ids": sorted(criteria.member_ids) if criteria.member_ids is not None else None,
-        "only_without_date": criteria.only_without_date or None,
-    }
-    return {name: value for name, value in item.items() if value is not None}
-
-
-def filter_from_item(item: Mapping[str, Any]) -> MemberFilter:
-    return MemberFilter(
-        statuses=frozenset(item["statuses"]) if "statuses" in item else None,
-        responded=item.get("responded"),
-        created_from=_day(item.get("created_from")),
-        created_to=_day(item.get("created_to")),
-        member_ids=frozenset(item["member_ids"]) if "member_ids" in item else None,
-        only_without_date=bool(item.get("only_without_date")),
-    )
-
-
 def _job_to_item(job: Job) -> dict[str, Any]:
     item = {
         "id": job.id,
@@ -112,7 +70,7 @@ def _job_to_item(job: Job) -> dict[str, Any]:
         "write_path": job.write_path.value,
         "sync_mode": job.sync_mode.value,
         "date": _iso(job.date),
-        "filter": filter_to_item(job.criteria) if job.criteria is not None else None,
+        "filter": filter_to_dict(job.criteria) if job.criteria is not None else None,
         "state": job.state.value,
         "updated": job.updated,
         "failed": job.failed,
@@ -138,7 +96,7 @@ def _job_from_item(item: Mapping[str, Any]) -> Job:
         write_path=WritePath(item["write_path"]),
         sync_mode=SyncMode(item.get("sync_mode", "")),
         date=_moment(item.get("date")),
-        criteria=filter_from_item(item["filter"]) if "filter" in item else None,
+        criteria=filter_from_dict(item["filter"]) if "filter" in item else None,
         state=JobState(item["state"]),
         updated=int(item.get("updated", 0)),
         failed=int(item.get("failed", 0)),
@@ -207,7 +165,7 @@ class JobStore:
     def delete(self, job_id: str) -> None:
         """Remove a job that lost a race to another request (it was never started)."""
         with self._table.batch_writer() as batch:
-            for item in self._query(_job_pk(job_id), ""):
+            for item in query_prefix(self._table, _job_pk(job_id), ""):
                 batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
 
     def mark_running(self, job_id: str, now: datetime) -> None:
@@ -273,7 +231,7 @@ class JobStore:
     # -- members -----------------------------------------------------------------------------
 
     def chunks(self, job_id: str) -> Iterator[Chunk]:
-        for item in self._query(_job_pk(job_id), "CHUNK#"):
+        for item in query_prefix(self._table, _job_pk(job_id), "CHUNK#"):
             changes = tuple(
                 DateChange(member_id, _moment(previous), _moment(new))
                 for member_id, (previous, new) in sorted(item["changes"].items())
@@ -360,7 +318,7 @@ class JobStore:
         return page, next_token
 
     def failed_ids(self, job_id: str) -> set[str]:
-        return {item["member_id"] for item in self._query(_job_pk(job_id), "ERROR#")}
+        return {item["member_id"] for item in query_prefix(self._table, _job_pk(job_id), "ERROR#")}
 
     # -- idempotency keys --------------------------------------------------------------------
 
@@ -409,7 +367,7 @@ class JobStore:
     def audit_entries(self, campaign_id: str) -> list[dict[str, Any]]:
         return [
             {k: v for k, v in item.items() if k not in ("PK", "SK")}
-            for item in self._query(f"AUDIT#{campaign_id}", "")
+            for item in query_prefix(self._table, f"AUDIT#{campaign_id}", "")
         ]
 
     # -- helpers -----------------------------------------------------------------------------
@@ -431,9 +389,3 @@ class JobStore:
                 return False
             raise
         return True
-
-    def _query(self, pk: str, sk_prefix: str) -> Iterator[dict[str, Any]]:
-        condition = Key("PK").eq(pk)
-        if sk_prefix:
-            condition &= Key("SK").begins_with(sk_prefix)
-        return query_all(self._table, KeyConditionExpression=condition)

@@ -33,11 +33,19 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from itertools import batched
 from typing import Any
 
 import requests
+
+from touchpoints.errors import (
+    MarketoError,
+    MarketoNotFoundError,
+    MarketoQuotaExceededError,
+    MarketoRequestTooLargeError,
+    MarketoUnavailableError,
+)
+from touchpoints.ports.marketo import MarketoLead, MemberWrite, Program, ProgressionStatus
 
 MAX_BATCH = 300  # members and leads per call
 EMAIL_BATCH = 100  # emails per lead lookup (they travel in the query string)
@@ -55,69 +63,8 @@ EXPORT_POLL_SECONDS = 60.0  # Marketo updates an extract job's status once a min
 EXPORT_MAX_POLLS = 10  # then give up for this run: the function has 15 minutes
 
 
-class MarketoError(RuntimeError):
-    """Marketo refused a call with an error code the adapter does not retry."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"Marketo error {code}: {message}")
-        self.code = code
-
-
-class MarketoQuotaExceededError(MarketoError):
-    """The subscription's daily API quota is spent: stop now, retry tomorrow."""
-
-
-class MarketoNotFoundError(MarketoError):
-    """702: nothing matched the lookup."""
-
-
-class MarketoRequestTooLargeError(MarketoError):
-    """HTTP 413: the request body passed Marketo's 1 MB limit (a bug here, never retried)."""
-
-
-class MarketoUnavailableError(RuntimeError):
-    """Marketo kept failing (limits, 5xx, no connection) after bounded retries."""
-
-
 class MarketoSecretError(ValueError):
     """The Marketo secret lacks a key. Names keys only, never values."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressionStatus:
-    name: str
-    step: int
-    success: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Program:
-    id: int
-    name: str
-    channel: str
-    period_costs: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MarketoLead:
-    id: int
-    email: str | None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    sfdc_lead_id: str | None = None  # Marketo's link to the Salesforce Lead / Contact
-    sfdc_contact_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MemberWrite:
-    """One lead's outcome in a member status or delete call. `at_or_past`: a status write Marketo
-    skipped (1037) because the lead is already in or past that status."""
-
-    lead_id: int
-    success: bool
-    message: str | None = None
-    at_or_past: bool = False
 
 
 class MarketoClient:

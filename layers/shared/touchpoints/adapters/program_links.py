@@ -11,67 +11,23 @@ mapping stays one-to-one whatever runs at the same time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from touchpoints.adapters.dynamodb import is_condition_failure, plain, query_all
+from touchpoints.adapters.dynamodb import (
+    is_condition_failure,
+    item_values,
+    plain,
+    query_prefix,
+    to_dynamo,
+)
+from touchpoints.errors import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
+from touchpoints.ports.program_links import ProgramLink, SyncedPerson
 
 _LINKS = "PROGRAM_LINKS"
-
-
-class ProgramAlreadyLinkedError(Exception):
-    """The program is already linked to a campaign."""
-
-    def __init__(self, program_id: int, campaign_id: str | None) -> None:
-        super().__init__(f"program {program_id} is already linked to campaign {campaign_id}")
-        self.field = "program_id"
-
-
-class CampaignAlreadyLinkedError(Exception):
-    """The campaign is already linked to a program."""
-
-    def __init__(self, campaign_id: str, program_id: int | None) -> None:
-        super().__init__(f"campaign {campaign_id} is already linked to program {program_id}")
-        self.field = "campaign_id"
-
-
-@dataclass(frozen=True, slots=True)
-class ProgramLink:
-    program_id: int
-    campaign_id: str
-    channel: str
-    steps: dict[str, int]  # the channel's progression statuses and their steps
-    linked_at: str
-    watermark: str | None = None
-    last_sync: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SyncedPerson:
-    """A person's last agreed state: the status both sides had after the last run."""
-
-    email: str
-    status: str
-    marketo_lead_id: int | None = None
-    salesforce_person_id: str | None = None
-    salesforce_member_id: str | None = None
-
-
-def _dynamo(value: Any) -> Any:
-    """Floats are not DynamoDB numbers; Decimal is."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: _dynamo(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_dynamo(v) for v in value]
-    return value
 
 
 def _sync_pk(program_id: int) -> str:
@@ -139,7 +95,7 @@ class ProgramLinkStore:
             ]
         )
         with self._table.batch_writer() as batch:
-            for item in self._query_prefix(_sync_pk(program_id), "PERSON#"):
+            for item in query_prefix(self._table, _sync_pk(program_id), "PERSON#", consistent=True):
                 batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
         return link
 
@@ -156,7 +112,10 @@ class ProgramLinkStore:
         return int(item["program_id"]) if item else None
 
     def all(self) -> list[ProgramLink]:
-        return [self._link_from_item(item) for item in self._query_prefix(_LINKS, "PROGRAM#")]
+        return [
+            self._link_from_item(item)
+            for item in query_prefix(self._table, _LINKS, "PROGRAM#", consistent=True)
+        ]
 
     def update_channel(self, program_id: int, channel: str, steps: Mapping[str, int]) -> None:
         self._table.update_item(
@@ -187,7 +146,7 @@ class ProgramLinkStore:
 
     def end_run(self, program_id: int, last_sync: Mapping[str, Any], watermark: str | None) -> None:
         """Record the run's result and release the lease; a completed run moves the watermark."""
-        values: dict[str, Any] = {":r": _dynamo(dict(last_sync))}
+        values: dict[str, Any] = {":r": to_dynamo(dict(last_sync))}
         expression = "SET last_sync = :r REMOVE lease_until"
         if watermark is not None:
             expression = "SET last_sync = :r, watermark = :w REMOVE lease_until"
@@ -206,7 +165,7 @@ class ProgramLinkStore:
     # -- snapshot and conflicts ----------------------------------------------------------------
     def load_snapshot(self, program_id: int) -> dict[str, SyncedPerson]:
         people = {}
-        for item in self._query_prefix(_sync_pk(program_id), "PERSON#"):
+        for item in query_prefix(self._table, _sync_pk(program_id), "PERSON#", consistent=True):
             lead = item.get("marketo_lead_id")
             people[item["email"]] = SyncedPerson(
                 email=item["email"],
@@ -246,14 +205,16 @@ class ProgramLinkStore:
                         "PK": _sync_pk(program_id),
                         "SK": f"CONFLICT#{now.isoformat()}#{conflict['email']}",
                         "recorded_at": now.isoformat(),
-                        **_dynamo(dict(conflict)),
+                        **to_dynamo(dict(conflict)),
                     }
                 )
 
     def conflicts(self, program_id: int) -> list[dict[str, Any]]:
         return [
-            {k: plain(v) for k, v in item.items() if k not in ("PK", "SK")}
-            for item in self._query_prefix(_sync_pk(program_id), "CONFLICT#")
+            item_values(item)
+            for item in query_prefix(
+                self._table, _sync_pk(program_id), "CONFLICT#", consistent=True
+            )
         ]
 
     # -- helpers -------------------------------------------------------------------------------
@@ -282,7 +243,3 @@ class ProgramLinkStore:
             watermark=item.get("watermark"),
             last_sync=plain(item["last_sync"]) if item.get("last_sync") else None,
         )
-
-    def _query_prefix(self, pk: str, sk_prefix: str) -> Iterator[dict[str, Any]]:
-        condition = Key("PK").eq(pk) & Key("SK").begins_with(sk_prefix)
-        return query_all(self._table, KeyConditionExpression=condition, ConsistentRead=True)

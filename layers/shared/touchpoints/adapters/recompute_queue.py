@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from touchpoints.adapters.sqs_backoff import postpone
+from touchpoints.adapters.sqs import postpone
 
 
 class RecomputeQueue:

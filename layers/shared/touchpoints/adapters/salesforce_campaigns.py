@@ -1,68 +1,40 @@
 """Salesforce adapter for the program sync: campaign type and cost, member statuses, campaign
 members by person email, leads, and the integration user's Marketing User permission.
 
-Built on `SalesforceGateway` (same client, retries and call counting); collections write 200
-records a call and report per-record outcomes as data.
+Built on the same `SalesforceTransport` as the recompute's gateway (client, retries, session
+renewal, call counting, collection writes); per-record outcomes come back as data.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from itertools import batched
 from typing import Any
 
 from simple_salesforce import format_soql
 
-from touchpoints.adapters.salesforce import (
-    COLLECTION_LIMIT,
-    RecordResult,
-    SalesforceGateway,
-    _escape_id,
-    _record_results,
-)
+from touchpoints.adapters.salesforce_transport import SalesforceTransport, escape_id
+from touchpoints.ports.salesforce import CampaignPerson, NewLead, RecordResult, SyncCampaign
 from touchpoints.rules.program_sync import person_key
 
 # Salesforce requires LastName and Company on a Lead; Marketo's sync fills gaps the same way.
 NOT_PROVIDED = "[not provided]"
 
 
-@dataclass(frozen=True, slots=True)
-class SyncCampaign:
-    id: str
-    name: str
-    type: str | None
-    actual_cost: float | None
+class CampaignSyncGateway:
+    def __init__(self, transport: SalesforceTransport) -> None:
+        self._sf = transport
 
+    @property
+    def calls(self) -> Counter[str]:
+        """API calls by kind, for metrics and the run summary."""
+        return self._sf.calls
 
-@dataclass(frozen=True, slots=True)
-class CampaignPerson:
-    """A campaign member as the sync sees it: its person's email is the join key."""
-
-    member_id: str
-    person_id: str
-    email: str
-    status: str
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewLead:
-    email: str
-    first_name: str | None
-    last_name: str | None
-    company: str | None
-
-
-class CampaignSyncGateway(SalesforceGateway):
     def read_sync_campaign(self, campaign_id: str) -> SyncCampaign | None:
         soql = (
-            "SELECT Id, Name, Type, ActualCost FROM Campaign "
-            f"WHERE Id = '{_escape_id(campaign_id)}'"
+            f"SELECT Id, Name, Type, ActualCost FROM Campaign WHERE Id = '{escape_id(campaign_id)}'"
         )
-        records = list(self.query(soql))
+        records = list(self._sf.query(soql))
         if not records:
             return None
         record = records[0]
@@ -77,16 +49,16 @@ class CampaignSyncGateway(SalesforceGateway):
     def member_status_labels(self, campaign_id: str) -> list[str]:
         soql = (
             "SELECT Label FROM CampaignMemberStatus "
-            f"WHERE CampaignId = '{_escape_id(campaign_id)}' ORDER BY SortOrder"
+            f"WHERE CampaignId = '{escape_id(campaign_id)}' ORDER BY SortOrder"
         )
-        return [record["Label"] for record in self.query(soql)]
+        return [record["Label"] for record in self._sf.query(soql)]
 
     def is_marketing_user(self, username: str) -> bool | None:
         """Whether the user has `UserPermissionsMarketingUser`; None when there is no such user."""
         soql = format_soql(
             "SELECT Id, UserPermissionsMarketingUser FROM User WHERE Username = {}", username
         )
-        records = list(self.query(soql))
+        records = list(self._sf.query(soql))
         return bool(records[0].get("UserPermissionsMarketingUser")) if records else None
 
     def campaign_people(self, campaign_id: str) -> Iterator[CampaignPerson | None]:
@@ -96,9 +68,9 @@ class CampaignSyncGateway(SalesforceGateway):
         soql = (
             "SELECT Id, LeadId, ContactId, Status, Lead.Email, Lead.FirstName, Lead.LastName, "
             "Lead.Company, Lead.IsConverted, Contact.Email, Contact.FirstName, Contact.LastName "
-            f"FROM CampaignMember WHERE CampaignId = '{_escape_id(campaign_id)}' ORDER BY Id"
+            f"FROM CampaignMember WHERE CampaignId = '{escape_id(campaign_id)}' ORDER BY Id"
         )
-        for record in self.query(soql):
+        for record in self._sf.query(soql):
             person = (
                 record.get("Contact") if record.get("ContactId") else record.get("Lead")
             ) or {}
@@ -123,7 +95,7 @@ class CampaignSyncGateway(SalesforceGateway):
         found: dict[str, str] = {}
         for sobject, extra in (("Lead", " AND IsConverted = false"), ("Contact", "")):
             soql = f"SELECT Id, Email FROM {sobject} WHERE Email IN {{}}{extra}"
-            for record in self.query_in(soql, wanted):  # contacts last: they win
+            for record in self._sf.query_in(soql, wanted):  # contacts last: they win
                 key = person_key(record.get("Email"))
                 if key:
                     found[key] = record["Id"]
@@ -139,71 +111,66 @@ class CampaignSyncGateway(SalesforceGateway):
         ):
             wanted = [i for i in ids if i.startswith(prefix)]
             soql = f"SELECT Id FROM {sobject} WHERE Id IN {{}}{extra}"
-            for record in self.query_in(soql, wanted):
+            for record in self._sf.query_in(soql, wanted):
                 found.add(record["Id"])
                 found.add(record["Id"][:15])  # the caller may hold either form
         return found
 
     def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]:
-        """Create leads with the fields Salesforce requires (LastName, Company), 200 a call."""
-        results: dict[str, RecordResult] = {}
-        for chunk in batched(leads, COLLECTION_LIMIT, strict=False):
-            records = [
+        """Create leads with the fields Salesforce requires (LastName, Company)."""
+        records = (
+            (
+                lead.email,
                 {
                     "attributes": {"type": "Lead"},
                     "Email": lead.email,
                     "FirstName": lead.first_name,
                     "LastName": lead.last_name or lead.email.split("@")[0] or NOT_PROVIDED,
                     "Company": lead.company or NOT_PROVIDED,
-                }
-                for lead in chunk
-            ]
-            replies = self._collection("composite_create", "POST", records)
-            for result in _record_results([lead.email for lead in chunk], replies):
-                results[result.ref] = result
-        return results
+                },
+            )
+            for lead in leads
+        )
+        results = self._sf.write_collection("composite_create", records, method="POST")
+        return {result.ref: result for result in results}
 
     def add_members(
         self, campaign_id: str, people: Mapping[str, tuple[str, str]]
     ) -> dict[str, RecordResult]:
-        """Add people (email -> (person id, status)) to the campaign, 200 a call."""
-        results: dict[str, RecordResult] = {}
-        for chunk in batched(people.items(), COLLECTION_LIMIT, strict=False):
-            records = [
+        """Add people (email -> (person id, status)) to the campaign."""
+        records = (
+            (
+                email,
                 {
                     "attributes": {"type": "CampaignMember"},
                     "CampaignId": campaign_id,
                     ("ContactId" if person_id.startswith("003") else "LeadId"): person_id,
                     "Status": status,
-                }
-                for _, (person_id, status) in chunk
-            ]
-            replies = self._collection("composite_create", "POST", records)
-            for result in _record_results([email for email, _ in chunk], replies):
-                results[result.ref] = result
-        return results
+                },
+            )
+            for email, (person_id, status) in people.items()
+        )
+        results = self._sf.write_collection("composite_create", records, method="POST")
+        return {result.ref: result for result in results}
 
     def set_member_statuses(self, statuses: Mapping[str, str]) -> dict[str, RecordResult]:
-        """Set Status on campaign members (member id -> status), 200 a call."""
-        results: dict[str, RecordResult] = {}
-        for chunk in batched(statuses.items(), COLLECTION_LIMIT, strict=False):
-            records = [
-                {"attributes": {"type": "CampaignMember"}, "Id": member_id, "Status": status}
-                for member_id, status in chunk
-            ]
-            replies = self._collection("composite_update", "PATCH", records)
-            for result in _record_results([member_id for member_id, _ in chunk], replies):
-                results[result.ref] = result
-        return results
+        """Set Status on campaign members (member id -> status)."""
+        records = (
+            (
+                member_id,
+                {"attributes": {"type": "CampaignMember"}, "Id": member_id, "Status": status},
+            )
+            for member_id, status in statuses.items()
+        )
+        results = self._sf.write_collection("composite_update", records, method="PATCH")
+        return {result.ref: result for result in results}
+
+    def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]:
+        """Delete by record id; a record already gone counts as deleted."""
+        return self._sf.delete_records(refs_to_ids.items())
 
     def update_campaign(self, campaign_id: str, fields: Mapping[str, Any]) -> None:
-        self._call(
+        self._sf.call(
             "sobject_update",
-            lambda: self._sf.Campaign.update(_escape_id(campaign_id), dict(fields)),
-        )
-
-    def _collection(self, kind: str, method: str, records: list[dict[str, Any]]) -> list[dict]:
-        body = {"allOrNone": False, "records": records}
-        return self._call(
-            kind, lambda: self._sf.restful("composite/sobjects", method=method, json=body)
+            lambda sf: sf.Campaign.update(escape_id(campaign_id), dict(fields)),
         )

@@ -12,35 +12,19 @@ CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp waterma
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from itertools import batched
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from touchpoints.adapters.dynamodb import plain, query_all
+from touchpoints.adapters.dynamodb import item_values, query_all
+from touchpoints.ports.state import StoredMember
 from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
 from touchpoints.rules.models import Channel, Touchpoint
 
 _CONFIG = "CONFIG"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredMember:
-    """A member's status as last recorded; `touchpoint` is what Salesforce confirmed it has;
-    `person_id` (its contact, else its lead) and `email` are what the sync report shows."""
-
-    member_id: str
-    status: str
-    touchpoint: Touchpoint | None = None
-    record_id: str | None = None
-    person_id: str | None = None
-    email: str | None = None
-
-
-def _without_keys(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in ("PK", "SK")}
 
 
 def _campaign_pk(campaign_id: str) -> str:
@@ -167,7 +151,7 @@ class StateStore:
 
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY"})
-        return _without_keys(plain(item["Item"])) if "Item" in item else None
+        return item_values(item["Item"]) if "Item" in item else None
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -211,7 +195,7 @@ class StateStore:
 
     def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
-        return _without_keys(plain(item["Item"])) if "Item" in item else None
+        return item_values(item["Item"]) if "Item" in item else None
 
     def clear_checkpoint(self, campaign_id: str) -> None:
         self._table.delete_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
@@ -232,7 +216,7 @@ class StateStore:
 
     def load_write_intent(self, campaign_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "WRITE_INTENT"})
-        return _without_keys(plain(item["Item"])) if "Item" in item else None
+        return item_values(item["Item"]) if "Item" in item else None
 
     def clear_write_intent(self, campaign_id: str) -> None:
         self._table.delete_item(Key={"PK": _campaign_pk(campaign_id), "SK": "WRITE_INTENT"})

@@ -7,15 +7,16 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from touchpoints.settings import load_settings
+from touchpoints.tracing import function_tracer
 from touchpoints.wiring import Dependencies
 
 # One service name and namespace (template.yaml's POWERTOOLS_*): the alarms match its dimension.
 logger = Logger()
-tracer = Tracer()
+tracer = function_tracer()  # botocore at once, requests when first imported
 metrics = Metrics(namespace="OfflineTouchpoints")
 
 Handler = Callable[[dict[str, Any], Any, Dependencies], Any]

@@ -3,7 +3,6 @@
 from collections.abc import Iterable, Iterator, Mapping
 
 from touchpoints.rules.channels import map_channel
-from touchpoints.rules.dating import touchpoint_date, within_window
 from touchpoints.rules.email import is_valid_email
 from touchpoints.rules.keys import touchpoint_key
 from touchpoints.rules.models import (
@@ -15,6 +14,7 @@ from touchpoints.rules.models import (
     SyncMode,
     Touchpoint,
 )
+from touchpoints.rules.touchpoint_date import touchpoint_date, within_window
 
 _NO_TOUCHPOINT_MODES = {
     SyncMode.EXCLUDE_ALL: Reason.CAMPAIGN_EXCLUDED,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date
+from typing import Any
 
 from touchpoints.rules.models import Member
 
@@ -49,3 +50,37 @@ def unknown_member_ids(criteria: MemberFilter, members: Iterable[Member]) -> fro
     if criteria.member_ids is None:
         return frozenset()
     return criteria.member_ids - {member.id for member in members}
+
+
+def filter_to_dict(criteria: MemberFilter) -> dict[str, Any]:
+    """The filter as the caller gave it (unset criteria left out, sets sorted, days in ISO form):
+    the same filter always gives the same dict, for the job, the audit and request fingerprints."""
+    values = {
+        "statuses": sorted(criteria.statuses) if criteria.statuses is not None else None,
+        "responded": criteria.responded,
+        "created_from": _iso_day(criteria.created_from),
+        "created_to": _iso_day(criteria.created_to),
+        "member_ids": sorted(criteria.member_ids) if criteria.member_ids is not None else None,
+        "only_without_date": criteria.only_without_date or None,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def filter_from_dict(values: Mapping[str, Any]) -> MemberFilter:
+    """The filter `filter_to_dict` described."""
+    return MemberFilter(
+        statuses=frozenset(values["statuses"]) if "statuses" in values else None,
+        responded=values.get("responded"),
+        created_from=_day(values.get("created_from")),
+        created_to=_day(values.get("created_to")),
+        member_ids=frozenset(values["member_ids"]) if "member_ids" in values else None,
+        only_without_date=bool(values.get("only_without_date")),
+    )
+
+
+def _iso_day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -1,8 +1,11 @@
-"""Rules: what moment a bulk touchpoint date means, and which dates are accepted."""
+"""Rules: which date a touchpoint carries, the campaign's start/end window, what moment a bulk
+touchpoint date means, and which dates are accepted."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from touchpoints.rules.models import Member, SyncMode
 
 FUTURE_SLACK = timedelta(days=1)
 # Salesforce stores dates from 1700-01-01T00:00:00Z to 4000-12-31T00:00:00Z: "Data Import Dates",
@@ -12,6 +15,29 @@ FUTURE_SLACK = timedelta(days=1)
 EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_MOMENT = datetime(4000, 12, 31, tzinfo=UTC)
 _OFFSET_BOUND = timedelta(days=1)  # a UTC offset is always less than a day
+
+
+def touchpoint_date(member: Member, mode: SyncMode) -> datetime:
+    """The touchpoint is dated at the first date that is set.
+
+    Include All: `Buyer_Touchpoint_Date__c`, else `CreatedDate`.
+    Include Responded: `Buyer_Touchpoint_Date__c`, else `FirstRespondedDate` (00:00 UTC that day),
+    else `CreatedDate`.
+    """
+    if member.touchpoint_date is not None:
+        return member.touchpoint_date.astimezone(UTC)
+    if mode is SyncMode.INCLUDE_RESPONDED and member.first_responded_date is not None:
+        return datetime.combine(member.first_responded_date, time.min, tzinfo=UTC)
+    return member.created_date.astimezone(UTC)
+
+
+def within_window(when: datetime, start: date | None, end: date | None) -> bool:
+    """A touchpoint dated outside the campaign's window is not made; both ends are inclusive.
+
+    The window holds dates; the touchpoint's UTC calendar date is compared against them.
+    """
+    day = when.astimezone(UTC).date()
+    return (start is None or day >= start) and (end is None or day <= end)
 
 
 def touchpoint_moment(value: date | datetime, zone: tzinfo | None = None) -> datetime:

@@ -15,20 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
-from touchpoints.adapters.job_store import Chunk, ClaimedRequest, filter_to_item
-from touchpoints.adapters.salesforce import (
-    IngestOutcome,
-    RecordResult,
-    SalesforceLimitExceededError,
-    SalesforceUnavailableError,
-)
+from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
+from touchpoints.ports.jobs import ClaimedRequest, JobStorePort
+from touchpoints.ports.queues import ContinuationPort, QueuePort
+from touchpoints.ports.salesforce import BulkSalesforcePort, RecordResult
 from touchpoints.rules.bulk_jobs import (
     DateChange,
     Job,
@@ -41,7 +37,12 @@ from touchpoints.rules.bulk_jobs import (
     needs_recompute,
     plan_undo,
 )
-from touchpoints.rules.member_filter import MemberFilter, member_matches, unknown_member_ids
+from touchpoints.rules.member_filter import (
+    MemberFilter,
+    filter_to_dict,
+    member_matches,
+    unknown_member_ids,
+)
 from touchpoints.rules.models import Campaign, Member
 from touchpoints.rules.touchpoint_date import (
     EARLIEST_MOMENT,
@@ -50,7 +51,6 @@ from touchpoints.rules.touchpoint_date import (
     is_within_accepted_range,
     touchpoint_moment,
 )
-from touchpoints.services.webhook import QueuePort
 
 logger = Logger(child=True)
 
@@ -59,9 +59,6 @@ DATED_LIST_LIMIT = 100
 # Time to keep in hand before writing a chunk: one collection call with its retries, the lock
 # retry and the DynamoDB transaction. Below it, the job carries on in the next invocation.
 SECONDS_PER_CHUNK = 10.0
-# Salesforce refuses a record it cannot lock while another transaction holds it; a second try a
-# moment later usually succeeds. Other record errors (validation, deleted) would fail again.
-RETRIED_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
 UNPROCESSED = "UNPROCESSED"
 STALLED_AFTER = timedelta(minutes=5)
 
@@ -146,53 +143,6 @@ class NothingToUndoError(BulkDateError):
 # -- ports --------------------------------------------------------------------------------------
 
 
-class BulkSalesforcePort(Protocol):
-    def read_campaign(self, campaign_id: str) -> Campaign | None: ...
-    def member_filter_fits(self, campaign_id: str, criteria: MemberFilter) -> bool: ...
-    def read_members_matching(
-        self, campaign_id: str, criteria: MemberFilter
-    ) -> Iterator[Member]: ...
-    def update_member_dates(self, dates: Mapping[str, datetime | None]) -> list[RecordResult]: ...
-    def start_member_date_ingest(self, dates: Mapping[str, datetime | None]) -> str: ...
-    def member_date_ingest_outcome(self, ingest_job_id: str) -> IngestOutcome | None: ...
-
-
-class JobStorePort(Protocol):
-    def create(
-        self, job: Job, changes: Sequence[DateChange], failures: Sequence[MemberFailure] = ()
-    ) -> None: ...
-    def load(self, job_id: str) -> Job | None: ...
-    def delete(self, job_id: str) -> None: ...
-    def mark_running(self, job_id: str, now: datetime) -> None: ...
-    def set_bulk_job(self, job_id: str, bulk_job_id: str) -> bool: ...
-    def set_counts(
-        self, job_id: str, updated: int, failed: int, message: str | None = None
-    ) -> None: ...
-    def finish(
-        self, job_id: str, state: JobState, now: datetime, recompute_enqueued: bool
-    ) -> bool: ...
-    def link_undo(self, job_id: str, undo_job_id: str) -> str | None: ...
-    def chunks(self, job_id: str) -> Iterator[Chunk]: ...
-    def changes(self, job_id: str) -> Iterator[DateChange]: ...
-    def complete_chunk(
-        self, job: Job, index: int, updated: int, failures: Sequence[MemberFailure]
-    ) -> bool: ...
-    def record_failures(self, job: Job, failures: Iterable[MemberFailure]) -> None: ...
-    def failures(
-        self, job_id: str, limit: int, after: str | None = None
-    ) -> tuple[list[MemberFailure], str | None]: ...
-    def failed_ids(self, job_id: str) -> set[str]: ...
-    def claim_request(
-        self, key: str, fingerprint: str, job_id: str, now: datetime
-    ) -> ClaimedRequest | None: ...
-    def find_request(self, key: str) -> ClaimedRequest | None: ...
-    def write_audit(self, job: Job) -> None: ...
-
-
-class ContinuationPort(Protocol):
-    def continue_later(self, job_id: str, delay_seconds: int = 0) -> str: ...
-
-
 @dataclass(frozen=True)
 class BulkDatePorts:
     """What the bulk date use cases need; `continue_delay_seconds` paces the watchdog and Bulk
@@ -225,7 +175,7 @@ class DateRequest:
             {
                 "campaign_id": self.campaign_id,
                 "date": self.moment.isoformat(),
-                "filter": filter_to_item(self.criteria),
+                "filter": filter_to_dict(self.criteria),
                 "allow_future": self.allow_future,
             },
             sort_keys=True,
@@ -496,10 +446,6 @@ def _write_chunk(
 ) -> tuple[int, list[MemberFailure]]:
     dates = {change.member_id: change.new for change in changes}
     results = {r.ref: r for r in salesforce.update_member_dates(dates)}
-    locked = [r.ref for r in results.values() if r.error_code in RETRIED_RECORD_ERRORS]
-    if locked:
-        retried = salesforce.update_member_dates({ref: dates[ref] for ref in locked})
-        results.update({r.ref: r for r in retried})
     failures = [_failure(r) for r in results.values() if not r.success]
     return len(results) - len(failures), failures
 

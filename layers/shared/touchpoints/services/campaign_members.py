@@ -8,14 +8,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from touchpoints.adapters.salesforce import RecordResult
-from touchpoints.adapters.salesforce_campaigns import CampaignPerson, NewLead, SyncCampaign
+from touchpoints.ports.salesforce import (
+    CampaignPerson,
+    CampaignsPort,
+    NewLead,
+    RecordResult,
+    SyncCampaign,
+)
 from touchpoints.rules.email import is_valid_email
 from touchpoints.rules.program_sync import person_key
 from touchpoints.services.program_sync import (
     AlreadyACampaignMemberError,
     CampaignNotFoundError,
-    CampaignsPort,
     InvalidPersonError,
     NotACampaignMemberError,
     SalesforceRefusedError,

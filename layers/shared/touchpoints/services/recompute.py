@@ -25,10 +25,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from touchpoints.adapters.salesforce import RecordResult
-from touchpoints.adapters.state_store import StoredMember
+from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult, TouchpointRecord
+from touchpoints.ports.state import StatePort, StoredMember
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
 from touchpoints.rules.keys import touchpoint_key
@@ -46,56 +46,11 @@ UPDATED = "Touchpoint Updated"
 REST_CHUNK = 2000  # one REST query page
 BULK_PAGE = 10_000  # one Bulk API 2.0 result page
 HANDOFF_MARGIN_SECONDS = 120.0  # a chunk (or a record) starts only with this much time left
-RECORD_RETRIES = 3
-RETRYABLE_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
 CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
 
 
 class MemberOrderError(RuntimeError):
     """Salesforce returned members out of Id order; the range merge would misread removals."""
-
-
-class SalesforcePort(Protocol):
-    calls: Counter[str]
-
-    def read_campaign(self, campaign_id: str) -> Campaign | None: ...
-    def count_members(self, campaign_id: str) -> int: ...
-    def member_chunk(self, campaign_id: str, after_id: str, size: int) -> list[Member]: ...
-    def bulk_member_pages(
-        self, campaign_id: str, after_id: str, page_size: int
-    ) -> Iterator[list[Member]]: ...
-    def read_touchpoints_by_keys(
-        self, keys: Iterable[str]
-    ) -> dict[str, tuple[Touchpoint, str]]: ...
-    def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[dict[str, Any]]]: ...
-    def has_campaign_touchpoints(self, campaign_id: str) -> bool: ...
-    def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]: ...
-    def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]: ...
-    def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
-    def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]: ...
-    def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
-
-
-class StatePort(Protocol):
-    def load_members_range(
-        self, campaign_id: str, after_id: str, upto_id: str | None
-    ) -> dict[str, StoredMember]: ...
-    def load_members_by_ids(
-        self, campaign_id: str, member_ids: Iterable[str]
-    ) -> dict[str, StoredMember]: ...
-    def save_members(self, campaign_id: str, members: list[StoredMember]) -> int: ...
-    def forget_members(self, campaign_id: str, member_ids: list[str]) -> int: ...
-    def save_summary(self, campaign_id: str, summary: Mapping[str, object]) -> None: ...
-    def load_summary(self, campaign_id: str) -> dict[str, Any] | None: ...
-    def load_channel_mapping(self) -> dict[str, Channel]: ...
-    def save_checkpoint(
-        self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
-    ) -> None: ...
-    def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None: ...
-    def clear_checkpoint(self, campaign_id: str) -> None: ...
-    def mark_write_intent(self, campaign_id: str, run_id: str, started_at: datetime) -> None: ...
-    def load_write_intent(self, campaign_id: str) -> dict[str, Any] | None: ...
-    def clear_write_intent(self, campaign_id: str) -> None: ...
 
 
 @dataclass
@@ -224,14 +179,13 @@ def _check_order(members: list[Member], after_id: str) -> None:
 class Recompute:
     def __init__(
         self,
-        salesforce: SalesforcePort,
+        salesforce: RecomputeSalesforcePort,
         state: StatePort,
         *,
         bulk_threshold: int,
         rest_chunk: int = REST_CHUNK,
         bulk_page: int = BULK_PAGE,
         write_back_status: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._write_back_status = write_back_status
         self._sf = salesforce
@@ -239,7 +193,6 @@ class Recompute:
         self._bulk_threshold = bulk_threshold
         self._rest_chunk = rest_chunk
         self._bulk_page = bulk_page
-        self._sleep = sleep
 
     def run(
         self, request: RecomputeRequest, now: datetime, seconds_left: Callable[[], float]
@@ -457,56 +410,33 @@ class Recompute:
         if not touchpoints:
             return {}
         if len(touchpoints) >= self._bulk_threshold:
-            first = self._sf.bulk_upsert_touchpoints(touchpoints)
+            results = self._sf.bulk_upsert_touchpoints(touchpoints)
         else:
-            first = self._sf.upsert_touchpoints(touchpoints)
-        results = {r.ref: r for r in first}
-        by_key = {tp.key: tp for tp in touchpoints}
-        for attempt in range(1, RECORD_RETRIES + 1):
-            retry = [
-                by_key[k] for k, r in results.items() if r.error_code in RETRYABLE_RECORD_ERRORS
-            ]
-            if not retry:
-                break
-            self._sleep(0.5 * attempt)  # a locked row usually frees within a second
-            results.update({r.ref: r for r in self._sf.upsert_touchpoints(retry)})
-        return results
+            results = self._sf.upsert_touchpoints(touchpoints)
+        return {r.ref: r for r in results}
 
     def _delete(self, keys_to_ids: dict[str, str]) -> dict[str, RecordResult]:
         if not keys_to_ids:
             return {}
         if len(keys_to_ids) >= self._bulk_threshold:
-            first = self._sf.bulk_delete_records(keys_to_ids)
+            results = self._sf.bulk_delete_records(keys_to_ids)
         else:
-            first = self._sf.delete_records(keys_to_ids)
-        results = {r.ref: r for r in first}
-        for attempt in range(1, RECORD_RETRIES + 1):
-            retry = {
-                k: keys_to_ids[k]
-                for k, r in results.items()
-                if r.error_code in RETRYABLE_RECORD_ERRORS
-            }
-            if not retry:
-                break
-            self._sleep(0.5 * attempt)
-            results.update({r.ref: r for r in self._sf.delete_records(retry)})
-        return results
+            results = self._sf.delete_records(keys_to_ids)
+        return {r.ref: r for r in results}
 
     def _delete_strays(self, campaign_id: str, totals: RunTotals) -> int:
         """Touchpoints with our key on this campaign that no member's recorded state accounts for
         (made by hand, or left by a member whose state was lost) are deleted."""
         deleted = 0
         for page in self._sf.campaign_touchpoint_pages(campaign_id):
-            member_field_values = [_member_of(record) for record in page]
             stored = self._state.load_members_by_ids(
-                campaign_id, [m for m in member_field_values if m]
+                campaign_id, [record.member_id for record in page if record.member_id]
             )
-            strays = {}
-            for record, member_id in zip(page, member_field_values, strict=True):
-                state = stored.get(member_id) if member_id else None
-                key = _key_of(record)
-                if not (state and state.touchpoint and state.touchpoint.key == key):
-                    strays[key] = record["Id"]
+            strays = {
+                record.key: record.record_id
+                for record in page
+                if not _accounted_for(record, stored)
+            }
             for result in self._delete(strays).values():
                 if result.success:
                     deleted += 1
@@ -515,12 +445,10 @@ class Recompute:
         return deleted
 
 
-def _member_of(record: Mapping[str, Any]) -> str | None:
-    return next((v for k, v in record.items() if k.endswith("Member_Id__c")), None)
-
-
-def _key_of(record: Mapping[str, Any]) -> str:
-    return next(v for k, v in record.items() if k.endswith("Key__c"))
+def _accounted_for(record: TouchpointRecord, stored: Mapping[str, StoredMember]) -> bool:
+    """A touchpoint is ours to keep when its member's recorded state holds exactly it."""
+    state = stored.get(record.member_id) if record.member_id else None
+    return bool(state and state.touchpoint and state.touchpoint.key == record.key)
 
 
 def _next_state(

@@ -6,27 +6,17 @@ synced campaign is enqueued too, for a full reconciliation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
-from touchpoints.adapters.salesforce_dates import format_datetime, parse_datetime
-from touchpoints.services.webhook import QueuePort
+from touchpoints.ports.queues import QueuePort
+from touchpoints.ports.salesforce import SweepSalesforcePort
+from touchpoints.ports.state import SweepStatePort
 
 # Salesforce's clock and Lambda's are not the same clock: overlap sweeps a little.
 CLOCK_SKEW = timedelta(minutes=2)
 FIRST_SWEEP_LOOKBACK = timedelta(days=1)
 FULL_RECONCILIATION_EVERY = timedelta(days=1)
-
-
-class SweepSalesforcePort(Protocol):
-    def query(self, soql: str) -> Iterator[dict[str, Any]]: ...
-
-
-class SweepStatePort(Protocol):
-    def load_sweep_watermark(self) -> str | None: ...
-    def save_sweep_watermark(self, watermark: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,28 +35,13 @@ def sweep_changed_campaigns(
     salesforce: SweepSalesforcePort,
     state: SweepStatePort,
     queue: QueuePort,
-    sync_field: str,
     now: datetime,
 ) -> SweepResult:
     stored = state.load_sweep_watermark()
     watermark, last_full = _parse_watermark(stored)
     since = (watermark or now - FIRST_SWEEP_LOOKBACK) - CLOCK_SKEW
     full = _is_full_reconciliation_due(last_full, now)
-    literal = format_datetime(since)
-    campaign_ids: set[str] = set()
-    campaign_filter = f"{sync_field} != null"
-    if not full:
-        campaign_filter += f" AND SystemModstamp > {literal}"
-    campaign_ids.update(
-        r["Id"]
-        for r in salesforce.query(f"SELECT Id FROM Campaign WHERE {campaign_filter}")  # noqa: S608
-    )
-    campaign_ids.update(
-        r["CampaignId"]
-        for r in salesforce.query(
-            f"SELECT CampaignId FROM CampaignMember WHERE SystemModstamp > {literal}"  # noqa: S608
-        )
-    )
+    campaign_ids = salesforce.changed_campaign_ids(since, all_synced=full)
     cause = "full_reconciliation" if full else "sweep"
     for campaign_id in sorted(campaign_ids):
         queue.enqueue(campaign_id, cause, f"{cause}:{now.isoformat()}", full=full)
@@ -81,4 +56,6 @@ def _parse_watermark(stored: str | None) -> tuple[datetime | None, datetime | No
     if not stored:
         return None, None
     watermark, _, last_full = stored.partition("|")
-    return parse_datetime(watermark), parse_datetime(last_full) if last_full else None
+    return datetime.fromisoformat(watermark), datetime.fromisoformat(
+        last_full
+    ) if last_full else None

@@ -7,7 +7,8 @@ message whose ids are not Salesforce ids is acknowledged and never queued (it co
 The ack is returned only after every notification is recorded and its recompute enqueued; any
 failure propagates so the handler answers 500 and Salesforce retries. A retry repeats nothing that
 already succeeded: each campaign's share of a message is enqueued once (Powertools Idempotency,
-keyed on the campaign and its notification ids, kept past Salesforce's 24 h retry window).
+keyed on the campaign and its notification ids, kept past Salesforce's 24 h retry window: see
+adapters/enqueue_once.py).
 """
 
 from __future__ import annotations
@@ -17,14 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 
 from touchpoints.log_values import clip
 from touchpoints.outbound import (
@@ -33,6 +28,8 @@ from touchpoints.outbound import (
     OutboundMessage,
     parse_outbound_message,
 )
+from touchpoints.ports.queues import EnqueueOncePort
+from touchpoints.ports.state import NotificationLogPort
 from touchpoints.rules.notification_stamps import trusted_stamp
 from touchpoints.rules.salesforce_ids import canonical_id
 
@@ -46,8 +43,6 @@ class RefusedMessageError(Exception):
     """The message is refused before anything is recorded. `reason` is ours (safe to log);
     `detail` is what the caller sent, clipped for the log; neither goes back to the caller."""
 
-    status = 400
-
     def __init__(self, reason: str, detail: object = None) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -57,26 +52,13 @@ class RefusedMessageError(Exception):
 class EndpointTokenMissingError(RefusedMessageError):
     """No endpoint token is configured: the webhook accepts nothing (fails closed)."""
 
-    status = 403
-
 
 class BadEndpointTokenError(RefusedMessageError):
-    status = 403
+    """The URL's token is missing or is not the configured one."""
 
 
 class UnknownOrganizationError(RefusedMessageError):
-    status = 403
-
-
-class QueuePort(Protocol):
-    def enqueue(self, campaign_id: str, cause: str, dedup_source: str, **details: Any) -> str: ...
-
-
-class NotificationLogPort(Protocol):
-    def claim_newest(self, record_id: str, modified_at: datetime, now: datetime) -> bool: ...
-    def record_without_record(
-        self, notification_id: str, organization_id: str, now: datetime
-    ) -> None: ...
+    """The message comes from an organization that is not allowed."""
 
 
 @dataclass
@@ -157,47 +139,6 @@ def check_notification(notification: Notification, now: datetime) -> CheckedNoti
     )
 
 
-class CampaignEnqueuer:
-    """Enqueues a campaign's recompute once per (campaign, notification ids)."""
-
-    def __init__(
-        self, queue: QueuePort, table_name: str, expiry_seconds: int, dynamodb_client: Any = None
-    ) -> None:
-        self._queue = queue
-        persistence = DynamoDBPersistenceLayer(
-            table_name=table_name,
-            key_attr="PK",
-            sort_key_attr="SK",
-            static_pk_value="IDEMPOTENCY#webhook",
-            expiry_attr="expires_at",
-            boto3_client=dynamodb_client,
-        )
-        self._config = IdempotencyConfig(expires_after_seconds=expiry_seconds)
-        self._enqueue_once = idempotent_function(
-            data_keyword_argument="request", config=self._config, persistence_store=persistence
-        )(self._enqueue)
-        self.sent = 0
-
-    def register_lambda_context(self, context: Any) -> None:
-        """Lets an interrupted invocation's in-progress records expire with the invocation."""
-        self._config.register_lambda_context(context)
-
-    def _enqueue(self, request: dict[str, Any]) -> dict[str, Any]:
-        self.sent += 1
-        message_id = self._queue.enqueue(
-            request["campaign_id"], "outbound_message", ",".join(request["notification_ids"])
-        )
-        return {"message_id": message_id}
-
-    def enqueue(self, campaign_id: str, notification_ids: list[str]) -> bool:
-        """True when enqueued now, False when an earlier delivery already did it."""
-        sent_before = self.sent
-        self._enqueue_once(
-            request={"campaign_id": campaign_id, "notification_ids": sorted(notification_ids)}
-        )
-        return self.sent > sent_before
-
-
 def accept_outbound_message(
     presented_token: str | None,
     expected_token: Callable[[], str | None],
@@ -205,7 +146,7 @@ def accept_outbound_message(
     *,
     allowed_org_ids: frozenset[str],
     notification_log: NotificationLogPort,
-    enqueuer: CampaignEnqueuer,
+    enqueuer: EnqueueOncePort,
     now: datetime,
 ) -> WebhookOutcome:
     """Authenticate first, then read and check the message, then record and enqueue."""

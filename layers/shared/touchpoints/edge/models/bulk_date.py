@@ -24,15 +24,19 @@ from pydantic import (
     field_validator,
 )
 
-from touchpoints.adapters.job_store import InvalidPageTokenError, filter_to_item
-from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.edge.ids import JOB_ID_PATTERN
+from touchpoints.errors import (
+    InvalidPageTokenError,
+    SalesforceLimitExceededError,
+    SalesforceUnavailableError,
+)
 from touchpoints.rules.bulk_jobs import Job, touchpoints_enabled
 from touchpoints.rules.member_filter import (
     MAX_MEMBER_IDS,
     MAX_STATUS_LENGTH,
     MAX_STATUSES,
     MemberFilter,
+    filter_to_dict,
 )
 from touchpoints.rules.touchpoint_date import EARLIEST_MOMENT, LATEST_MOMENT
 from touchpoints.services.bulk_date import (
@@ -266,7 +270,7 @@ def _job_view(job: Job, errors: Sequence[Any] = (), next_page: str | None = None
         campaign_id=job.campaign_id,
         state=job.state.value,
         date=job.date,
-        filter=filter_to_item(job.criteria) if job.criteria else None,
+        filter=filter_to_dict(job.criteria) if job.criteria else None,
         requested_by=job.requested_by,
         created_at=job.created_at,
         started_at=job.started_at,
@@ -292,7 +296,7 @@ def job_view(job: Job, errors: Sequence[Any] = (), next_page: str | None = None)
         campaign_id=job.campaign_id,
         state=job.state.value,
         date=job.date,
-        filter=filter_to_item(job.criteria) if job.criteria else None,
+        filter=filter_to_dict(job.criteria) if job.criteria else None,
         requested_by=job.requested_by,
         created_at=job.created_at,
         started_at=job.started_at,

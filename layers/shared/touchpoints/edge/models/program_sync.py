@@ -7,15 +7,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from touchpoints.adapters.marketo import (
+from touchpoints.edge.ids import SalesforceId
+from touchpoints.errors import (
+    CampaignAlreadyLinkedError,
     MarketoError,
     MarketoQuotaExceededError,
     MarketoRequestTooLargeError,
     MarketoUnavailableError,
+    ProgramAlreadyLinkedError,
+    SalesforceLimitExceededError,
+    SalesforceUnavailableError,
 )
-from touchpoints.adapters.program_links import CampaignAlreadyLinkedError, ProgramAlreadyLinkedError
-from touchpoints.adapters.salesforce import SalesforceLimitExceededError, SalesforceUnavailableError
-from touchpoints.edge.ids import SalesforceId
 from touchpoints.services import program_sync as sync
 
 # Each error class and the HTTP status and code it answers with; a refused request changed nothing.

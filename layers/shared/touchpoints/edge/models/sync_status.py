@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from touchpoints.adapters.state_store import StoredMember
+from touchpoints.ports.state import StoredMember
 
 REPORT_COLUMNS = (
     "member_id",

@@ -1,6 +1,6 @@
 """The recompute's hold on Salesforce's API limit: attempts counted across copies of a request."""
 
-from touchpoints.adapters.sqs_backoff import (
+from touchpoints.rules.limit_backoff import (
     GIVE_UP_AFTER_SECONDS,
     RECOMPUTE_MAX_BACKOFF_SECONDS,
     ROLLOVER_AT_RECEIVE,

@@ -1,0 +1,285 @@
+"""One door to Salesforce's REST and Bulk 2.0 APIs, composed into every Salesforce gateway.
+
+It holds the client and renews its session, retries transient failures with jitter, counts calls
+by kind, pages queries, and writes sObject collections 200 records a call, retrying a record that
+was locked. Whole-call failures become the errors in `touchpoints.errors`; per-record outcomes
+come back as `RecordResult`s.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from itertools import batched
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from simple_salesforce import Salesforce, format_soql
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceRefusedRequest,
+)
+
+from touchpoints.errors import (
+    SalesforceLimitExceededError,
+    SalesforceUnavailableError,
+    SoqlTooLongError,
+)
+from touchpoints.ports.salesforce import RecordResult
+
+COLLECTION_LIMIT = 200  # sObject collections take at most 200 records a call
+# "Maximum length of SOQL statements: By default, 100,000 characters" (SOQL and SOSL Limits for
+# Search Queries, https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet
+# .meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_soslsoql.htm). A REST query
+# travels in the URL of a GET, and "the maximum length for the combined URI and headers is 16,384
+# bytes" (Maximum number of rows returned by SOQL queries over the REST API,
+# https://help.salesforce.com/s/articleView?id=000386264&type=1): headers get 2,048 of them.
+MAX_SOQL_CHARS = 100_000
+MAX_QUERY_URI_BYTES = 16_384 - 2_048
+ATTEMPTS = 3
+# Salesforce refuses a record it cannot lock while another transaction holds it; a try a moment
+# later usually succeeds. Other record errors (validation, deleted) would fail again.
+RETRIED_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
+LOCK_RETRIES = 3
+
+Send = Callable[[Salesforce], Any]
+
+
+def _error_codes(error: SalesforceError) -> set[str]:
+    content = error.content if isinstance(error.content, list) else []
+    return {item.get("errorCode", "") for item in content if isinstance(item, dict)}
+
+
+def escape_id(record_id: str) -> str:
+    """Ids are embedded in SOQL; only well-formed Salesforce ids are allowed in."""
+    if not (len(record_id) in (15, 18) and record_id.isalnum()):
+        raise ValueError(f"not a Salesforce id: {record_id!r}")
+    return record_id
+
+
+def record_results(refs: list[str], replies: list[dict[str, Any]]) -> list[RecordResult]:
+    """Collection replies come in request order, one per record."""
+    results = []
+    for ref, reply in zip(refs, replies, strict=True):
+        if reply.get("success"):
+            results.append(RecordResult(ref, True, reply.get("id")))
+        else:
+            error = (reply.get("errors") or [{}])[0]
+            results.append(
+                RecordResult(
+                    ref, False, reply.get("id"), error.get("statusCode"), error.get("message")
+                )
+            )
+    return results
+
+
+class SalesforceTransport:
+    def __init__(
+        self,
+        client: Salesforce,
+        *,
+        reconnect: Callable[[], Salesforce] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        lock_retries: int = LOCK_RETRIES,
+    ) -> None:
+        self._sf = client
+        self._reconnect = reconnect
+        self._sleep = sleep
+        self._lock_retries = lock_retries
+        self.calls: Counter[str] = Counter()  # API calls by kind, for metrics and the run summary
+
+    @property
+    def client(self) -> Salesforce:
+        """The current client (a renewed session replaces it)."""
+        return self._sf
+
+    def call[T](self, kind: str, send: Callable[[Salesforce], T], attempts: int = ATTEMPTS) -> T:
+        """One API call, counted; retried on transient failures, and once more after logging in
+        again when the session expired (sessions expire, tokens rotate)."""
+        self.calls[kind] += 1
+        try:
+            return self._with_retries(send, attempts)
+        except SalesforceExpiredSession:
+            if self._reconnect is None:
+                raise
+            self._sf = self._reconnect()
+            self.calls[kind] += 1
+            return self._with_retries(send, attempts)
+
+    def _with_retries[T](self, send: Callable[[Salesforce], T], attempts: int) -> T:
+        """Retry transient failures (HTTP 5xx, dropped connections) with jittered backoff."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return send(self._sf)
+            except SalesforceRefusedRequest as error:
+                if "REQUEST_LIMIT_EXCEEDED" in _error_codes(error):
+                    raise SalesforceLimitExceededError(
+                        "Salesforce API request limit exceeded"
+                    ) from error
+                raise
+            except (SalesforceGeneralError, requests.ConnectionError, requests.Timeout) as error:
+                if attempt == attempts:
+                    raise SalesforceUnavailableError(
+                        f"Salesforce unavailable after {attempts} attempts: {type(error).__name__}"
+                    ) from error
+                self._sleep(random.uniform(0, 0.2 * 2**attempt))  # noqa: S311 - jitter, not security
+        raise AssertionError("unreachable")
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def query_fits(self, soql: str) -> bool:
+        """Within the SOQL statement limit, and its GET `…/query/?q=…` URL within the URI limit."""
+        uri_bytes = len(f"{self._sf.base_url}query/?{urlencode({'q': soql})}".encode())
+        return len(soql) <= MAX_SOQL_CHARS and uri_bytes <= MAX_QUERY_URI_BYTES
+
+    def query_page(self, soql: str) -> dict[str, Any]:
+        """The first page of a query's reply (`totalSize`, `records`, `done`): one call. A query
+        too long for one request is refused before it is sent."""
+        if not self.query_fits(soql):
+            raise SoqlTooLongError(f"a query of {len(soql):,} characters was not sent: too long")
+        return self.call("query", lambda sf: sf.query(soql))
+
+    def query(self, soql: str) -> Iterator[dict[str, Any]]:
+        """Every record the query matches, following `nextRecordsUrl` pages lazily."""
+        page = self.query_page(soql)
+        while True:
+            yield from page["records"]
+            if page.get("done", True):
+                return
+            next_url = page["nextRecordsUrl"]
+            page = self.query_more(next_url)
+
+    def query_more(self, next_url: str) -> dict[str, Any]:
+        return self.call("query_more", lambda sf: sf.query_more(next_url, identifier_is_url=True))
+
+    def query_in(self, template: str, values: list[str]) -> Iterator[dict[str, Any]]:
+        """Every record `template` (one `IN {}` list) matches for all `values`, in as few queries as
+        fit: up to 200 values a query, fewer where long values would make the URL too long."""
+        start = 0
+        while start < len(values):
+            size = min(COLLECTION_LIMIT, len(values) - start)
+            soql = format_soql(template, values[start : start + size])
+            while size > 1 and not self.query_fits(soql):
+                size //= 2
+                soql = format_soql(template, values[start : start + size])
+            yield from self.query(soql)
+            start += size
+
+    # -- sObject collections -------------------------------------------------------------------
+
+    def write_collection(
+        self,
+        kind: str,
+        records: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        method: str,
+        path: str = "composite/sobjects",
+    ) -> list[RecordResult]:
+        """Write (ref, record) pairs 200 a call (`allOrNone` false), in their order; a record
+        Salesforce could not lock is sent again, a moment later each time. DELETE sends the
+        records' `Id`s."""
+        pending = list(enumerate(records))
+        results: dict[int, RecordResult] = {}
+        for attempt in range(self._lock_retries + 1):
+            if attempt:
+                self._sleep(0.5 * attempt)  # a locked row usually frees within a second
+            for chunk in batched(pending, COLLECTION_LIMIT, strict=False):
+                body = [record for _, (_, record) in chunk]
+                replies = self.call(kind, lambda sf, body=body: _send(sf, method, path, body))
+                refs = [ref for _, (ref, _) in chunk]
+                for (index, _), result in zip(chunk, record_results(refs, replies), strict=True):
+                    results[index] = result
+            pending = [
+                (index, pair)
+                for index, pair in pending
+                if results[index].error_code in RETRIED_RECORD_ERRORS
+            ]
+            if not pending:
+                break
+        return [results[index] for index in sorted(results)]
+
+    def delete_records(self, refs_to_ids: Iterable[tuple[str, str]]) -> list[RecordResult]:
+        """Delete by record id; a record already gone counts as deleted."""
+        results = self.write_collection(
+            "composite_delete",
+            ((ref, {"Id": record_id}) for ref, record_id in refs_to_ids),
+            method="DELETE",
+        )
+        return [
+            RecordResult(result.ref, True, result.record_id) if _gone(result) else result
+            for result in results
+        ]
+
+    # -- Bulk API 2.0 --------------------------------------------------------------------------
+
+    def bulk_ingest(
+        self,
+        sobject: str,
+        operation: str,
+        rows: list[dict[str, Any]],
+        ref_column: str,
+        poll_seconds: float,
+        **options: Any,
+    ) -> list[RecordResult]:
+        """One Bulk API 2.0 ingest job run to its end; per-row outcomes read back from its result
+        files (`sf__Id`, `sf__Error` and every uploaded column)."""
+        if not rows:
+            return []
+        jobs = self.call(
+            "bulk2_ingest_job",
+            lambda sf: getattr(getattr(sf.bulk2, sobject), operation)(
+                records=rows, wait=poll_seconds, **options
+            ),
+        )
+        results: list[RecordResult] = []
+        for job in jobs:
+            job_id = job["job_id"]
+            ok = self.call(
+                "bulk2_results",
+                lambda sf, job_id=job_id: getattr(sf.bulk2, sobject).get_successful_records(job_id),
+            )
+            for row in csv.DictReader(io.StringIO(ok)):
+                results.append(RecordResult(row[ref_column], True, row.get("sf__Id")))
+            failed = self.call(
+                "bulk2_results",
+                lambda sf, job_id=job_id: getattr(sf.bulk2, sobject).get_failed_records(job_id),
+            )
+            for row in csv.DictReader(io.StringIO(failed)):
+                code, _, message = (row.get("sf__Error") or "UNKNOWN_EXCEPTION").partition(":")
+                results.append(
+                    RecordResult(row[ref_column], False, row.get("sf__Id") or None, code, message)
+                )
+        return results
+
+    def bulk_query_pages(
+        self, sobject: str, soql: str, page_size: int, poll_seconds: float
+    ) -> Iterator[str]:
+        """A Bulk API 2.0 query job's result pages (CSV text), one at a time."""
+        pages = getattr(self._sf.bulk2, sobject).query(
+            soql, max_records=page_size, wait=poll_seconds
+        )
+        self.calls["bulk2_query_job"] += 1
+        while True:
+            try:
+                # a generator that raised is finished: never retried here, the run is retried
+                yield self.call("bulk2_results", lambda _sf: next(pages), attempts=1)
+            except StopIteration:
+                return
+
+
+def _send(sf: Salesforce, method: str, path: str, records: list[dict[str, Any]]) -> Any:
+    if method == "DELETE":
+        ids = ",".join(record["Id"] for record in records)
+        return sf.restful(path, method="DELETE", params={"ids": ids, "allOrNone": "false"})
+    return sf.restful(path, method=method, json={"allOrNone": False, "records": records})
+
+
+def _gone(result: RecordResult) -> bool:
+    return result.error_code in {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"}

@@ -1,0 +1,138 @@
+"""What the services need from Salesforce, and the values they exchange with it.
+
+Per-record failures come back as data (`RecordResult`), never as exceptions; whole-call failures
+are the errors in `touchpoints.errors`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from touchpoints.rules.member_filter import MemberFilter
+from touchpoints.rules.models import Campaign, Member, Touchpoint
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """One record's outcome in a write: `ref` is our key or member id."""
+
+    ref: str
+    success: bool
+    record_id: str | None = None
+    error_code: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """A Bulk API 2.0 ingest job that is over: how many records it changed, the ones it refused,
+    and, when the job itself failed, the rows it never processed and why."""
+
+    updated: int
+    failures: tuple[RecordResult, ...]
+    unprocessed_ids: frozenset[str] = frozenset()
+    error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointRecord:
+    """One of our touchpoints as Salesforce holds it: its key, the member it names, its id."""
+
+    key: str
+    member_id: str | None
+    record_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCampaign:
+    id: str
+    name: str
+    type: str | None
+    actual_cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPerson:
+    """A campaign member as the sync sees it: its person's email is the join key."""
+
+    member_id: str
+    person_id: str
+    email: str
+    status: str
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    email: str
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+
+
+class RecomputeSalesforcePort(Protocol):
+    """The recompute reads a campaign and its members and writes touchpoints."""
+
+    calls: Counter[str]
+
+    def read_campaign(self, campaign_id: str) -> Campaign | None: ...
+    def count_members(self, campaign_id: str) -> int: ...
+    def member_chunk(self, campaign_id: str, after_id: str, size: int) -> list[Member]: ...
+    def bulk_member_pages(
+        self, campaign_id: str, after_id: str, page_size: int
+    ) -> Iterator[list[Member]]: ...
+    def read_touchpoints_by_keys(
+        self, keys: Iterable[str]
+    ) -> dict[str, tuple[Touchpoint, str]]: ...
+    def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[TouchpointRecord]]: ...
+    def has_campaign_touchpoints(self, campaign_id: str) -> bool: ...
+    def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]: ...
+    def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]: ...
+    def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
+    def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]: ...
+    def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
+
+
+class SweepSalesforcePort(Protocol):
+    """The sweep asks which campaigns changed since a moment."""
+
+    def changed_campaign_ids(self, since: datetime, *, all_synced: bool) -> set[str]: ...
+
+
+class BulkSalesforcePort(Protocol):
+    """The bulk date update selects members and writes their touchpoint date."""
+
+    def read_campaign(self, campaign_id: str) -> Campaign | None: ...
+    def member_filter_fits(self, campaign_id: str, criteria: MemberFilter) -> bool: ...
+    def read_members_matching(
+        self, campaign_id: str, criteria: MemberFilter
+    ) -> Iterator[Member]: ...
+    def update_member_dates(self, dates: Mapping[str, datetime | None]) -> list[RecordResult]: ...
+    def start_member_date_ingest(self, dates: Mapping[str, datetime | None]) -> str: ...
+    def member_date_ingest_outcome(self, ingest_job_id: str) -> IngestOutcome | None: ...
+
+
+class CampaignsPort(Protocol):
+    """The program sync and the flow actions read and write campaigns, members and leads."""
+
+    calls: Counter[str]
+
+    def read_sync_campaign(self, campaign_id: str) -> SyncCampaign | None: ...
+    def member_status_labels(self, campaign_id: str) -> list[str]: ...
+    def is_marketing_user(self, username: str) -> bool | None: ...
+    def campaign_people(self, campaign_id: str) -> Iterator[CampaignPerson | None]: ...
+    def find_people(self, emails: Iterable[str]) -> dict[str, str]: ...
+    def matchable_people(self, person_ids: Iterable[str]) -> set[str]: ...
+    def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]: ...
+    def add_members(
+        self, campaign_id: str, people: Mapping[str, tuple[str, str]]
+    ) -> dict[str, RecordResult]: ...
+    def set_member_statuses(self, statuses: Mapping[str, str]) -> dict[str, RecordResult]: ...
+    def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
+    def update_campaign(self, campaign_id: str, fields: Mapping[str, Any]) -> None: ...

@@ -1,0 +1,62 @@
+"""What the services need from their recorded state (DynamoDB), and the values they exchange."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from touchpoints.rules.models import Channel, Touchpoint
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMember:
+    """A member's status as last recorded; `touchpoint` is what Salesforce confirmed it has;
+    `person_id` (its contact, else its lead) and `email` are what the sync report shows (personal
+    data: kept for the report, never logged)."""
+
+    member_id: str
+    status: str
+    touchpoint: Touchpoint | None = None
+    record_id: str | None = None
+    person_id: str | None = None
+    email: str | None = None
+
+
+class StatePort(Protocol):
+    """The recompute's per-member state, summaries, checkpoints and write intents."""
+
+    def load_members_range(
+        self, campaign_id: str, after_id: str, upto_id: str | None
+    ) -> dict[str, StoredMember]: ...
+    def load_members_by_ids(
+        self, campaign_id: str, member_ids: Iterable[str]
+    ) -> dict[str, StoredMember]: ...
+    def save_members(self, campaign_id: str, members: list[StoredMember]) -> int: ...
+    def forget_members(self, campaign_id: str, member_ids: list[str]) -> int: ...
+    def save_summary(self, campaign_id: str, summary: Mapping[str, object]) -> None: ...
+    def load_summary(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def load_channel_mapping(self) -> dict[str, Channel]: ...
+    def save_checkpoint(
+        self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
+    ) -> None: ...
+    def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def clear_checkpoint(self, campaign_id: str) -> None: ...
+    def mark_write_intent(self, campaign_id: str, run_id: str, started_at: datetime) -> None: ...
+    def load_write_intent(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def clear_write_intent(self, campaign_id: str) -> None: ...
+
+
+class SweepStatePort(Protocol):
+    def load_sweep_watermark(self) -> str | None: ...
+    def save_sweep_watermark(self, watermark: str) -> None: ...
+
+
+class NotificationLogPort(Protocol):
+    """The webhook's record of the newest notification per Salesforce record."""
+
+    def claim_newest(self, record_id: str, modified_at: datetime, now: datetime) -> bool: ...
+    def record_without_record(
+        self, notification_id: str, organization_id: str, now: datetime
+    ) -> None: ...

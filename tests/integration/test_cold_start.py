@@ -1,0 +1,84 @@
+"""What a cold start loads, and what the layer ships: structure, not timing (timing is
+`make bench-cold-start`)."""
+
+import pytest
+
+from scripts.bench_cold_start import probe_handler
+from scripts.layer_lock import LOCK, RUNTIME_PROVIDED, lock_text
+
+# Clients the webhook's trigger never uses: Salesforce (simple-salesforce, its SOAP and JWT
+# dependencies, requests) and Marketo.
+NOT_FOR_THE_WEBHOOK = (
+    "simple_salesforce",
+    "zeep",
+    "lxml",
+    "jwt",
+    "cryptography",
+    "requests",
+    "touchpoints.adapters.marketo",
+    "touchpoints.adapters.salesforce",
+    "touchpoints.adapters.salesforce_client",
+)
+
+
+def _loaded(modules: frozenset[str], name: str) -> bool:
+    return name in modules or any(module.startswith(f"{name}.") for module in modules)
+
+
+def test_the_webhook_cold_start_loads_no_salesforce_or_marketo_client():
+    """Imported as Lambda imports it (the function's folder, then the layer), with the
+    template's environment and tracing on as deployed."""
+    modules = probe_handler("CampaignWebhookFunction").modules
+
+    assert "app" in modules  # the probe did import the handler
+    assert "boto3" in modules
+    assert [name for name in NOT_FOR_THE_WEBHOOK if _loaded(modules, name)] == []
+
+
+@pytest.mark.parametrize(
+    "logical_id",
+    ["BulkDateUpdateFunction", "TouchpointRecomputeFunction", "ProgramSyncFunction"],
+)
+def test_no_function_loads_the_marketo_client_at_import(logical_id):
+    """The program sync names Marketo's errors from touchpoints.errors: its client loads with the
+    first Marketo call, and the other functions never load it."""
+    modules = probe_handler(logical_id).modules
+
+    assert not _loaded(modules, "touchpoints.adapters.marketo")
+
+
+@pytest.mark.parametrize(
+    "logical_id",
+    ["BulkDateUpdateFunction", "TouchpointRecomputeFunction", "ProgramSyncFunction"],
+)
+def test_salesforce_and_marketo_http_calls_are_still_traced(logical_id):
+    """With tracing on as deployed, requests is patched for X-Ray once the first call loads it
+    (the handler's import no longer patches it up front)."""
+    modules = probe_handler(logical_id, first_call=True).modules
+
+    assert "requests" in modules
+    assert "aws_xray_sdk.ext.requests.patch" in modules
+    assert "aws_xray_sdk.ext.botocore.patch" in modules
+
+
+@pytest.mark.parametrize("logical_id", ["BulkDateUpdateFunction", "TouchpointRecomputeFunction"])
+def test_the_salesforce_client_loads_with_the_first_salesforce_call_not_the_import(logical_id):
+    """Their HTTP routes that read only DynamoDB (job status, sync status) never load it."""
+    modules = probe_handler(logical_id).modules
+
+    assert [name for name in ("simple_salesforce", "requests") if _loaded(modules, name)] == []
+
+
+def test_the_layer_lock_is_the_requirements_closure_at_the_dev_pins():
+    assert LOCK.read_text() == lock_text(), (
+        "layers/shared/layer-requirements.txt is stale: run `make layer-lock` and commit it"
+    )
+
+
+def test_the_layer_carries_no_aws_sdk_of_its_own():
+    """The runtime provides boto3 and botocore; a second botocore (via aws-xray-sdk) doubled
+    the layer's size and shadowed the runtime's."""
+    names = {line.split("==")[0] for line in LOCK.read_text().splitlines() if "==" in line}
+
+    assert names & RUNTIME_PROVIDED == set()
+    assert {"aws-xray-sdk", "aws-lambda-powertools", "simple-salesforce"} <= names
