@@ -37,9 +37,16 @@ BOTO3 = "boto3"
 # What each function's main trigger loads on its first call, beyond the handler's own imports.
 FIRST_CALL_LOADS = {
     "CampaignWebhookFunction": (),
-    "BulkDateUpdateFunction": ("touchpoints.adapters.salesforce_client",),
+    "BulkDateApiFunction": ("touchpoints.adapters.salesforce_client",),
+    "BulkDateJobFunction": ("touchpoints.adapters.salesforce_client",),
     "TouchpointRecomputeFunction": ("touchpoints.adapters.salesforce_client",),
+    "ReconciliationSweepFunction": ("touchpoints.adapters.salesforce_client",),
+    "SyncStatusFunction": (),  # the state table only
     "ProgramSyncFunction": (
+        "touchpoints.adapters.salesforce_client",
+        "touchpoints.adapters.marketo",
+    ),
+    "ProgramSyncApiFunction": (
         "touchpoints.adapters.salesforce_client",
         "touchpoints.adapters.marketo",
     ),

@@ -35,10 +35,17 @@ def test_the_webhook_cold_start_loads_no_salesforce_or_marketo_client():
     assert [name for name in NOT_FOR_THE_WEBHOOK if _loaded(modules, name)] == []
 
 
-@pytest.mark.parametrize(
-    "logical_id",
-    ["BulkDateUpdateFunction", "TouchpointRecomputeFunction", "ProgramSyncFunction"],
-)
+SALESFORCE_CALLERS = [
+    "BulkDateApiFunction",
+    "BulkDateJobFunction",
+    "TouchpointRecomputeFunction",
+    "ReconciliationSweepFunction",
+    "ProgramSyncFunction",
+    "ProgramSyncApiFunction",
+]
+
+
+@pytest.mark.parametrize("logical_id", [*SALESFORCE_CALLERS, "SyncStatusFunction"])
 def test_no_function_loads_the_marketo_client_at_import(logical_id):
     """The program sync names Marketo's errors from touchpoints.errors: its client loads with the
     first Marketo call, and the other functions never load it."""
@@ -47,10 +54,7 @@ def test_no_function_loads_the_marketo_client_at_import(logical_id):
     assert not _loaded(modules, "touchpoints.adapters.marketo")
 
 
-@pytest.mark.parametrize(
-    "logical_id",
-    ["BulkDateUpdateFunction", "TouchpointRecomputeFunction", "ProgramSyncFunction"],
-)
+@pytest.mark.parametrize("logical_id", SALESFORCE_CALLERS)
 def test_salesforce_and_marketo_http_calls_are_still_traced(logical_id):
     """With tracing on as deployed, requests is patched for X-Ray once the first call loads it
     (the handler's import no longer patches it up front)."""
@@ -61,12 +65,28 @@ def test_salesforce_and_marketo_http_calls_are_still_traced(logical_id):
     assert "aws_xray_sdk.ext.botocore.patch" in modules
 
 
-@pytest.mark.parametrize("logical_id", ["BulkDateUpdateFunction", "TouchpointRecomputeFunction"])
+@pytest.mark.parametrize(
+    "logical_id",
+    [
+        "BulkDateApiFunction",
+        "BulkDateJobFunction",
+        "TouchpointRecomputeFunction",
+        "ReconciliationSweepFunction",
+        "SyncStatusFunction",
+    ],
+)
 def test_the_salesforce_client_loads_with_the_first_salesforce_call_not_the_import(logical_id):
     """Their HTTP routes that read only DynamoDB (job status, sync status) never load it."""
     modules = probe_handler(logical_id).modules
 
     assert [name for name in ("simple_salesforce", "requests") if _loaded(modules, name)] == []
+
+
+def test_the_read_only_sync_status_never_loads_a_salesforce_or_marketo_client():
+    """Its first call reads the state table only."""
+    modules = probe_handler("SyncStatusFunction", first_call=True).modules
+
+    assert [name for name in NOT_FOR_THE_WEBHOOK if _loaded(modules, name)] == []
 
 
 def test_the_layer_lock_is_the_requirements_closure_at_the_dev_pins():
