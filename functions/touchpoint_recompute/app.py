@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, Field
 
+from touchpoints.adapters.channel_mapping_store import ChannelMappingOncePerInvocation
 from touchpoints.adapters.salesforce import SalesforceLimitExceededError
 from touchpoints.adapters.sqs_backoff import hold_on_limit
 from touchpoints.api_errors import register_error_table
@@ -65,8 +66,10 @@ class RecomputeMessage(BaseModel):
 @dataclass
 class _Batch:
     """What one SQS batch learned: the API limit is org-wide, so once it refuses one record the
-    rest are held without a call; `held` are the messages kept on the queue (postponed)."""
+    rest are held without a call; `held` are the messages kept on the queue (postponed). The
+    channel mapping is read once for the whole batch."""
 
+    channel_mapping: ChannelMappingOncePerInvocation
     limit_reached: bool = False
     held: list[str] = field(default_factory=list)
 
@@ -106,6 +109,7 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
     service = Recompute(
         deps.salesforce,
         deps.state,
+        channel_mapping=batch.channel_mapping,
         bulk_threshold=deps.settings.bulk_api_threshold,
         write_back_status=deps.settings.write_back_member_status,
     )
@@ -283,7 +287,7 @@ def lambda_handler(
         # a wholly failed batch is reported item by item too, so backoff stays per message.
         processor = SqsFifoPartialProcessor(skip_group_on_error=True)
         processor.raise_on_entire_batch_failure = False
-        batch = _Batch()
+        batch = _Batch(ChannelMappingOncePerInvocation(deps.channel_mapping))
         response = process_partial_response(
             event=event,
             record_handler=lambda record: _recompute_record(record, deps, context, batch),

@@ -14,6 +14,7 @@ import boto3
 import requests
 from simple_salesforce import Salesforce
 
+from touchpoints.adapters.channel_mapping_store import ChannelMappingStore
 from touchpoints.adapters.events import EventPublisher
 from touchpoints.adapters.job_queue import JobQueue
 from touchpoints.adapters.job_store import JobStore
@@ -53,6 +54,10 @@ class Dependencies:
     @cached_property
     def state(self) -> StateStore:
         return StateStore(self.table)
+
+    @cached_property
+    def channel_mapping(self) -> ChannelMappingStore:
+        return ChannelMappingStore(self.table)
 
     @cached_property
     def queue(self) -> RecomputeQueue:

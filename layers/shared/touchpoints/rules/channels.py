@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from touchpoints.rules.models import Channel
+from touchpoints.rules.bulk_jobs import touchpoints_enabled
+from touchpoints.rules.models import Channel, SyncMode
 
 UNMAPPED = Channel("Unmapped")
 
@@ -68,6 +69,14 @@ DEFAULT_MAPPING = ChannelMapping(
         for campaign_type, channel in DEFAULT_CHANNEL_MAPPING.items()
     ),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SeenCampaign:
+    """A campaign's Type and sync mode, as its last recompute read them from Salesforce."""
+
+    campaign_type: str | None
+    sync_mode: SyncMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,25 +162,30 @@ def changed_types(before: Mapping[str, Channel], after: Mapping[str, Channel]) -
 
 
 def remapped_campaigns(
-    campaign_types: Mapping[str, str | None],
+    campaigns: Mapping[str, SeenCampaign],
     before: Mapping[str, Channel],
     after: Mapping[str, Channel],
 ) -> list[str]:
-    """The campaigns (id → Campaign Type) whose touchpoints change channel with the mapping."""
+    """A mapping change re-maps the campaigns that include members (so hold touchpoints) and
+    whose Type's channel differs between the two mappings; returns their ids."""
     return sorted(
         campaign_id
-        for campaign_id, campaign_type in campaign_types.items()
-        if map_channel(campaign_type, before) != map_channel(campaign_type, after)
+        for campaign_id, seen in campaigns.items()
+        if touchpoints_enabled(seen.sync_mode)
+        and map_channel(seen.campaign_type, before) != map_channel(seen.campaign_type, after)
     )
 
 
-def unmapped_types(seen: Iterable[str | None], mapping: Mapping[str, Channel]) -> list[str]:
-    """Campaign Types seen on campaigns that the mapping does not map (a blank type cannot be
-    mapped, so it is not listed)."""
+def unmapped_types(campaigns: Iterable[SeenCampaign], mapping: Mapping[str, Channel]) -> list[str]:
+    """The Campaign Types of campaigns that include members which the mapping does not map (a
+    blank type cannot be mapped, so it is not listed)."""
     return sorted(
         {
-            campaign_type.strip()
-            for campaign_type in seen
-            if campaign_type and campaign_type.strip() and campaign_type.strip() not in mapping
+            seen.campaign_type.strip()
+            for seen in campaigns
+            if touchpoints_enabled(seen.sync_mode)
+            and seen.campaign_type
+            and seen.campaign_type.strip()
+            and seen.campaign_type.strip() not in mapping
         }
     )

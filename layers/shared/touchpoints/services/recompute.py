@@ -87,7 +87,6 @@ class StatePort(Protocol):
     def forget_members(self, campaign_id: str, member_ids: list[str]) -> int: ...
     def save_summary(self, campaign_id: str, summary: Mapping[str, object]) -> None: ...
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None: ...
-    def load_channel_mapping(self) -> dict[str, Channel]: ...
     def save_checkpoint(
         self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
     ) -> None: ...
@@ -96,6 +95,11 @@ class StatePort(Protocol):
     def mark_write_intent(self, campaign_id: str, run_id: str, started_at: datetime) -> None: ...
     def load_write_intent(self, campaign_id: str) -> dict[str, Any] | None: ...
     def clear_write_intent(self, campaign_id: str) -> None: ...
+
+
+class ChannelMappingPort(Protocol):
+    def channels(self) -> Mapping[str, Channel]: ...
+    def record_campaign(self, campaign_id: str, campaign: Campaign | None) -> None: ...
 
 
 @dataclass
@@ -227,6 +231,7 @@ class Recompute:
         salesforce: SalesforcePort,
         state: StatePort,
         *,
+        channel_mapping: ChannelMappingPort,
         bulk_threshold: int,
         rest_chunk: int = REST_CHUNK,
         bulk_page: int = BULK_PAGE,
@@ -236,6 +241,7 @@ class Recompute:
         self._write_back_status = write_back_status
         self._sf = salesforce
         self._state = state
+        self._channel_mapping = channel_mapping
         self._bulk_threshold = bulk_threshold
         self._rest_chunk = rest_chunk
         self._bulk_page = bulk_page
@@ -257,7 +263,7 @@ class Recompute:
         totals = RunTotals.from_dict(checkpoint["totals"]) if checkpoint else RunTotals()
 
         campaign = self._sf.read_campaign(campaign_id)
-        channels = self._state.load_channel_mapping()
+        channels = self._channel_mapping.channels()
         result = RecomputeResult(campaign_id, run_id, finished=False, found=campaign is not None)
         intent = _WriteIntent(
             self._state,
@@ -329,7 +335,9 @@ class Recompute:
         result.finished = True
         result.totals = totals
         result.api_calls = Counter(self._sf.calls) - calls_before
-        self._state.save_summary(campaign_id, _summary(result, now))
+        if not _campaign_recorded(summary, campaign):  # its Type, for the channel mapping API
+            self._channel_mapping.record_campaign(campaign_id, campaign)
+        self._state.save_summary(campaign_id, _summary(result, campaign, now))
         return result
 
     # -- reading members -----------------------------------------------------------------------
@@ -561,10 +569,28 @@ def _failed(
     )
 
 
-def _summary(result: RecomputeResult, finished_at: datetime) -> dict[str, Any]:
+def _campaign_fields(campaign: Campaign | None) -> dict[str, str | None]:
+    return {
+        "campaign_type": campaign.type if campaign else None,
+        "sync_mode": campaign.sync_mode.value if campaign else None,
+    }
+
+
+def _campaign_recorded(summary: Mapping[str, Any] | None, campaign: Campaign | None) -> bool:
+    """The last run's summary already holds this campaign's Type and mode (nothing to record)."""
+    fields = _campaign_fields(campaign)
+    return summary is not None and all(
+        name in summary and summary[name] == value for name, value in fields.items()
+    )
+
+
+def _summary(
+    result: RecomputeResult, campaign: Campaign | None, finished_at: datetime
+) -> dict[str, Any]:
     return {
         "campaign_id": result.campaign_id,
         "campaign_found": result.found,
+        **_campaign_fields(campaign),
         "last_run": finished_at.isoformat(),
         "run_id": result.run_id,
         "read_path": "bulk" if result.bulk else "rest",
