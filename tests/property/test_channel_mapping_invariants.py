@@ -6,13 +6,14 @@ from hypothesis import strategies as st
 from touchpoints.rules.channels import (
     UNMAPPED,
     MappingEntry,
+    SeenCampaign,
     changed_types,
     map_channel,
     mapping_problems,
     normalized_entries,
     remapped_campaigns,
 )
-from touchpoints.rules.models import Channel
+from touchpoints.rules.models import Channel, SyncMode
 
 types = st.sampled_from(["Webinar", "Conference", "Email", "Roadshow", "Podcast"])
 channels = st.builds(
@@ -37,13 +38,22 @@ def test_a_type_changed_exactly_when_its_channel_differs(before, after):
         assert (campaign_type in changed) == differs
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=4), st.none() | types), mappings, mappings)
-def test_a_campaign_is_remapped_exactly_when_its_type_changed(campaigns, before, after):
+seen = st.builds(SeenCampaign, st.none() | types, st.sampled_from(list(SyncMode)))
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=4), seen), mappings, mappings)
+def test_a_campaign_is_remapped_exactly_when_it_holds_touchpoints_and_its_type_changed(
+    campaigns, before, after
+):
     changed = changed_types(before, after)
     remapped = set(remapped_campaigns(campaigns, before, after))
-    for campaign_id, campaign_type in campaigns.items():
-        stripped = (campaign_type or "").strip()
-        assert (campaign_id in remapped) == (stripped in changed)
+    for campaign_id, campaign in campaigns.items():
+        holds_touchpoints = campaign.sync_mode in (
+            SyncMode.INCLUDE_ALL,
+            SyncMode.INCLUDE_RESPONDED,
+        )
+        type_changed = (campaign.campaign_type or "").strip() in changed
+        assert (campaign_id in remapped) == (holds_touchpoints and type_changed)
 
 
 @given(entries)

@@ -8,6 +8,7 @@ from touchpoints.rules.channels import (
     UNMAPPED,
     ChannelMapping,
     MappingEntry,
+    SeenCampaign,
     changed_types,
     map_channel,
     mapping_problems,
@@ -15,7 +16,7 @@ from touchpoints.rules.channels import (
     remapped_campaigns,
     unmapped_types,
 )
-from touchpoints.rules.models import Channel
+from touchpoints.rules.models import Channel, SyncMode
 
 
 def test_a_mapped_type_gives_its_channel_and_path():
@@ -124,13 +125,26 @@ def test_only_types_whose_channel_differs_have_changed():
     assert changed_types(after, before) == {"Webinar", "Roadshow"}  # and removing re-maps too
 
 
-def test_a_campaign_is_remapped_only_when_its_type_changed_channel():
+INCLUDE_ALL = SyncMode.INCLUDE_ALL
+
+
+def test_a_campaign_is_remapped_only_when_it_holds_touchpoints_and_its_type_changed_channel():
     before = {"Webinar": Channel("Offline Event", "Webinar"), "Email": Channel("Email")}
     after = {"Webinar": Channel("Online", "Webinar"), "Email": Channel("Email")}
-    campaigns = {"701A": "Webinar", "701B": "Email", "701C": None, "701D": " Webinar"}
+    campaigns = {
+        "701A": SeenCampaign("Webinar", INCLUDE_ALL),
+        "701B": SeenCampaign("Email", INCLUDE_ALL),
+        "701C": SeenCampaign(None, INCLUDE_ALL),
+        "701D": SeenCampaign(" Webinar", SyncMode.INCLUDE_RESPONDED),
+        "701E": SeenCampaign("Webinar", SyncMode.EXCLUDE_ALL),  # holds no touchpoints
+        "701F": SeenCampaign("Webinar", SyncMode.NOT_SYNCED),
+    }
     assert remapped_campaigns(campaigns, before, after) == ["701A", "701D"]
 
 
-def test_unmapped_types_are_the_seen_types_the_mapping_lacks_blank_aside():
-    seen = ["Conference", "Roadshow", " Roadshow ", None, "", "Podcast"]
+def test_unmapped_types_are_the_types_of_included_campaigns_the_mapping_lacks():
+    seen = [
+        SeenCampaign(campaign_type, INCLUDE_ALL)
+        for campaign_type in ("Conference", "Roadshow", " Roadshow ", None, "", "Podcast")
+    ] + [SeenCampaign("Radio", SyncMode.EXCLUDE_ALL), SeenCampaign("TV", SyncMode.NOT_SYNCED)]
     assert unmapped_types(seen, DEFAULT_CHANNEL_MAPPING) == ["Podcast", "Roadshow"]
