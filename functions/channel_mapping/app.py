@@ -78,7 +78,7 @@ class ChangeView(MappingView):
 
 
 class ErrorBody(BaseModel):
-    error: str = Field(description="Machine-readable code, e.g. MAPPING_VERSION_CONFLICT")
+    error: str = Field(description="Machine-readable code, e.g. NO_MATCHING_MEMBERS")
     message: str
     field: str | None = Field(None, description="The request field at fault")
 
