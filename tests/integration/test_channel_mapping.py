@@ -42,7 +42,7 @@ def synced(world, org_campaigns):
     """Each campaign recomputed once through the queue, as the webhook would have asked."""
     for campaign_id in org_campaigns:
         world.recompute.deps.queue.enqueue(campaign_id, "test", f"seed:{campaign_id}")
-    world.drain_queue()
+    return world.drain_queue()
 
 
 def channels_by_campaign(world):
@@ -199,3 +199,23 @@ def test_a_type_seen_on_a_synced_campaign_without_a_mapping_is_listed_until_mapp
     world.drain_queue()
     assert {tp["Marketing_Channel_Path__c"] for tp in world.touchpoints()} == {"Field Event"}
     assert get_mapping(world)[1]["unmapped_types"] == []
+
+
+def test_a_recompute_batch_reads_the_mapping_once(world):
+    campaign_ids = [a_campaign(world.org, Type="Webinar") for _ in range(3)]
+    for number, campaign_id in enumerate(campaign_ids):
+        members(world.org, campaign_id, 1, start=number + 1)
+    mapping_reads = []
+
+    def count_mapping_reads(params, **_):
+        if params["Key"]["PK"] == "CHANNEL_MAPPING":
+            mapping_reads.append(params["Key"]["SK"])
+
+    world.recompute.deps.table.meta.client.meta.events.register(
+        "provide-client-params.dynamodb.GetItem", count_mapping_reads
+    )
+    responses = synced(world, campaign_ids)
+
+    assert len(responses) == 1  # one invocation took the three requests
+    assert mapping_reads == ["CURRENT"]
+    assert len(world.touchpoints()) == 3
