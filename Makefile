@@ -9,7 +9,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint unit sam-check scan bench bench-webhook openapi clean
+.PHONY: demo test lint unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ $(SAM_VENV)/.installed: requirements-sam.txt constraints/sam.txt
 $(SCAN_VENV)/.installed: requirements-scan.txt constraints/scan.txt
 	$(PYTHON) -m venv $(SCAN_VENV)
 	$(SCAN_VENV)/bin/pip install $(PIP_QUIET) -r requirements-scan.txt -c constraints/scan.txt
+	touch $@
+
+# The Salesforce CLI, pinned in tools/sf (package-lock.json); `npm ci` installs exactly that.
+SF_DIR := tools/sf
+SF := $(CURDIR)/$(SF_DIR)/node_modules/.bin/sf
+SF_ENV := SF_DISABLE_TELEMETRY=true SF_AUTOUPDATE_DISABLE=true SF_HIDE_RELEASE_NOTES=true
+SF_CHECK := .salesforce-check
+
+$(SF_DIR)/node_modules/.installed: $(SF_DIR)/package.json $(SF_DIR)/package-lock.json
+	cd $(SF_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: $(VENV)/.installed
@@ -46,7 +56,21 @@ scan: $(SCAN_VENV)/.installed
 	$(SCAN_VENV)/bin/cfn-lint template.yaml
 	$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml
 
-test: lint unit sam-check scan
+# Offline (no org): the Salesforce CLI converts the shipped metadata and a tree generated from
+# sample stack outputs to Metadata API format, which fails on anything it does not recognise.
+salesforce-check: $(VENV)/.installed $(SF_DIR)/node_modules/.installed
+	rm -rf $(SF_CHECK)
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --sample --out $(SF_CHECK)/generated
+	cd salesforce && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/shipped-mdapi
+	cd $(SF_CHECK)/generated && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/generated-mdapi
+
+# The outbound messages, flows, named credential and External Service for a deployed stack:
+#   make salesforce-metadata STACK=<stack name> INTEGRATION_USER=<username> [REGION=eu-west-1]
+salesforce-metadata: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --stack "$(STACK)" \
+		--integration-user "$(INTEGRATION_USER)" $(if $(REGION),--region "$(REGION)")
+
+test: lint unit sam-check scan salesforce-check
 
 bench: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench
@@ -59,4 +83,4 @@ openapi: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache $(SF_DIR)/node_modules $(SF_CHECK)

@@ -28,7 +28,7 @@ from emulators.marketo.world import (
 from emulators.outbound_messages import outbound_message
 from emulators.salesforce import SalesforceEmulator
 from emulators.template_stack import Stack, create_stack, process_environment
-from touchpoints.settings import Settings, load_settings
+from touchpoints.settings import Settings, TouchpointFields, load_settings
 from touchpoints.wiring import Dependencies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,13 +181,15 @@ class World:
         page_size: int = 2000,
         bulk_api_threshold: int | None = None,
         parameters: dict[str, str] | None = None,
+        permission_set: Path = PERMISSION_SET,
     ) -> World:
         """The stack deployed with the template's defaults, the secrets it expects, and `parameters`
-        (template parameter overrides, as `sam deploy --parameter-overrides` takes them)."""
+        (template parameter overrides, as `sam deploy --parameter-overrides` takes them). The org
+        has the touchpoint object the deployed settings name and the integration user holds
+        `permission_set`."""
         session = boto3.session.Session(region_name="eu-west-1")
         org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size, now=START)
-        org.define_external_id("Buyer_Touchpoint__c", "Touchpoint_Key__c")
-        org.enforce_permission_set(PERMISSION_SET)  # the API runs as the integration user
+        org.enforce_permission_set(permission_set)  # the API runs as the integration user
         overrides = {
             "SalesforceSecretArn": _create_salesforce_secret(session),
             "AllowedOrgIds": ORG_ID,
@@ -203,7 +205,14 @@ class World:
             SecretId=stack.physical_ids["OutboundTokenSecret"],
             SecretString=json.dumps({"outbound_token": OUTBOUND_TOKEN}),
         )
-        return cls(session, org, mkto, stack)
+        world = cls(session, org, mkto, stack)
+        fields = world.touchpoint_fields
+        org.define_external_id(fields.sobject, fields.key)
+        return world
+
+    @property
+    def touchpoint_fields(self) -> TouchpointFields:
+        return self.recompute.settings.touchpoint_fields
 
     # -- driving the handlers ----------------------------------------------------------------
 
@@ -282,7 +291,7 @@ class World:
         )
 
     def touchpoints(self) -> list[dict[str, Any]]:
-        return self.org.records("Buyer_Touchpoint__c")
+        return self.org.records(self.touchpoint_fields.sobject)
 
     def table_items(self) -> list[dict[str, Any]]:
         table = self.session.resource("dynamodb").Table(self.table_name)

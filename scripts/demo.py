@@ -6,42 +6,19 @@ was created in Salesforce three weeks later. The touchpoints must still land on 
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from datetime import UTC, datetime
 
 from moto import mock_aws
 
-from emulators.api_gateway import admin_request
-from emulators.outbound_messages import CAMPAIGN_FIELDS, record_notifications
-from emulators.world import World, lambda_context, quiet_powertools
+from emulators.world import World, quiet_powertools
+from scripts.demo_program_sync import second_act
+from scripts.demo_support import call_api, calls_spent, deliver_campaign_change, step, table
 
 CONFERENCE_DAY = datetime(2026, 1, 15, tzinfo=UTC)
 LOADED_AT = datetime(2026, 2, 5, 16, 30, tzinfo=UTC)  # three weeks after the event
 PEOPLE = 100
-
-
-def table(headers: list[str], rows: list[list[object]]) -> str:
-    cells = [[str(c) for c in row] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    out = [line]
-    for index, row in enumerate(cells):
-        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-        if index == 0:
-            out.append(line)
-    out.append(line)
-    return "\n".join(out)
-
-
-def step(number: int, title: str) -> None:
-    print(f"\n=== {number}. {title} " + "=" * max(0, 70 - len(title)))
-
-
-def api_calls(world: World, before: Counter) -> str:
-    spent = world.org.calls - before
-    return ", ".join(f"{kind}={count}" for kind, count in sorted(spent.items())) or "none"
 
 
 def load_the_conference(world: World) -> str:
@@ -72,20 +49,6 @@ def load_the_conference(world: World) -> str:
             "CampaignMember", {"CampaignId": campaign_id, "LeadId": lead_id, "Status": status}
         )
     return campaign_id
-
-
-def call_api(world: World, handler, method: str, path: str, body=None, headers=None) -> dict:
-    reply = handler.lambda_handler(admin_request(method, path, body, headers), lambda_context())
-    return {"status": reply["statusCode"], **json.loads(reply["body"])}
-
-
-def deliver_campaign_change(world: World, campaign_id: str) -> dict:
-    notification = record_notifications(
-        "Campaign", [world.org.get("Campaign", campaign_id)], CAMPAIGN_FIELDS
-    )
-    reply = world.deliver(world.message(notification))
-    world.drain_queue()
-    return reply
 
 
 def main() -> None:
@@ -160,7 +123,7 @@ def main() -> None:
                 ],
             )
         )
-        print(f"Salesforce API calls: {api_calls(world, before)}")
+        print(f"Salesforce API calls: {calls_spent(org.calls, before)}")
         slip = {"date": "2026-01-16", "filter": {}}
         wrong = call_api(world, world.bulk_date, "POST", path, slip, {"Idempotency-Key": "oops"})
         undone = call_api(world, world.bulk_date, "POST", f"/jobs/{wrong['job_id']}/undo")
@@ -183,7 +146,9 @@ def main() -> None:
             f"Outbound message delivered to the webhook: HTTP {reply['statusCode']}, "
             f"ack={'<Ack>true</Ack>' in reply['body']}"
         )
-        print(f"Recompute ran from the queue; Salesforce API calls: {api_calls(world, before)}")
+        print(
+            f"Recompute ran from the queue; Salesforce API calls: {calls_spent(org.calls, before)}"
+        )
 
         step(4, "Touchpoints in Salesforce")
         touchpoints = sorted(org.records("Buyer_Touchpoint__c"), key=lambda tp: tp["Email__c"])
@@ -212,7 +177,7 @@ def main() -> None:
         deliver_campaign_change(world, campaign_id)
         print(
             f"Touchpoints after a replay: {len(org.records('Buyer_Touchpoint__c'))}; "
-            f"Salesforce API calls: {api_calls(world, before)}"
+            f"Salesforce API calls: {calls_spent(org.calls, before)}"
         )
 
         step(6, "Admin switches the campaign to Exclude All Campaign Members")
@@ -223,11 +188,9 @@ def main() -> None:
         before = Counter(org.calls)
         deliver_campaign_change(world, campaign_id)
         print(f"Touchpoints left for the campaign: {len(org.records('Buyer_Touchpoint__c'))}")
-        print(f"Salesforce API calls: {api_calls(world, before)}")
+        print(f"Salesforce API calls: {calls_spent(org.calls, before)}")
         status = call_api(world, world.recompute, "GET", f"/campaigns/{campaign_id}/sync-status")
         print(table(["member outcome", "members"], sorted(status["statuses"].items())))
-
-        from scripts.demo_program_sync import second_act  # act two: the Marketo program
 
         second_act(world, campaign_id, first_step=7)
 

@@ -11,16 +11,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from emulators.world import World
+from scripts.demo_support import call_api, calls_spent, deliver_campaign_change, step, table
 
 CHANNEL = "Conference"
 MARKETO_ONLY = 6  # webinar sign-ups Marketo captured that never reached Salesforce
-
-
-def _helpers():
-    # Imported late: scripts.demo imports this module to run the act.
-    from scripts import demo
-
-    return demo
 
 
 def _tick(world: World, minutes: int) -> None:
@@ -28,13 +22,8 @@ def _tick(world: World, minutes: int) -> None:
     world.org.now = world.mkto.now = world.now
 
 
-def _calls(counter: Counter, before: Counter) -> str:
-    spent = counter - before
-    return ", ".join(f"{kind}={count}" for kind, count in sorted(spent.items())) or "none"
-
-
 def _sync(world: World, program_id: int) -> dict:
-    return _helpers().call_api(world, world.program_sync, "POST", f"/programs/{program_id}/sync")
+    return call_api(world, world.program_sync, "POST", f"/programs/{program_id}/sync")
 
 
 def _tap(world: World) -> tuple[object, str]:
@@ -64,9 +53,7 @@ def _drain(sqs, queue: str) -> list[dict]:
 
 
 def second_act(world: World, campaign_id: str, first_step: int) -> None:
-    demo = _helpers()
     org, mkto = world.org, world.mkto
-    table, step, call_api = demo.table, demo.step, demo.call_api
     world.now = org.now = mkto.now = datetime(2026, 2, 9, 9, 0, tzinfo=UTC)
     print("\nAct two: the same conference was run as a Marketo Engage program.")
     org.require_fields("Lead", "LastName", "Company")  # as a real org does
@@ -140,8 +127,8 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
             ],
         )
     )
-    print(f"Marketo API calls: {_calls(mkto.calls, mkto_before)}")
-    print(f"Salesforce API calls: {_calls(org.calls, org_before)}")
+    print(f"Marketo API calls: {calls_spent(mkto.calls, mkto_before)}")
+    print(f"Salesforce API calls: {calls_spent(org.calls, org_before)}")
     print(f"Events published: {Counter(e['detail-type'] for e in _drain(sqs, queue))}")
 
     step(first_step + 3, "A week later: changes on both sides, one of them a conflict")
@@ -207,8 +194,8 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
     _tick(world, 5)
     org_before, mkto_before = Counter(org.calls), Counter(mkto.calls)
     _sync(world, program_id)
-    print(f"Marketo API calls: {_calls(mkto.calls, mkto_before)} (writes: none)")
-    print(f"Salesforce API calls: {_calls(org.calls, org_before)} (writes: none)")
+    print(f"Marketo API calls: {calls_spent(mkto.calls, mkto_before)} (writes: none)")
+    print(f"Salesforce API calls: {calls_spent(org.calls, org_before)} (writes: none)")
 
     step(first_step + 5, "Touchpoints follow the campaign as usual")
     org.update_record(
@@ -216,7 +203,7 @@ def second_act(world: World, campaign_id: str, first_step: int) -> None:
         campaign_id,
         {"Enable_Buyer_Touchpoints__c": "Include Responded Campaign Members"},
     )
-    demo.deliver_campaign_change(world, campaign_id)
+    deliver_campaign_change(world, campaign_id)
     touchpoints = org.records("Buyer_Touchpoint__c")
     from_marketo = [tp for tp in touchpoints if tp["Email__c"].startswith("webinar")]
     keynote = [tp for tp in touchpoints if tp["Email__c"] == "keynote.speaker@example.net"]

@@ -49,7 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from emulators.base import Emulator
-from emulators.salesforce.adapter import EmulatorAdapter
+from emulators.transport import EmulatorAdapter
 
 MAX_BATCH = 300  # members and leads per read or write
 WRITE_KINDS = frozenset({"members_status", "members_delete", "leads_sync"})

@@ -13,16 +13,13 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .errors import ApiError, RecordError, not_found
 from .faults import lock_error
 from .ids import BULK_JOB_PREFIX, to_18
+from .org import Org
 from .protocol import ApiReply, ApiRequest
 from .values import BOOLEAN, DATE, DATETIME, NUMBER, format_datetime
-
-if TYPE_CHECKING:
-    from .emulator import SalesforceEmulator
 
 Handler = Callable[[ApiRequest], ApiReply]
 CSV_TYPE = "text/csv"
@@ -107,7 +104,7 @@ def _invalid_job(message: str) -> ApiError:
 
 
 class Bulk2Api:
-    def __init__(self, org: SalesforceEmulator) -> None:
+    def __init__(self, org: Org) -> None:
         self.org = org
         self.jobs: dict[str, Job] = {}
         self.polls_before_complete = 0

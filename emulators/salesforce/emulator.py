@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 import requests
 
 from emulators.base import Emulator
+from emulators.transport import EmulatorAdapter
 
-from .adapter import EmulatorAdapter
 from .bulk2 import Bulk2Api
 from .errors import ApiError, RecordError, not_found
 from .faults import CONNECTION_ERROR, UNABLE_TO_LOCK_ROW, FaultPlan, request_limit_error

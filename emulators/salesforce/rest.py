@@ -7,18 +7,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from .errors import ApiError, RecordError, malformed_query, not_found
 from .faults import lock_error
 from .ids import QUERY_LOCATOR_PREFIX, to_18
+from .org import Org
 from .protocol import ApiReply, ApiRequest
 from .query import attributes
 from .values import BOOLEAN, DATE, DATETIME, NUMBER
-
-if TYPE_CHECKING:
-    from .emulator import SalesforceEmulator
 
 Handler = Callable[[ApiRequest], ApiReply]
 MAX_COLLECTION_RECORDS = 200
@@ -53,7 +50,7 @@ class _RolledBack(Exception):
 
 
 class RestApi:
-    def __init__(self, org: SalesforceEmulator) -> None:
+    def __init__(self, org: Org) -> None:
         self.org = org
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 from touchpoints.rules.salesforce_ids import canonical_id
 
@@ -106,8 +108,73 @@ def parse_org_ids(raw: str) -> frozenset[str]:
     return frozenset(canonical_id(part) for part in parts)
 
 
+# An API name: letters, digits and single underscores, starting with a letter and not ending with
+# an underscore; a custom one ends in `__c`, after an optional managed-package namespace (`bizible2__`).
+_NAME_PART = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+API_NAME = re.compile(rf"(?:{_NAME_PART}__)?{_NAME_PART}(?:__c)?")
+# The JSON parameter's sections and the dataclass each one overrides.
+FIELD_NAME_SECTIONS = {"touchpoint": TouchpointFields, "campaign": CampaignFields}
+FIELD_NAMES_VARIABLE = "SALESFORCE_FIELD_NAMES"
+
+
+def parse_field_names(raw: str) -> tuple[TouchpointFields, CampaignFields]:
+    """`SALESFORCE_FIELD_NAMES`: a JSON object `{"touchpoint": {...}, "campaign": {...}}` whose
+    entries are `TouchpointFields` / `CampaignFields` attribute -> Salesforce API name; a name not
+    given keeps its default. Anything else is refused with the entry it concerns."""
+    defaults = {section: kind() for section, kind in FIELD_NAME_SECTIONS.items()}
+    if not raw.strip():
+        return defaults["touchpoint"], defaults["campaign"]
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"{FIELD_NAMES_VARIABLE} is not valid JSON: {error.msg}") from None
+    if not isinstance(document, dict):
+        raise SettingsError(f"{FIELD_NAMES_VARIABLE} must be a JSON object")
+    configured = dict(defaults)
+    for section, names in document.items():
+        if section not in FIELD_NAME_SECTIONS:
+            raise SettingsError(
+                f"{FIELD_NAMES_VARIABLE}: unknown section {section!r}; "
+                f"expected {sorted(FIELD_NAME_SECTIONS)}"
+            )
+        if not isinstance(names, dict):
+            raise SettingsError(f"{FIELD_NAMES_VARIABLE}: {section} must be a JSON object")
+        known = [item.name for item in fields(FIELD_NAME_SECTIONS[section])]
+        for key, name in names.items():
+            entry = f"{FIELD_NAMES_VARIABLE}: {section}.{key}"
+            if key not in known:
+                raise SettingsError(f"{entry} is not a configurable name; expected one of {known}")
+            if not isinstance(name, str) or not API_NAME.fullmatch(name):
+                raise SettingsError(f"{entry} must be a Salesforce API name, got {name!r}")
+        configured[section] = replace(defaults[section], **names)
+    touchpoint, campaign = configured["touchpoint"], configured["campaign"]
+    _distinct("touchpoint", touchpoint, [f.name for f in fields(TouchpointFields)][1:])
+    _distinct("campaign", campaign, ["sync_mode", "start_date", "end_date"])
+    _distinct("campaign", campaign, ["member_touchpoint_date", "member_status"])
+    if not touchpoint.sobject.endswith("__c"):
+        raise SettingsError(
+            f"{FIELD_NAMES_VARIABLE}: touchpoint.sobject must be a custom object (__c), "
+            f"got {touchpoint.sobject!r}"
+        )
+    return touchpoint, campaign
+
+
+def _distinct(section: str, names: object, attributes: list[str]) -> None:
+    """Two settings naming the same field of one object would write one value over the other."""
+    seen: dict[str, str] = {}
+    for attribute in attributes:
+        name = getattr(names, attribute).lower()
+        if name in seen:
+            raise SettingsError(
+                f"{FIELD_NAMES_VARIABLE}: {section}.{attribute} and {section}.{seen[name]} "
+                f"name the same field {getattr(names, attribute)!r}"
+            )
+        seen[name] = attribute
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
+    touchpoint_fields, campaign_fields = parse_field_names(env.get(FIELD_NAMES_VARIABLE, ""))
     return Settings(
         table_name=_required(env, "TABLE_NAME"),
         recompute_queue_url=_required(env, "RECOMPUTE_QUEUE_URL"),
@@ -123,4 +190,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         campaign_sync_enabled=_flag(env, "CAMPAIGN_SYNC_ENABLED", True),
         bulk_date_job_queue_url=env.get("BULK_DATE_JOB_QUEUE_URL", "").strip(),
         job_retention_days=_positive_int(env, "JOB_RETENTION_DAYS", 90),
+        touchpoint_fields=touchpoint_fields,
+        campaign_fields=campaign_fields,
     )

@@ -1,21 +1,28 @@
-"""A requests transport adapter: the real HTTP client talks to the emulator in-process."""
+"""A requests transport adapter: the real HTTP client talks to an emulator in-process.
+
+Both emulators (Salesforce, Marketo) mount one on the session they hand out; the adapter needs
+only their `handle`, so it depends on neither.
+"""
 
 from __future__ import annotations
 
 import io
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-if TYPE_CHECKING:
-    from .emulator import SalesforceEmulator
+
+class ServesRequests(Protocol):
+    def handle(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body for a request; may raise requests.ConnectionError."""
+        ...
 
 
 class EmulatorAdapter(BaseAdapter):
-    def __init__(self, org: SalesforceEmulator) -> None:
+    def __init__(self, org: ServesRequests) -> None:
         super().__init__()
         self.org = org
 

@@ -1,0 +1,513 @@
+"""The Salesforce side of a deployed stack, as SFDX source an admin deploys with `sf project deploy`.
+
+    python -m scripts.salesforce_metadata --stack offline-touchpoints --integration-user int@acme.com
+
+reads the stack's outputs (`OutboundMessageUrl`, `OutboundTokenSecretArn`, `AdminApiUrl`), the
+token from its secret and the `SalesforceFieldNames` parameter, and writes under
+`salesforce/generated/<stack>/force-app/main/default/` (gitignored: it holds the endpoint token):
+
+- `workflows/Campaign.workflow-meta.xml`, `workflows/CampaignMember.workflow-meta.xml`: the two
+  outbound messages (Metadata API Developer Guide, "Workflow": `outboundMessages`, and the Tooling
+  API's WorkflowOutboundMessage, https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_workflowoutboundmessage.htm);
+- `flows/…`: record-triggered flows (after save, create and update) whose one element is the
+  outbound message action (`actionType` `outboundMessage`). Flows, not workflow rules: Salesforce
+  retired workflow rules for new automation, and a record-triggered flow sends an outbound message
+  as a core action;
+- `externalCredentials/`, `namedCredentials/`: the admin API behind an AWS Signature Version 4
+  external credential (`AwsSv4`, parameters `AwsService` = `execute-api` and `AwsRegion`, one named
+  principal whose access key the admin enters in Setup) and a SecuredEndpoint named credential
+  ("ExternalCredential" and "NamedCredential", Metadata API Developer Guide,
+  https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_externalcredential.htm,
+  https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_namedcredential.htm);
+  a permission set grants the principal to the users whose flows call it;
+- `externalServiceRegistrations/`: the admin API's OpenAPI document for Flow builders. External
+  Services read OpenAPI 2.0 and a subset of 3.0, not 3.1 ("ExternalServiceRegistration", same
+  guide, https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_externalserviceregistration.htm),
+  so a 3.0 copy is registered (`openapi_for_external_services`);
+- `permissionsets/Offline_Touchpoints_Integration…` only when the stack names other fields: the
+  shipped permission set with the configured names.
+
+Every value is escaped by ElementTree; nothing is formatted into XML by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+from defusedxml import ElementTree as SafeElementTree
+
+from touchpoints.settings import CampaignFields, TouchpointFields, parse_field_names
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "salesforce/force-app/main/default"
+PERMISSION_SET = "Offline_Touchpoints_Integration"
+OPENAPI = ROOT / "openapi/admin-api.json"
+API_VERSION = json.loads((ROOT / "salesforce/sfdx-project.json").read_text())["sourceApiVersion"]
+NAMESPACE = "http://soap.sforce.com/2006/04/metadata"
+TOKEN_PLACEHOLDER = "<outbound_token>"
+
+EXTERNAL_CREDENTIAL = "Offline_Touchpoints_Admin_Api"
+PRINCIPAL = "Admin_Api_Caller"
+NAMED_CREDENTIAL = "Offline_Touchpoints_Admin_Api"
+EXTERNAL_SERVICE = "Offline_Touchpoints_Admin_Api"
+CALLERS_PERMISSION_SET = "Offline_Touchpoints_Admin_Api_Callers"
+
+
+@dataclass(frozen=True, slots=True)
+class StackFacts:
+    """What the generated metadata needs from a deployed stack."""
+
+    outbound_message_url: str  # the stack output, token placeholder included
+    outbound_token: str
+    admin_api_url: str
+    integration_user: str  # the username outbound messages are sent as
+    touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
+    campaign_fields: CampaignFields = field(default_factory=CampaignFields)
+
+    @property
+    def endpoint_url(self) -> str:
+        if TOKEN_PLACEHOLDER not in self.outbound_message_url:
+            raise ValueError(f"OutboundMessageUrl has no {TOKEN_PLACEHOLDER} to replace")
+        return self.outbound_message_url.replace(TOKEN_PLACEHOLDER, self.outbound_token)
+
+    @property
+    def region(self) -> str:
+        """The admin API's region, from its execute-api host name."""
+        host = urlsplit(self.admin_api_url).hostname or ""
+        match = re.fullmatch(r"[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?", host)
+        if not match:
+            raise ValueError(f"AdminApiUrl is not an execute-api URL: {self.admin_api_url!r}")
+        return match.group(1)
+
+
+# -- reading the stack ---------------------------------------------------------------------------
+
+
+def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFacts:
+    """The stack's outputs and field names (CloudFormation) and its token (Secrets Manager)."""
+    [stack] = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack["Parameters"]}
+    missing = sorted({"OutboundMessageUrl", "OutboundTokenSecretArn", "AdminApiUrl"} - set(outputs))
+    if missing:
+        raise ValueError(f"stack {stack_name} has no output {', '.join(missing)}")
+    secret = session.client("secretsmanager").get_secret_value(
+        SecretId=outputs["OutboundTokenSecretArn"]
+    )
+    token = json.loads(secret["SecretString"]).get("outbound_token")
+    if not isinstance(token, str) or not token:
+        raise ValueError("the outbound token secret holds no outbound_token")
+    touchpoint_fields, campaign_fields = parse_field_names(
+        parameters.get("SalesforceFieldNames", "")
+    )
+    return StackFacts(
+        outputs["OutboundMessageUrl"],
+        token,
+        outputs["AdminApiUrl"],
+        integration_user,
+        touchpoint_fields,
+        campaign_fields,
+    )
+
+
+# -- XML -----------------------------------------------------------------------------------------
+# Metadata API types are XML Schema sequences: children are written in the order given.
+
+Child = ElementTree.Element | tuple[str, Any]
+
+
+def _document(root_tag: str, *children: Child) -> str:
+    root = _element(root_tag, *children)
+    root.set("xmlns", NAMESPACE)
+    ElementTree.indent(root, space="    ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"
+
+
+def _element(tag: str, *children: Child) -> ElementTree.Element:
+    """<tag> holding `children`: elements, or (name, text) pairs; a list of texts repeats name."""
+    element = ElementTree.Element(tag)
+    for child in children:
+        if isinstance(child, ElementTree.Element):
+            element.append(child)
+            continue
+        name, value = child
+        for item in value if isinstance(value, list) else [value]:
+            ElementTree.SubElement(element, name).text = (
+                str(item).lower() if isinstance(item, bool) else str(item)
+            )
+    return element
+
+
+# -- outbound messages and the flows that send them ---------------------------------------------
+
+
+def outbound_message_fields(facts: StackFacts) -> dict[str, list[str]]:
+    """The fields each notification carries (the webhook needs the ids and stamps; the rest helps
+    whoever reads Setup → Outbound Messages)."""
+    campaign = facts.campaign_fields
+    return {
+        "Campaign": [
+            "Id",
+            "Name",
+            "Type",
+            campaign.sync_mode,
+            campaign.start_date,
+            campaign.end_date,
+            "LastModifiedDate",
+            "SystemModstamp",
+        ],
+        "CampaignMember": [
+            "Id",
+            "CampaignId",
+            "Status",
+            campaign.member_touchpoint_date,
+            "LastModifiedDate",
+            "SystemModstamp",
+        ],
+    }
+
+
+def message_name(sobject: str) -> str:
+    return f"Offline_Touchpoints_{sobject}"
+
+
+def flow_name(sobject: str) -> str:
+    return f"Offline_Touchpoints_{sobject}_Changed"
+
+
+def workflow(facts: StackFacts, sobject: str) -> str:
+    message = _element(
+        "outboundMessages",
+        ("fullName", message_name(sobject)),
+        ("apiVersion", API_VERSION),
+        ("description", f"Tells the offline touchpoints stack that a {sobject} changed."),
+        ("endpointUrl", facts.endpoint_url),
+        ("fields", outbound_message_fields(facts)[sobject]),
+        ("includeSessionId", False),
+        ("integrationUser", facts.integration_user),
+        ("name", f"Offline Touchpoints {sobject}"),
+        ("protected", False),
+        ("useDeadLetterQueue", False),
+    )
+    return _document("Workflow", message)
+
+
+def _filter(field: str, operator: str, value: bool) -> ElementTree.Element:
+    return _element(
+        "filters",
+        ("field", field),
+        ("operator", operator),
+        _element("value", ("booleanValue", value)),
+    )
+
+
+def flow(facts: StackFacts, sobject: str) -> str:
+    """After save, on create and update, send the object's outbound message. The Campaign flow
+    runs only for campaigns whose sync mode is set or has just changed (cleared included)."""
+    action = _element(
+        "actionCalls",
+        ("name", "Send_Outbound_Message"),
+        ("label", "Send Outbound Message"),
+        ("locationX", 176),
+        ("locationY", 323),
+        ("actionName", f"{sobject}.{message_name(sobject)}"),
+        ("actionType", "outboundMessage"),
+        ("flowTransactionModel", "CurrentTransaction"),
+    )
+    entry: list[Child] = []
+    if sobject == "Campaign":
+        mode = facts.campaign_fields.sync_mode
+        entry = [
+            ("filterLogic", "or"),
+            _filter(mode, "IsNull", False),
+            _filter(mode, "IsChanged", True),
+        ]
+    start = _element(
+        "start",
+        ("locationX", 50),
+        ("locationY", 0),
+        _element("connector", ("targetReference", "Send_Outbound_Message")),
+        *entry,
+        ("object", sobject),
+        ("recordTriggerType", "CreateAndUpdate"),
+        ("triggerType", "RecordAfterSave"),
+    )
+    return _document(
+        "Flow",
+        action,
+        ("apiVersion", API_VERSION),
+        (
+            "description",
+            f"Sends the outbound message {message_name(sobject)} when a {sobject} is saved.",
+        ),
+        ("label", f"Offline Touchpoints: {sobject} changed"),
+        ("processType", "AutoLaunchedFlow"),
+        start,
+        ("status", "Active"),
+    )
+
+
+# -- the admin API for Flow builders -------------------------------------------------------------
+
+
+def external_credential(facts: StackFacts) -> str:
+    """AWS Signature Version 4 for execute-api in the stack's region; one named principal, whose
+    access key id and secret the admin enters in Setup (never in metadata)."""
+
+    def parameter(name: str, kind: str, value: Any = None, sequence: int | None = None):
+        items: list[Child] = [("parameterName", name), ("parameterType", kind)]
+        if value is not None:
+            items.append(("parameterValue", value))
+        if sequence is not None:
+            items.append(("sequenceNumber", sequence))
+        return _element("externalCredentialParameters", *items)
+
+    return _document(
+        "ExternalCredential",
+        ("authenticationProtocol", "AwsSv4"),
+        ("description", "Signs calls to the offline touchpoints admin API (IAM, execute-api)."),
+        parameter(PRINCIPAL, "NamedPrincipal", sequence=1),
+        parameter("AwsService", "AuthParameter", "execute-api"),
+        parameter("AwsRegion", "AuthParameter", facts.region),
+        ("label", "Offline Touchpoints Admin API"),
+    )
+
+
+def named_credential(facts: StackFacts) -> str:
+    return _document(
+        "NamedCredential",
+        ("allowMergeFieldsInBody", False),
+        ("allowMergeFieldsInHeader", False),
+        ("calloutStatus", "Enabled"),
+        ("generateAuthorizationHeader", True),
+        ("label", "Offline Touchpoints Admin API"),
+        _element(
+            "namedCredentialParameters",
+            ("parameterName", "Url"),
+            ("parameterType", "Url"),
+            ("parameterValue", facts.admin_api_url),
+        ),
+        _element(
+            "namedCredentialParameters",
+            ("externalCredential", EXTERNAL_CREDENTIAL),
+            ("parameterName", "ExternalCredential"),
+            ("parameterType", "Authentication"),
+        ),
+        ("namedCredentialType", "SecuredEndpoint"),
+    )
+
+
+def callers_permission_set() -> str:
+    """Users whose flows call the admin API need access to the external credential's principal."""
+    return _document(
+        "PermissionSet",
+        (
+            "description",
+            "Lets flows call the offline touchpoints admin API through its named credential.",
+        ),
+        _element(
+            "externalCredentialPrincipalAccesses",
+            ("enabled", True),
+            ("externalCredentialPrincipal", f"{EXTERNAL_CREDENTIAL}-{PRINCIPAL}"),
+        ),
+        ("hasActivationRequired", False),
+        ("label", "Offline Touchpoints Admin API Callers"),
+    )
+
+
+def openapi_for_external_services(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy External Services accepts: OpenAPI 3.0 instead of 3.1 (a nullable value instead of
+    `anyOf [X, null]`), operation ids that are plain identifiers (Flow shows them as action
+    names), and neither servers nor security (the named credential gives both)."""
+    adapted = copy.deepcopy(dict(document))
+    adapted["openapi"] = "3.0.3"
+    adapted.pop("servers", None)
+    adapted.pop("security", None)
+    adapted.get("components", {}).pop("securitySchemes", None)
+    seen: set[str] = set()
+    for operations in adapted["paths"].values():
+        for operation in operations.values():
+            operation.pop("security", None)
+            name = _identifier(operation["operationId"])
+            if name in seen:
+                raise ValueError(f"two operations would both be called {name}")
+            seen.add(name)
+            operation["operationId"] = name
+    return _nullable(adapted)
+
+
+def _identifier(operation_id: str) -> str:
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", operation_id) if w]
+    return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+
+
+def _nullable(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _nullable(value) for key, value in node.items()}
+    variants = node.get("anyOf")
+    if isinstance(variants, list) and {"type": "null"} in variants:
+        rest = [v for v in variants if v != {"type": "null"}]
+        del node["anyOf"]
+        if len(rest) == 1 and "$ref" not in rest[0]:
+            node.update(rest[0])
+        elif len(rest) == 1:
+            node["allOf"] = rest
+        else:
+            node["anyOf"] = rest
+        node["nullable"] = True
+    if isinstance(node.get("type"), list):
+        kinds = [kind for kind in node["type"] if kind != "null"]
+        node["nullable"] = len(kinds) < len(node["type"]) or node.get("nullable", False)
+        node["type"] = kinds[0] if len(kinds) == 1 else kinds
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    node.pop("examples", None)
+    return node
+
+
+def external_service(openapi: Mapping[str, Any]) -> str:
+    adapted = openapi_for_external_services(openapi)
+    operations = [
+        _element("operations", ("active", True), ("name", operation["operationId"]))
+        for path in adapted["paths"].values()
+        for operation in path.values()
+    ]
+    return _document(
+        "ExternalServiceRegistration",
+        ("description", "The offline touchpoints admin API, for flows (signed with AWS SigV4)."),
+        ("label", "Offline Touchpoints Admin API"),
+        ("namedCredential", NAMED_CREDENTIAL),
+        *operations,
+        ("registrationProviderType", "Custom"),
+        ("schema", json.dumps(adapted, indent=2)),
+        ("schemaType", "OpenApi3"),
+        ("status", "Complete"),
+    )
+
+
+# -- the permission set for other field names ---------------------------------------------------
+
+
+def renamed_permission_set(
+    shipped_xml: str, touchpoint_fields: TouchpointFields, campaign_fields: CampaignFields
+) -> str:
+    """The shipped permission set with the configured names in place of the shipped ones."""
+    shipped_touchpoint, shipped_campaign = TouchpointFields(), CampaignFields()
+    objects = {shipped_touchpoint.sobject: touchpoint_fields.sobject}
+    names = {
+        (shipped_touchpoint.sobject, old): new
+        for old, new in zip(
+            astuple(shipped_touchpoint)[1:], astuple(touchpoint_fields)[1:], strict=True
+        )
+    }
+    for item in fields(CampaignFields):
+        owner = "CampaignMember" if item.name.startswith("member_") else "Campaign"
+        names[(owner, getattr(shipped_campaign, item.name))] = getattr(campaign_fields, item.name)
+    ElementTree.register_namespace("", NAMESPACE)
+    root = SafeElementTree.fromstring(shipped_xml)
+    for element in root.iter(f"{{{NAMESPACE}}}object"):
+        element.text = objects.get(element.text, element.text)
+    for element in root.iter(f"{{{NAMESPACE}}}field"):
+        sobject, _, name = element.text.partition(".")
+        element.text = f"{objects.get(sobject, sobject)}.{names.get((sobject, name), name)}"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"
+
+
+# -- the tree ------------------------------------------------------------------------------------
+
+
+def metadata_files(facts: StackFacts, openapi: Mapping[str, Any]) -> dict[str, str]:
+    """Path under force-app/main/default -> file text."""
+    files = {}
+    for sobject in ("Campaign", "CampaignMember"):
+        files[f"workflows/{sobject}.workflow-meta.xml"] = workflow(facts, sobject)
+        files[f"flows/{flow_name(sobject)}.flow-meta.xml"] = flow(facts, sobject)
+    files[f"externalCredentials/{EXTERNAL_CREDENTIAL}.externalCredential-meta.xml"] = (
+        external_credential(facts)
+    )
+    files[f"namedCredentials/{NAMED_CREDENTIAL}.namedCredential-meta.xml"] = named_credential(facts)
+    files[f"permissionsets/{CALLERS_PERMISSION_SET}.permissionset-meta.xml"] = (
+        callers_permission_set()
+    )
+    files[
+        f"externalServiceRegistrations/{EXTERNAL_SERVICE}.externalServiceRegistration-meta.xml"
+    ] = external_service(openapi)
+    if (facts.touchpoint_fields, facts.campaign_fields) != (TouchpointFields(), CampaignFields()):
+        shipped = (SHIPPED / f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml").read_text()
+        files[f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml"] = renamed_permission_set(
+            shipped, facts.touchpoint_fields, facts.campaign_fields
+        )
+    return files
+
+
+def write_project(
+    facts: StackFacts, out_dir: Path, openapi: Mapping[str, Any] | None = None
+) -> list[Path]:
+    """An SFDX project at `out_dir` (sfdx-project.json + force-app); returns the files written."""
+    openapi = openapi if openapi is not None else json.loads(OPENAPI.read_text())
+    project = json.loads((ROOT / "salesforce/sfdx-project.json").read_text())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "sfdx-project.json").write_text(json.dumps(project, indent=2) + "\n")
+    written = []
+    for relative, text in metadata_files(facts, openapi).items():
+        path = out_dir / "force-app/main/default" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written
+
+
+# A stack as the offline check generates it: no AWS account, no real token.
+SAMPLE = StackFacts(
+    outbound_message_url=(
+        "https://abc123defg.execute-api.eu-west-1.amazonaws.com/Prod/salesforce/outbound"
+        f"?token={TOKEN_PLACEHOLDER}"
+    ),
+    outbound_token="sample-token-not-a-secret",
+    admin_api_url="https://abc123defg.execute-api.eu-west-1.amazonaws.com/Prod",
+    integration_user="integration@example.com",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack", help="the deployed CloudFormation stack's name")
+    source.add_argument("--sample", action="store_true", help="dummy outputs (the offline check)")
+    parser.add_argument("--integration-user", help="username outbound messages are sent as")
+    parser.add_argument("--region", help="the stack's region (default: your AWS configuration)")
+    parser.add_argument("--out", type=Path, help="default: salesforce/generated/<stack>")
+    args = parser.parse_args(argv)
+    if args.sample:
+        facts, name = SAMPLE, "sample"
+    else:
+        if not args.integration_user:
+            parser.error("--integration-user is required with --stack")
+        import boto3
+
+        session = boto3.session.Session(region_name=args.region)
+        facts, name = read_stack(session, args.stack, args.integration_user), args.stack
+    out_dir = args.out or ROOT / "salesforce/generated" / name
+    written = write_project(facts, out_dir, None)
+    print(
+        f"{len(written)} files in {out_dir}; deploy: sf project deploy start --source-dir "
+        f"{out_dir / 'force-app'} --target-org <alias>"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
