@@ -130,6 +130,7 @@ FUNCTIONS = {
     "recompute": "TouchpointRecomputeFunction",
     "bulk_date": "BulkDateUpdateFunction",
     "program_sync": "ProgramSyncFunction",
+    "channel_mapping": "ChannelMappingFunction",
 }
 
 

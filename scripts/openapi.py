@@ -17,7 +17,7 @@ from emulators.world import load_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi" / "admin-api.json"
-HANDLERS = ("bulk_date_update",)
+HANDLERS = ("bulk_date_update", "channel_mapping")
 
 
 def admin_api_document() -> str:
