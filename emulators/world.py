@@ -134,6 +134,7 @@ FUNCTIONS = {
     "bulk_date_jobs": "BulkDateJobFunction",
     "program_sync": "ProgramSyncFunction",
     "program_sync_api": "ProgramSyncApiFunction",
+    "channel_mapping": "ChannelMappingFunction",
 }
 
 

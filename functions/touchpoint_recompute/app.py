@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from touchpoints.edge.handler import add_counts, lambda_entry, logger, metrics
 from touchpoints.edge.models.recompute import RecomputeMessage, run_counts, run_log
 from touchpoints.errors import SalesforceLimitExceededError
+from touchpoints.ports.state import ChannelMappingPort
 from touchpoints.rules.limit_backoff import hold_on_limit
 from touchpoints.services.recompute import HANDOFF_MARGIN_SECONDS, Recompute, RecomputeRequest
 from touchpoints.wiring import Dependencies
@@ -22,8 +23,10 @@ from touchpoints.wiring import Dependencies
 @dataclass
 class _Batch:
     """What one SQS batch learned: the API limit is org-wide, so once it refuses one record the
-    rest are held without a call; `held` are the messages kept on the queue (postponed)."""
+    rest are held without a call; `held` are the messages kept on the queue (postponed). The
+    channel mapping is read once for the whole batch."""
 
+    channel_mapping: ChannelMappingPort
     limit_reached: bool = False
     held: list[str] = field(default_factory=list)
 
@@ -39,6 +42,7 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
     service = Recompute(
         deps.salesforce,
         deps.state,
+        channel_mapping=batch.channel_mapping,
         bulk_threshold=deps.settings.bulk_api_threshold,
         write_back_status=deps.settings.write_back_member_status,
     )
@@ -126,7 +130,7 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
     # a wholly failed batch is reported item by item too, so backoff stays per message.
     processor = SqsFifoPartialProcessor(skip_group_on_error=True)
     processor.raise_on_entire_batch_failure = False
-    batch = _Batch()
+    batch = _Batch(deps.channel_mapping_for_invocation())
     response = process_partial_response(
         event=event,
         record_handler=lambda record: _recompute_record(record, deps, context, batch),

@@ -1,5 +1,5 @@
 """The recompute's DynamoDB state (`StatePort`): members' recorded outcomes, the run summary, the
-checkpoint and write intent, the channel mapping."""
+checkpoint and write intent."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from touchpoints.ports.state import StoredMember
-from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
-from touchpoints.rules.models import Channel
 
 
 class FakeState:
-    def __init__(self, channels: Mapping[str, Channel] = DEFAULT_CHANNEL_MAPPING) -> None:
+    def __init__(self) -> None:
         self.members: dict[str, dict[str, StoredMember]] = {}
         self.summaries: dict[str, dict[str, Any]] = {}
         self.checkpoints: dict[str, dict[str, Any]] = {}
         self.write_intents: dict[str, dict[str, Any]] = {}
-        self.channels = dict(channels)
 
     def member(self, campaign_id: str, member_id: str) -> StoredMember | None:
         return self.members.get(campaign_id, {}).get(member_id)
@@ -54,9 +51,6 @@ class FakeState:
 
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.summaries.get(campaign_id))
-
-    def load_channel_mapping(self) -> dict[str, Channel]:
-        return dict(self.channels)
 
     def save_checkpoint(
         self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int

@@ -71,3 +71,19 @@ def test_a_caller_without_iam_permission_never_reaches_an_admin_function():
 
     assert api_auth["DefaultAuthorizer"] == "AWS_IAM"
     assert open_routes == [("CampaignWebhookFunction", "/salesforce/outbound")]
+
+
+def test_the_channel_mapping_routes_are_documented_and_need_iam():
+    document = json.loads(DOCUMENT.read_text())
+    put = document["paths"]["/channel-mapping"]["put"]
+    assert {"200", "400", "409", "422", "428"} <= set(put["responses"])
+    assert "if-match" in {p["name"] for p in put["parameters"]}
+    assert "get" in document["paths"]["/channel-mapping"]
+
+    events = load_template()["Resources"]["ChannelMappingFunction"]["Properties"]["Events"]
+    routes = [e["Properties"] for e in events.values() if e["Type"] == "Api"]
+    assert {(r["Method"], r["Path"]) for r in routes} == {
+        ("GET", "/channel-mapping"),
+        ("PUT", "/channel-mapping"),
+    }
+    assert all("Auth" not in route for route in routes)  # the API's default: AWS_IAM

@@ -110,6 +110,12 @@ def summary_key(campaign_id: str) -> tuple[str, str]:
     return (f"CAMPAIGN#{campaign_id}", "SUMMARY")
 
 
+def finished_run_keys(campaign_id: str) -> set[tuple[str, str]]:
+    """What a finished run leaves besides its members: the summary, and the campaign's Type as
+    the channel mapping API lists it."""
+    return {summary_key(campaign_id), ("CHANNEL_MAPPING", f"CAMPAIGN#{campaign_id}")}
+
+
 def statuses(world, campaign_id: str) -> dict[str, str]:
     return {
         item["member_id"]: item["status"]
@@ -202,7 +208,8 @@ def test_a_day_long_api_limit_loses_nothing_and_dead_letters_nothing(
     assert table_keys(world) == (
         member_keys(settled, expected)
         | member_keys(fresh, fresh_members)
-        | {summary_key(settled), summary_key(fresh)}
+        | finished_run_keys(settled)
+        | finished_run_keys(fresh)
     )
     assert world.queue_depth() == 0
     assert source_records(world) == before
@@ -291,9 +298,9 @@ def test_a_batch_with_time_for_one_campaign_runs_it_and_hands_back_the_rest(worl
     assert failed == set()
     assert len(touchpoints_of(world, campaigns[0])) == 4
     assert world.touchpoints() == list(touchpoints_of(world, campaigns[0]).values())
-    assert table_keys(world) == member_keys(campaigns[0], statuses(world, campaigns[0])) | {
-        summary_key(campaigns[0])
-    }
+    assert table_keys(world) == member_keys(
+        campaigns[0], statuses(world, campaigns[0])
+    ) | finished_run_keys(campaigns[0])
     assert world.queue_depth() == len(order) - 1
     assert dlq_depth(world) == 0
 
@@ -319,7 +326,9 @@ def test_a_run_whose_time_ran_short_while_reading_hands_over_before_its_first_ch
 
     world.drain_queue()
     assert sorted(touchpoints_of(world, campaign_id)) == sorted(member_ids)
-    assert table_keys(world) == member_keys(campaign_id, member_ids) | {summary_key(campaign_id)}
+    assert table_keys(world) == member_keys(campaign_id, member_ids) | finished_run_keys(
+        campaign_id
+    )
     assert world.queue_depth() == 0
     assert dlq_depth(world) == 0
 
@@ -369,9 +378,9 @@ def test_a_crash_then_an_exclusion_removes_every_touchpoint_in_the_next_run(worl
     assert statuses(world, campaign_id) == dict.fromkeys(
         [*settled, *written], "No Touchpoint: campaign excluded"
     )
-    assert table_keys(world) == member_keys(campaign_id, [*settled, *written]) | {
-        summary_key(campaign_id)
-    }
+    assert table_keys(world) == member_keys(campaign_id, [*settled, *written]) | finished_run_keys(
+        campaign_id
+    )
     # campaign, members, their touchpoints by key, the campaign's touchpoints; one delete
     assert calls_since(world, calls) == {"query": 4, "composite_delete": 1}
     assert world.queue_depth() == 0
@@ -394,7 +403,7 @@ def test_a_crash_then_a_removal_deletes_the_removed_members_touchpoints_in_the_n
     assert failed == set()
     assert sorted(touchpoints_of(world, campaign_id)) == sorted(settled)
     assert statuses(world, campaign_id) == dict.fromkeys(settled, "Touchpoint Created")
-    assert table_keys(world) == member_keys(campaign_id, settled) | {summary_key(campaign_id)}
+    assert table_keys(world) == member_keys(campaign_id, settled) | finished_run_keys(campaign_id)
     assert calls_since(world, calls) == {"query": 4, "composite_delete": 1}
     assert world.queue_depth() == 0
     assert dlq_depth(world) == 0
@@ -427,7 +436,7 @@ def test_a_crash_then_a_lost_state_table_removes_touchpoints_in_the_next_run(wor
     assert sorted(touchpoints_of(world, campaign_id)) == sorted(kept)
     remaining = [m for m in [*settled, *written] if change == "exclusion" or m in kept]
     assert set(statuses(world, campaign_id)) == set(remaining)
-    assert table_keys(world) == member_keys(campaign_id, remaining) | {summary_key(campaign_id)}
+    assert table_keys(world) == member_keys(campaign_id, remaining) | finished_run_keys(campaign_id)
     # campaign, any touchpoints (no state: yes), count, members, their touchpoints by key,
     # the campaign's touchpoints; one delete
     assert calls_since(world, calls) == {"query": 6, "composite_delete": 1}
@@ -454,8 +463,8 @@ def test_an_ordinary_run_costs_no_extra_salesforce_call_and_leaves_no_intent(wor
     assert run(world, campaign_id) == set()
     assert calls_since(world, calls) == {"query": 2, "composite_upsert": 1}
     assert sorted(touchpoints_of(world, campaign_id)) == sorted([*member_ids, added])
-    assert table_keys(world) == member_keys(campaign_id, [*member_ids, added]) | {
-        summary_key(campaign_id)
-    }
+    assert table_keys(world) == member_keys(campaign_id, [*member_ids, added]) | finished_run_keys(
+        campaign_id
+    )
     assert world.queue_depth() == 0
     assert dlq_depth(world) == 0

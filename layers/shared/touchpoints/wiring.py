@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     import requests
     from simple_salesforce import Salesforce
 
+    from touchpoints.adapters.channel_mapping_store import (
+        ChannelMappingOncePerInvocation,
+        ChannelMappingStore,
+    )
     from touchpoints.adapters.enqueue_once import CampaignEnqueuer
     from touchpoints.adapters.events import EventPublisher
     from touchpoints.adapters.job_queue import JobQueue
@@ -61,6 +65,18 @@ class Dependencies:
         from touchpoints.adapters.state_store import StateStore
 
         return StateStore(self.table)
+
+    @cached_property
+    def channel_mapping(self) -> ChannelMappingStore:
+        from touchpoints.adapters.channel_mapping_store import ChannelMappingStore
+
+        return ChannelMappingStore(self.table)
+
+    def channel_mapping_for_invocation(self) -> ChannelMappingOncePerInvocation:
+        """The mapping read at most once in this invocation; the next one sees a change."""
+        from touchpoints.adapters.channel_mapping_store import ChannelMappingOncePerInvocation
+
+        return ChannelMappingOncePerInvocation(self.channel_mapping)
 
     @cached_property
     def queue(self) -> RecomputeQueue:

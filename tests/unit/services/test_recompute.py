@@ -6,6 +6,7 @@ tests/integration/test_touchpoint_recompute.py and test_recompute_faults.py."""
 from datetime import UTC, datetime
 
 from tests.builders import CAMPAIGN_ID, a_campaign, a_member
+from tests.fakes.channel_mapping import FakeChannelMapping
 from tests.fakes.salesforce import FakeSalesforce
 from tests.fakes.state import FakeState
 from touchpoints.rules.keys import touchpoint_key
@@ -36,6 +37,7 @@ def run(
     **options,
 ) -> RecomputeResult:
     options.setdefault("bulk_threshold", 2000)
+    options.setdefault("channel_mapping", FakeChannelMapping())
     recompute = Recompute(salesforce, state, **options)
     return recompute.run(request or RecomputeRequest(CAMPAIGN_ID), NOW, seconds_left)
 

@@ -5,7 +5,6 @@ CAMPAIGN#<id> / MEMBER#<memberId>   a member's last outcome, its person (id, ema
 CAMPAIGN#<id> / SUMMARY             the last recompute's counts
 CAMPAIGN#<id> / CHECKPOINT          a run handed over to a continuation: where it stopped
 CAMPAIGN#<id> / WRITE_INTENT        Salesforce writes began whose outcome is not recorded yet
-CONFIG / CHANNEL_MAPPING            the offline channel mapping (Campaign Type → channel)
 CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp watermark
 """
 
@@ -21,8 +20,7 @@ from boto3.dynamodb.conditions import Key
 
 from touchpoints.adapters.dynamodb import item_values, query_all
 from touchpoints.ports.state import StoredMember
-from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
-from touchpoints.rules.models import Channel, Touchpoint
+from touchpoints.rules.models import Touchpoint
 
 _CONFIG = "CONFIG"
 
@@ -154,23 +152,6 @@ class StateStore:
         return item_values(item["Item"]) if "Item" in item else None
 
     # -- configuration -----------------------------------------------------------------------
-
-    def load_channel_mapping(self) -> dict[str, Channel]:
-        """The stored mapping, or the defaults a fresh install starts with."""
-        item = self._table.get_item(Key={"PK": _CONFIG, "SK": "CHANNEL_MAPPING"}).get("Item")
-        if not item:
-            return dict(DEFAULT_CHANNEL_MAPPING)
-        return {
-            campaign_type: Channel(value["channel"], value.get("subchannel"))
-            for campaign_type, value in item["mapping"].items()
-        }
-
-    def save_channel_mapping(self, mapping: Mapping[str, Channel]) -> None:
-        stored = {
-            campaign_type: {k: v for k, v in asdict(channel).items() if v is not None}
-            for campaign_type, channel in mapping.items()
-        }
-        self._table.put_item(Item={"PK": _CONFIG, "SK": "CHANNEL_MAPPING", "mapping": stored})
 
     def load_sweep_watermark(self) -> str | None:
         item = self._table.get_item(Key={"PK": _CONFIG, "SK": "SWEEP_WATERMARK"}).get("Item")

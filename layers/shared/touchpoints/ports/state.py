@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from touchpoints.rules.models import Channel, Touchpoint
+from touchpoints.rules.models import Campaign, Channel, Touchpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,6 @@ class StatePort(Protocol):
     def forget_members(self, campaign_id: str, member_ids: list[str]) -> int: ...
     def save_summary(self, campaign_id: str, summary: Mapping[str, object]) -> None: ...
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None: ...
-    def load_channel_mapping(self) -> dict[str, Channel]: ...
     def save_checkpoint(
         self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
     ) -> None: ...
@@ -60,3 +59,11 @@ class NotificationLogPort(Protocol):
     def record_without_record(
         self, notification_id: str, organization_id: str, now: datetime
     ) -> None: ...
+
+
+class ChannelMappingPort(Protocol):
+    """The offline channel mapping the recompute applies, and where it records each campaign's
+    Type and mode (what the mapping API re-maps and reports as unmapped)."""
+
+    def channels(self) -> Mapping[str, Channel]: ...
+    def record_campaign(self, campaign_id: str, campaign: Campaign | None) -> None: ...

@@ -1,27 +1,90 @@
-"""Rule: a campaign's Type maps to a marketing channel and subchannel."""
+"""Rules: a campaign's Type maps to a marketing channel and subchannel through the offline channel
+mapping, which an admin edits as a whole (the built-in default applies until the first change)."""
 
-from collections.abc import Mapping
+from __future__ import annotations
 
-from touchpoints.rules.models import Channel
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from touchpoints.rules.bulk_jobs import touchpoints_enabled
+from touchpoints.rules.models import Channel, SyncMode
 
 UNMAPPED = Channel("Unmapped")
 
 # The offline mapping a fresh install starts with: Salesforce's standard Campaign types.
-DEFAULT_CHANNEL_MAPPING: Mapping[str, Channel] = {
-    "Conference": Channel("Offline Event", "Conference"),
-    "Trade Show": Channel("Offline Event", "Tradeshow"),
-    "Tradeshow": Channel("Offline Event", "Tradeshow"),
-    "Webinar": Channel("Offline Event", "Webinar"),
-    "Seminar / Conference": Channel("Offline Event", "Conference"),
-    "Direct Mail": Channel("Direct Mail"),
-    "Telemarketing": Channel("Telemarketing"),
-    "Partners": Channel("Partner"),
-    "Referral Program": Channel("Referral"),
-    "Public Relations": Channel("Public Relations"),
-    "Advertisement": Channel("Advertising"),
-    "Banner Ads": Channel("Advertising", "Display"),
-    "Email": Channel("Email"),
-}
+DEFAULT_CHANNEL_MAPPING: Mapping[str, Channel] = MappingProxyType(
+    {
+        "Conference": Channel("Offline Event", "Conference"),
+        "Trade Show": Channel("Offline Event", "Tradeshow"),
+        "Tradeshow": Channel("Offline Event", "Tradeshow"),
+        "Webinar": Channel("Offline Event", "Webinar"),
+        "Seminar / Conference": Channel("Offline Event", "Conference"),
+        "Direct Mail": Channel("Direct Mail"),
+        "Telemarketing": Channel("Telemarketing"),
+        "Partners": Channel("Partner"),
+        "Referral Program": Channel("Referral"),
+        "Public Relations": Channel("Public Relations"),
+        "Advertisement": Channel("Advertising"),
+        "Banner Ads": Channel("Advertising", "Display"),
+        "Email": Channel("Email"),
+    }
+)
+
+# Caps: a campaign type is a picklist value, and the channel and its path are written to
+# Marketing_Channel__c and Marketing_Channel_Path__c (Text, 255). The whole mapping and its audit
+# entry must each fit one DynamoDB item (400 KB).
+MAX_NAME_LENGTH = 255
+MAX_PATH_LENGTH = 255
+MAX_MAPPINGS = 1000
+MAX_MAPPING_BYTES = 150_000
+
+
+@dataclass(frozen=True, slots=True)
+class MappingEntry:
+    """One row of the mapping: a Campaign Type and the channel (and subchannel) it maps to."""
+
+    campaign_type: str
+    channel: str
+    subchannel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMapping:
+    """The mapping at a version; version 0 is the built-in default (nothing was ever saved)."""
+
+    version: int
+    entries: tuple[MappingEntry, ...]
+
+    def channels(self) -> Mapping[str, Channel]:
+        return MappingProxyType(
+            {e.campaign_type: Channel(e.channel, e.subchannel) for e in self.entries}
+        )
+
+
+DEFAULT_MAPPING = ChannelMapping(
+    0,
+    tuple(
+        MappingEntry(campaign_type, channel.channel, channel.subchannel)
+        for campaign_type, channel in DEFAULT_CHANNEL_MAPPING.items()
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenCampaign:
+    """A campaign's Type and sync mode, as its last recompute read them from Salesforce."""
+
+    campaign_type: str | None
+    sync_mode: SyncMode
+
+
+@dataclass(frozen=True, slots=True)
+class MappingProblem:
+    """Why a mapping is refused, and the field at fault as the caller wrote it."""
+
+    field: str
+    message: str
 
 
 def map_channel(campaign_type: str | None, mapping: Mapping[str, Channel]) -> Channel:
@@ -29,3 +92,100 @@ def map_channel(campaign_type: str | None, mapping: Mapping[str, Channel]) -> Ch
     if not campaign_type:
         return UNMAPPED
     return mapping.get(campaign_type.strip(), UNMAPPED)
+
+
+def normalized_entries(entries: Iterable[MappingEntry]) -> tuple[MappingEntry, ...]:
+    """Names are stored without surrounding spaces; an absent subchannel is None."""
+    return tuple(
+        MappingEntry(
+            e.campaign_type.strip(),
+            e.channel.strip(),
+            e.subchannel.strip() if e.subchannel is not None else None,
+        )
+        for e in entries
+    )
+
+
+def mapping_problems(entries: Sequence[MappingEntry]) -> list[MappingProblem]:
+    """A mapping is refused when a name is blank (a subchannel may be left out, not blank), a
+    name or the channel path `Channel.Subchannel` is longer than Salesforce stores, a Campaign
+    Type is mapped twice (ignoring case and surrounding spaces: Salesforce picklist values do not
+    differ by case alone), or the mapping has too many rows or characters to store."""
+    problems: list[MappingProblem] = []
+    if len(entries) > MAX_MAPPINGS:
+        problems.append(MappingProblem("mappings", f"at most {MAX_MAPPINGS} rows"))
+    first_row: dict[str, int] = {}
+    for index, entry in enumerate(normalized_entries(entries)):
+        row = f"mappings[{index}]"
+        names = {"campaign_type": entry.campaign_type, "channel": entry.channel}
+        if entry.subchannel is not None:
+            names["subchannel"] = entry.subchannel
+        for name, value in names.items():
+            if not value:
+                problems.append(MappingProblem(f"{row}.{name}", "must not be blank"))
+            elif len(value) > MAX_NAME_LENGTH:
+                problems.append(
+                    MappingProblem(f"{row}.{name}", f"at most {MAX_NAME_LENGTH} characters")
+                )
+        path = Channel(entry.channel, entry.subchannel).path
+        within = all(len(value) <= MAX_NAME_LENGTH for value in names.values())
+        if within and len(path) > MAX_PATH_LENGTH:
+            problems.append(
+                MappingProblem(
+                    f"{row}.subchannel",
+                    f"channel.subchannel must be at most {MAX_PATH_LENGTH} characters",
+                )
+            )
+        key = entry.campaign_type.casefold()
+        if entry.campaign_type and key in first_row:
+            problems.append(
+                MappingProblem(
+                    f"{row}.campaign_type",
+                    f"{entry.campaign_type!r} is already mapped in mappings[{first_row[key]}]",
+                )
+            )
+        first_row.setdefault(key, index)
+    size = sum(len(f"{e.campaign_type}{e.channel}{e.subchannel or ''}".encode()) for e in entries)
+    if size > MAX_MAPPING_BYTES:
+        problems.append(MappingProblem("mappings", f"at most {MAX_MAPPING_BYTES:,} bytes of names"))
+    return problems
+
+
+def changed_types(before: Mapping[str, Channel], after: Mapping[str, Channel]) -> frozenset[str]:
+    """The Campaign Types whose channel differs between two mappings (a type added or removed
+    changes from or to `Unmapped`)."""
+    return frozenset(
+        campaign_type
+        for campaign_type in {*before, *after}
+        if map_channel(campaign_type, before) != map_channel(campaign_type, after)
+    )
+
+
+def remapped_campaigns(
+    campaigns: Mapping[str, SeenCampaign],
+    before: Mapping[str, Channel],
+    after: Mapping[str, Channel],
+) -> list[str]:
+    """A mapping change re-maps the campaigns that include members (so hold touchpoints) and
+    whose Type's channel differs between the two mappings; returns their ids."""
+    return sorted(
+        campaign_id
+        for campaign_id, seen in campaigns.items()
+        if touchpoints_enabled(seen.sync_mode)
+        and map_channel(seen.campaign_type, before) != map_channel(seen.campaign_type, after)
+    )
+
+
+def unmapped_types(campaigns: Iterable[SeenCampaign], mapping: Mapping[str, Channel]) -> list[str]:
+    """The Campaign Types of campaigns that include members which the mapping does not map (a
+    blank type cannot be mapped, so it is not listed)."""
+    return sorted(
+        {
+            seen.campaign_type.strip()
+            for seen in campaigns
+            if touchpoints_enabled(seen.sync_mode)
+            and seen.campaign_type
+            and seen.campaign_type.strip()
+            and seen.campaign_type.strip() not in mapping
+        }
+    )

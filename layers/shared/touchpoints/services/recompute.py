@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult, TouchpointRecord
-from touchpoints.ports.state import StatePort, StoredMember
+from touchpoints.ports.state import ChannelMappingPort, StatePort, StoredMember
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
 from touchpoints.rules.keys import touchpoint_key
@@ -182,6 +182,7 @@ class Recompute:
         salesforce: RecomputeSalesforcePort,
         state: StatePort,
         *,
+        channel_mapping: ChannelMappingPort,
         bulk_threshold: int,
         rest_chunk: int = REST_CHUNK,
         bulk_page: int = BULK_PAGE,
@@ -190,6 +191,7 @@ class Recompute:
         self._write_back_status = write_back_status
         self._sf = salesforce
         self._state = state
+        self._channel_mapping = channel_mapping
         self._bulk_threshold = bulk_threshold
         self._rest_chunk = rest_chunk
         self._bulk_page = bulk_page
@@ -210,7 +212,7 @@ class Recompute:
         totals = RunTotals.from_dict(checkpoint["totals"]) if checkpoint else RunTotals()
 
         campaign = self._sf.read_campaign(campaign_id)
-        channels = self._state.load_channel_mapping()
+        channels = self._channel_mapping.channels()
         result = RecomputeResult(campaign_id, run_id, finished=False, found=campaign is not None)
         intent = _WriteIntent(
             self._state,
@@ -282,7 +284,9 @@ class Recompute:
         result.finished = True
         result.totals = totals
         result.api_calls = Counter(self._sf.calls) - calls_before
-        self._state.save_summary(campaign_id, _summary(result, now))
+        if not _campaign_recorded(summary, campaign):  # its Type, for the channel mapping API
+            self._channel_mapping.record_campaign(campaign_id, campaign)
+        self._state.save_summary(campaign_id, _summary(result, campaign, now))
         return result
 
     # -- reading members -----------------------------------------------------------------------
@@ -492,10 +496,28 @@ def _failed(
     )
 
 
-def _summary(result: RecomputeResult, finished_at: datetime) -> dict[str, Any]:
+def _campaign_fields(campaign: Campaign | None) -> dict[str, str | None]:
+    return {
+        "campaign_type": campaign.type if campaign else None,
+        "sync_mode": campaign.sync_mode.value if campaign else None,
+    }
+
+
+def _campaign_recorded(summary: Mapping[str, Any] | None, campaign: Campaign | None) -> bool:
+    """The last run's summary already holds this campaign's Type and mode (nothing to record)."""
+    fields = _campaign_fields(campaign)
+    return summary is not None and all(
+        name in summary and summary[name] == value for name, value in fields.items()
+    )
+
+
+def _summary(
+    result: RecomputeResult, campaign: Campaign | None, finished_at: datetime
+) -> dict[str, Any]:
     return {
         "campaign_id": result.campaign_id,
         "campaign_found": result.found,
+        **_campaign_fields(campaign),
         "last_run": finished_at.isoformat(),
         "run_id": result.run_id,
         "read_path": "bulk" if result.bulk else "rest",
