@@ -157,12 +157,12 @@ REFUSED = {
     "a status longer than a CampaignMemberStatus label": (
         {"date": CONFERENCE, "filter": {"statuses": ["Attended", "x" * 766]}},
         "INVALID_REQUEST",
-        "filter.statuses",
+        "filter.statuses[1]",
     ),
     "an empty status": (
         {"date": CONFERENCE, "filter": {"statuses": [""]}},
         "INVALID_REQUEST",
-        "filter.statuses",
+        "filter.statuses[0]",
     ),
     "5,001 member ids": (
         {"date": CONFERENCE, "filter": {"member_ids": [f"00v{n:015d}" for n in range(5001)]}},
@@ -172,7 +172,7 @@ REFUSED = {
     "a member id of the wrong shape": (
         {"date": CONFERENCE, "filter": {"member_ids": ["00v' OR Id != '"]}},
         "INVALID_REQUEST",
-        "filter.member_ids",
+        "filter.member_ids[0]",
     ),
     # within the caps, yet too long for one query: refused before Salesforce is asked
     "100 statuses of 765 characters": (

@@ -14,7 +14,6 @@ ALLOWED = {
     "services",
     "wiring",
     "edge",
-    "api_errors",
     "outbound",
     "errors",
     "ports",

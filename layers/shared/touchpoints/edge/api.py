@@ -34,16 +34,19 @@ def register_error_table(api: APIGatewayRestResolver, errors: ErrorTable) -> Non
 
 
 def admin_api(
-    errors: ErrorTable, body_models: Sequence[type[BaseModel]] = ()
+    errors: ErrorTable,
+    body_models: Sequence[type[BaseModel]] = (),
+    invalid_code: str = "INVALID_REQUEST",
 ) -> APIGatewayRestResolver:
     """A resolver for IAM-authorized admin routes. `body_models` are the request bodies its
-    routes take, so a validation error names the field as the caller wrote it."""
+    routes take, so a validation error names the field as the caller wrote it; `invalid_code`
+    is the code such a request is refused with."""
     api = APIGatewayRestResolver(enable_validation=True)
     register_error_table(api, errors)
 
     @api.exception_handler(RequestValidationError)
     def invalid(error: RequestValidationError) -> Response:
-        return validation_error_response(error.errors(), body_models)
+        return validation_error_response(error.errors(), body_models, invalid_code)
 
     @api.not_found
     def no_route(error: NotFoundError) -> Response:
@@ -60,20 +63,22 @@ def iam_caller(api: APIGatewayRestResolver) -> str:
 
 
 def validation_error_response(
-    errors: Sequence[Mapping[str, Any]], body_models: Sequence[type[BaseModel]] = ()
+    errors: Sequence[Mapping[str, Any]],
+    body_models: Sequence[type[BaseModel]] = (),
+    code: str = "INVALID_REQUEST",
 ) -> Response:
     """Powertools' validation errors (422) in the API's error shape: one problem per field (a
     union, e.g. date or date-time, reports each alternative), the first field named."""
     problems = {field_name(e.get("loc", ()), body_models): _problem(e) for e in reversed(errors)}
     ordered = list(problems.items())[::-1]
     message = "; ".join(f"{field}: {problem}" for field, problem in ordered[:MAX_PROBLEMS])
-    return error_response(422, "INVALID_REQUEST", message, ordered[0][0] if ordered else None)
+    return error_response(422, code, message, ordered[0][0] if ordered else None)
 
 
 def field_name(loc: Sequence[Any], body_models: Sequence[type[BaseModel]] = ()) -> str:
-    """`("body", "filter", "colour")` → `filter.colour`: the field as the caller wrote it. Walks
-    the body model so pydantic's union tags and list indexes drop out; a header keeps its
-    canonical spelling (`Idempotency-Key`)."""
+    """`("body", "filter", "colour")` → `filter.colour`, `("body", "mappings", 2, "channel")` →
+    `mappings[2].channel`: the field as the caller wrote it. Walks the body model so pydantic's
+    union tags drop out; a header keeps its canonical spelling (`Idempotency-Key`)."""
     if not loc:
         return "body"
     where, *rest = loc
@@ -84,6 +89,9 @@ def field_name(loc: Sequence[Any], body_models: Sequence[type[BaseModel]] = ()) 
     model: Any = next((m for m in body_models if rest and rest[0] in m.model_fields), None)
     names: list[str] = []
     for part in rest:
+        if isinstance(part, int) and names:  # an item of a list: the list's item model goes on
+            names[-1] += f"[{part}]"
+            continue
         fields = getattr(model, "model_fields", {})
         if part not in fields:
             if isinstance(part, str) and (model is not None or not names):

@@ -11,6 +11,7 @@ ERROR_MEANINGS = {
     404: "Not found; `error` says what",
     409: "Conflicts with the current state; `error` says why",
     422: "Invalid input, named in `field`",
+    428: "A precondition header (If-Match) is missing",
     502: "Marketo refused the call for a reason a retry does not cure",
     503: "Salesforce or Marketo is unavailable or out of API calls; retry later",
 }
