@@ -263,32 +263,6 @@ class JobView(BaseModel):
     next: str | None = Field(description="Token for the next page of errors")
 
 
-def _job_view(job: Job, errors: Sequence[Any] = (), next_page: str | None = None) -> JobView:
-    return JobView(
-        job_id=job.id,
-        kind=job.kind.value,
-        campaign_id=job.campaign_id,
-        state=job.state.value,
-        date=job.date,
-        filter=filter_to_dict(job.criteria) if job.criteria else None,
-        requested_by=job.requested_by,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        progress=ProgressView(matched=job.matched, updated=job.updated, failed=job.failed),
-        write_path=job.write_path.value,
-        touchpoints_enabled=touchpoints_enabled(job.sync_mode),
-        recompute_enqueued=job.recompute_enqueued,
-        undo_of=job.undo_of,
-        undone_by=job.undone_by,
-        message=job.message,
-        errors=[
-            MemberErrorView(member_id=e.member_id, error=e.code, message=e.message) for e in errors
-        ],
-        next=next_page,
-    )
-
-
 def job_view(job: Job, errors: Sequence[Any] = (), next_page: str | None = None) -> JobView:
     return JobView(
         job_id=job.id,
