@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from touchpoints.adapters.dynamodb import plain, query_all
+from touchpoints.adapters.dynamodb import is_first_condition_failure, plain, query_all
 from touchpoints.rules.channels import (
     DEFAULT_MAPPING,
     ChannelMapping,
@@ -105,8 +105,7 @@ class ChannelMappingStore:
                 ]
             )
         except ClientError as error:
-            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            if is_first_condition_failure(error):
                 return False
             raise
         return True

@@ -54,6 +54,12 @@ def is_condition_failure(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
+def is_first_condition_failure(error: ClientError) -> bool:
+    """A transaction cancelled because its first item's condition did not hold."""
+    reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+    return reasons[:1] == ["ConditionalCheckFailed"]
+
+
 def query_prefix(
     table: Any, pk: str, sk_prefix: str = "", consistent: bool = False
 ) -> Iterator[dict[str, Any]]:

@@ -24,7 +24,11 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from touchpoints.adapters.dynamodb import is_condition_failure, query_prefix
+from touchpoints.adapters.dynamodb import (
+    is_condition_failure,
+    is_first_condition_failure,
+    query_prefix,
+)
 from touchpoints.errors import InvalidPageTokenError
 from touchpoints.ports.jobs import Chunk, ClaimedRequest
 from touchpoints.rules.bulk_jobs import (
@@ -274,8 +278,7 @@ class JobStore:
                 ]
             )
         except ClientError as error:
-            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            if is_first_condition_failure(error):
                 return False
             raise
         return True
