@@ -17,6 +17,12 @@ class HandlerWatch(logging.Handler):
         self.failures: list[str] = []
         self.waiting: set[str] = set()  # SQS message ids held on purpose, to poll a Bulk job
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Every record counts. Powertools' log deduplication adds a filter to the root logger's
+        handlers when a Logger is created, hiding its service's records from them; a World
+        created after the watch started would otherwise go unwatched."""
+        return True
+
     def failed(self, function: str, what: str) -> None:
         self.failures.append(f"{function} {what}")
 

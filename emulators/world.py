@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import sys
+import uuid
 import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -241,19 +242,53 @@ class World:
     def message(self, notifications) -> str:
         return outbound_message(ORG_ID, notifications)
 
-    def deliver_recompute(self, sqs_event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-        """Hand one recompute event to its handler, and again each time the handler keeps the
-        message to poll a Bulk job (SQS would redeliver it once hidden; the emulator's jobs move
-        on per poll). Returns the last response."""
+    def deliver_recompute(self, request: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        """Hand one recompute request (the body of `sqs_event`'s record) to its handler through
+        the real queue, so its receipt handle is one SQS gave, and again each time the handler
+        keeps the message to poll a Bulk job (SQS would redeliver it once hidden; the emulator's
+        jobs move on per poll, not per second). Returns the last response."""
+        sqs = self.session.client("sqs")
+        body = request["Records"][0]["body"]
+        sent = sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=body,
+            MessageGroupId=json.loads(body)["campaign_id"],
+            MessageDeduplicationId=uuid.uuid4().hex,
+        )["MessageId"]
         while True:
-            response = self.recompute.lambda_handler(sqs_event, context or lambda_context())
+            message = self._receive(sent)
+            response = self.recompute.lambda_handler(
+                sqs_event([message]), context or lambda_context()
+            )
             held = {item["itemIdentifier"] for item in response["batchItemFailures"]}
-            if not held or held - self.watch.waiting:
+            if sent not in held or sent not in self.watch.waiting:
+                # done, or failed: this one request is not delivered again (tests that follow a
+                # failed request's redelivery drain the queue instead)
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
                 return response
-            for record in sqs_event["Records"]:
-                attributes = record["attributes"]
-                count = int(attributes.get("ApproximateReceiveCount") or 1)
-                attributes["ApproximateReceiveCount"] = str(count + 1)
+            sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+
+    def _receive(self, message_id: str) -> dict[str, Any]:
+        """One message of the recompute queue by id; the others received with it stay visible."""
+        sqs = self.session.client("sqs")
+        reply = sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        )
+        found = None
+        for message in reply.get("Messages", []):
+            if message["MessageId"] == message_id:
+                found = message
+            else:
+                sqs.change_message_visibility(
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
+        if found is None:
+            raise AssertionError(f"message {message_id} is not deliverable (held in its group?)")
+        return found
 
     def drain_queue(self, max_rounds: int = 20) -> list[dict[str, Any]]:
         """Hand every queued recompute to the recompute handler, as the SQS event source does.

@@ -58,6 +58,7 @@ from touchpoints.rules.models import (
 
 CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
+COLLECTION_SIZE = 200  # records an sObject collection call takes
 REST_CHUNK = 2000  # one REST query page; also the chunk a Bulk query's sorted rows are walked in
 HANDOFF_MARGIN_SECONDS = 120.0  # a chunk (or a record) starts only with this much time left
 CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
@@ -256,45 +257,85 @@ class _Failures:
         return bool(self.by_key or self.by_record_id)
 
 
-class _Writes:
-    """The run's planned touchpoint writes, gathered across chunks: kept in memory up to the Bulk
-    threshold (then sent through collections, 200 a call), staged for Bulk ingest above it."""
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A member whose new state waits on its touchpoint's write: the state it gets if the write
+    succeeds (None: forgotten, it left the campaign) and what Salesforce held before (its state if
+    the write is refused)."""
 
-    def __init__(self, salesforce: RecomputeSalesforcePort, bulk_threshold: int) -> None:
+    member_id: str
+    planned: StoredMember | None
+    baseline: tuple[Touchpoint, str | None] | None
+
+
+class _Writes:
+    """The run's touchpoint writes, gathered across chunks: kept in memory up to the Bulk threshold
+    (then sent through collections, 200 a call, and each member's state recorded from its
+    outcome), staged for Bulk ingest above it (the members' planned states then recorded at once,
+    through `record_planned`, and refusals set back once the jobs are over)."""
+
+    def __init__(
+        self,
+        salesforce: RecomputeSalesforcePort,
+        bulk_threshold: int,
+        record_planned: Callable[[list[_Pending]], None],
+    ) -> None:
         self._sf = salesforce
         self._threshold = bulk_threshold
+        self._record_planned = record_planned
         self._upserts: list[Touchpoint] = []
         self._deletes: dict[str, str] = {}  # touchpoint key -> record id
+        self._pending: dict[str, _Pending] = {}  # by touchpoint key
         self._staged: StagedTouchpointWrites | None = None
         self.deleting: set[str] = set()  # record ids planned for deletion in this invocation
+        self.refused_strays = 0  # deletions of touchpoints no member accounts for, refused
 
-    def add(self, upserts: Iterable[Touchpoint], deletes: Mapping[str, str]) -> None:
+    def add(
+        self, upserts: Iterable[Touchpoint], deletes: Mapping[str, str], pending: list[_Pending]
+    ) -> None:
         self._upserts.extend(upserts)
         self._deletes.update(deletes)
         self.deleting.update(deletes.values())
+        self._pending.update((touchpoint_key(p.member_id), p) for p in pending)
         if self._staged is None and len(self._upserts) + len(self._deletes) >= self._threshold:
             self._staged = self._sf.stage_touchpoint_writes()
         if self._staged is not None:
+            self._record_planned(list(self._pending.values()))
             for touchpoint in self._upserts:
                 self._staged.add_upsert(touchpoint)
             for record_id in self._deletes.values():
                 self._staged.add_delete(record_id)
-            self._upserts, self._deletes = [], {}
+            self._upserts, self._deletes, self._pending = [], {}, {}
 
-    def flush(self) -> tuple[_Failures, list[BulkJob]]:
-        """Send what is gathered: collections now (their refusals returned), staged rows as
-        Bulk ingest jobs (returned, to be followed)."""
-        failures = _Failures()
-        if self._upserts:
-            results = self._sf.upsert_touchpoints(self._upserts)
-            failures.by_key += [result for result in results if not result.success]
-        if self._deletes:
-            results = self._sf.delete_records(self._deletes)
-            failures.by_key += [result for result in results if not result.success]
-        self._upserts, self._deletes = [], {}
-        jobs = self._staged.submit() if self._staged is not None else []
+    def flush(
+        self, whole_calls_only: bool = False
+    ) -> tuple[list[tuple[_Pending, RecordResult]], list[BulkJob]]:
+        """Send what is gathered: collections now (each pending member with its outcome),
+        staged rows as Bulk ingest jobs (returned, to be followed). `whole_calls_only` sends
+        only full 200-record calls and keeps the rest for later chunks."""
+        upserts, deletes = self._upserts, list(self._deletes.items())
+        if whole_calls_only:
+            upserts = upserts[: len(upserts) // COLLECTION_SIZE * COLLECTION_SIZE]
+            deletes = deletes[: len(deletes) // COLLECTION_SIZE * COLLECTION_SIZE]
+        results: dict[str, RecordResult] = {}
+        if upserts:
+            results.update((r.ref, r) for r in self._sf.upsert_touchpoints(upserts))
+            self._upserts = self._upserts[len(upserts) :]
+        if deletes:
+            results.update((r.ref, r) for r in self._sf.delete_records(dict(deletes)))
+            for key, _ in deletes:
+                del self._deletes[key]
+        outcomes = [
+            (self._pending.pop(key), r) for key, r in results.items() if key in self._pending
+        ]
+        self.refused_strays += sum(1 for _, r in results.items() if not r.success) - sum(
+            1 for _, r in outcomes if not r.success
+        )
+        if whole_calls_only or self._staged is None:
+            return outcomes, []
+        jobs = self._staged.submit()
         self._staged = None
-        return failures, jobs
+        return outcomes, jobs
 
     def discard(self) -> None:
         if self._staged is not None:
@@ -474,7 +515,11 @@ class Recompute:
         result: RecomputeResult,
     ) -> RecomputeResult:
         campaign_id = result.campaign_id
-        writes = _Writes(self._sf, self._bulk_threshold)
+        writes = _Writes(
+            self._sf,
+            self._bulk_threshold,
+            lambda pending: self._record_planned(campaign_id, pending, run.totals),
+        )
         chunks = self._member_chunks(campaign_id, run) if campaign else iter(())
         slowest_chunk = 0.0
         try:
@@ -487,6 +532,8 @@ class Recompute:
                 self._reconcile(
                     campaign_id, campaign, members, run, upper, channels, intent, writes
                 )
+                if not run.bulk:  # a small campaign's writes: full calls as soon as they fill
+                    self._send(campaign_id, run, writes, whole_calls_only=True)
                 slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
                 if is_last:
                     break
@@ -517,13 +564,78 @@ class Recompute:
             intent.clear()
         return result
 
-    def _send(self, campaign_id: str, run: _Run, writes: _Writes) -> bool:
+    def _send(
+        self, campaign_id: str, run: _Run, writes: _Writes, whole_calls_only: bool = False
+    ) -> bool:
         """Send the gathered writes; True when Bulk ingest jobs are now out to be waited on."""
-        failures, jobs = writes.flush()
-        self._record_refusals(campaign_id, failures, run.totals)
+        outcomes, jobs = writes.flush(whole_calls_only)
+        self._record_outcomes(campaign_id, outcomes, run.totals)
+        run.totals.failed += writes.refused_strays
+        run.totals.deleted -= writes.refused_strays
+        writes.refused_strays = 0
         if jobs:
             run.phase, run.ingest_jobs, run.polls = INGEST, jobs, 0
         return bool(jobs)
+
+    def _record_planned(self, campaign_id: str, pending: list[_Pending], totals: RunTotals) -> None:
+        """Staged writes: the members' planned states are recorded now (under the write intent)."""
+        planned = [p.planned for p in pending if p.planned is not None]
+        totals.state_writes += self._state.save_members(campaign_id, planned)
+        gone = [p.member_id for p in pending if p.planned is None]
+        totals.state_writes += self._state.forget_members(campaign_id, gone)
+
+    def _record_outcomes(
+        self,
+        campaign_id: str,
+        outcomes: list[tuple[_Pending, RecordResult]],
+        totals: RunTotals,
+    ) -> None:
+        """Collection writes are over: each member's state is what Salesforce confirmed (a new
+        touchpoint with its record id), or, for a refused write, what it still holds."""
+        states: list[StoredMember] = []
+        gone: list[str] = []
+        for pending, result in outcomes:
+            planned = pending.planned
+            if result.success and planned is None:
+                gone.append(pending.member_id)
+            elif result.success and planned is not None:
+                if planned.touchpoint is not None and planned.record_id is None:
+                    planned = replace(planned, record_id=result.record_id)
+                states.append(planned)
+            else:
+                states.append(
+                    self._refused_state(
+                        pending.member_id, planned, pending.baseline, result, totals
+                    )
+                )
+        totals.statuses = +totals.statuses  # drop counts that went to zero
+        totals.state_writes += self._state.save_members(campaign_id, states)
+        totals.state_writes += self._state.forget_members(campaign_id, gone)
+
+    @staticmethod
+    def _refused_state(
+        member_id: str,
+        planned: StoredMember | None,
+        held: tuple[Touchpoint, str | None] | None,
+        result: RecordResult,
+        totals: RunTotals,
+    ) -> StoredMember:
+        """A refused write: the member keeps what Salesforce holds, with the error (the next run
+        retries it), and the counts take back the write it was planned as."""
+        state = _failed(member_id, held, result)
+        if planned is not None:
+            state = replace(state, person_id=planned.person_id, email=planned.email)
+            totals.statuses[planned.status] -= 1
+            totals.statuses[state.status] += 1
+        if planned is not None and planned.touchpoint is not None:
+            if held is None:
+                totals.created -= 1
+            else:
+                totals.updated -= 1
+        else:
+            totals.deleted -= 1
+        totals.failed += 1
+        return state
 
     def _finish(
         self,
@@ -624,27 +736,39 @@ class Recompute:
         if upserts or deletes:
             intent.before_write()  # before the planned state is saved
 
-        # The state each member will have once the writes are done; refusals are set back later.
+        # The state each member will have once its write is done; members without a write get it
+        # now, the others once the write's outcome is known (or when it is staged for Bulk).
         planned = {tp.key: RecordResult(tp.key, True) for tp in upserts}
         removed = {key: RecordResult(key, True) for key in to_delete}
         changed: list[StoredMember] = []
+        pending: list[_Pending] = []
         people = {m.id: (m.contact_id or m.lead_id, m.email) for m in members}
         for member_id, outcome in outcomes.items():
+            key = touchpoint_key(member_id)
             previous = stored.get(member_id)
-            new_state = _next_state(
-                outcome, previous, baseline.get(touchpoint_key(member_id)), planned, removed
-            )
+            new_state = _next_state(outcome, previous, baseline.get(key), planned, removed)
             person_id, email = people[member_id]
             new_state = replace(new_state, person_id=person_id, email=email)
-            if new_state != previous:
+            if key in planned or key in deletes:
+                pending.append(_Pending(member_id, new_state, baseline.get(key)))
+            elif new_state != previous:
                 changed.append(new_state)
             totals.statuses[new_state.status] += 1
-        gone = [member_id for member_id in stored if member_id not in outcomes]
+        gone = []
+        for member_id in stored:
+            if member_id in outcomes:
+                continue
+            key = touchpoint_key(member_id)
+            if key in deletes:
+                pending.append(_Pending(member_id, None, baseline.get(key)))
+            else:
+                gone.append(member_id)
         if self._write_back_status:
-            self._write_back(stored, changed, totals)
+            planned_states = [p.planned for p in pending if p.planned is not None]
+            self._write_back(stored, [*changed, *planned_states], totals)
         totals.state_writes += self._state.save_members(campaign_id, changed)
         totals.state_writes += self._state.forget_members(campaign_id, gone)
-        writes.add(upserts, deletes)
+        writes.add(upserts, deletes, pending)
 
         totals.members += len(members)
         totals.created += len(diff.creates)
@@ -669,18 +793,12 @@ class Recompute:
                     held[key] = (touchpoint, result.ref)
         member_ids = {key.removeprefix(KEY_PREFIX): key for key in refused}
         planned = self._state.load_members_by_ids(campaign_id, list(member_ids))
-        states = []
-        for member_id, key in member_ids.items():
-            result, before = refused[key], planned.get(member_id)
-            baseline = held.get(key)
-            state = _failed(member_id, baseline, result)
-            if before is not None:
-                state = replace(state, person_id=before.person_id, email=before.email)
-                totals.statuses[before.status] -= 1
-                totals.statuses[state.status] += 1
-            _uncount(totals, before, baseline[0] if baseline else None)
-            totals.failed += 1
-            states.append(state)
+        states = [
+            self._refused_state(
+                member_id, planned.get(member_id), held.get(key), refused[key], totals
+            )
+            for member_id, key in member_ids.items()
+        ]
         totals.statuses = +totals.statuses  # drop counts that went to zero
         totals.state_writes += self._state.save_members(campaign_id, states)
 
@@ -712,19 +830,8 @@ class Recompute:
                 for record in page
                 if not _accounted_for(record, stored) and record.record_id not in writes.deleting
             }
-            writes.add((), strays)
+            writes.add((), strays, [])
             totals.deleted += len(strays)
-
-
-def _uncount(totals: RunTotals, planned: StoredMember | None, held: Touchpoint | None) -> None:
-    """Take back the write a refused record was counted as when it was planned."""
-    if planned is not None and planned.touchpoint is not None:
-        if held is None:
-            totals.created -= 1
-        else:
-            totals.updated -= 1
-    else:
-        totals.deleted -= 1
 
 
 def _accounted_for(record: TouchpointRecord, stored: Mapping[str, StoredMember]) -> bool:
