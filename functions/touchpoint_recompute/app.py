@@ -52,7 +52,9 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         bulk_threshold=deps.settings.bulk_api_threshold,
         write_back_status=deps.settings.write_back_member_status,
     )
-    request = RecomputeRequest(message.campaign_id, message.full, message.run_id)
+    request = RecomputeRequest(
+        message.campaign_id, message.full, message.run_id, message_id=record.message_id
+    )
     seconds_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
     try:
         result = service.run(request, deps.clock(), seconds_left=seconds_left)

@@ -206,9 +206,13 @@ def test_a_bulk_job_still_running_is_polled_again_after_a_growing_wait():
 
 def test_a_request_arriving_while_a_run_waits_joins_it_and_asks_for_a_rerun():
     salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
-    waiting = run(salesforce, state, bulk_threshold=4)
+    waiting = run(
+        salesforce, state, RecomputeRequest(CAMPAIGN_ID, message_id="m1"), bulk_threshold=4
+    )
+    again = run(salesforce, state, RecomputeRequest(CAMPAIGN_ID, message_id="m1"), bulk_threshold=4)
+    assert not again.rerun  # the held message itself, delivered again for its next poll
 
-    fresh = run(salesforce, state, bulk_threshold=4)  # e.g. a new outbound message
+    fresh = run(salesforce, state, RecomputeRequest(CAMPAIGN_ID, message_id="m2"), bulk_threshold=4)
 
     assert fresh.run_id == waiting.run_id  # no second query job while the first is in flight
     assert salesforce.calls["bulk2_query_create"] == 1

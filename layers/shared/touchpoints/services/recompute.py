@@ -118,6 +118,7 @@ class RecomputeRequest:
     campaign_id: str
     full_reconciliation: bool = False
     run_id: str | None = None  # set on a continuation
+    message_id: str | None = None  # the queue message carrying it (held through a Bulk wait)
 
 
 @dataclass
@@ -133,6 +134,7 @@ class RecomputeResult:
     totals: RunTotals = field(default_factory=RunTotals)
     unmapped_type: str | None = None
     api_calls: Counter[str] = field(default_factory=Counter)  # this invocation's calls
+    message_id: str | None = None  # the request's queue message
     wait_seconds: int | None = None  # waiting on a Bulk job: wake the run again after this long
     rerun: bool = False  # a request came in while the run waited: run again once it is over
 
@@ -177,6 +179,7 @@ class _Run:
     ingest_jobs: list[BulkJob] = field(default_factory=list)
     polls: int = 0  # polls of the job(s) waited on now
     rerun: bool = False
+    holder: str | None = None  # the message held on the queue while the run waits
     state_repair: str | None = None
     totals: RunTotals = field(default_factory=RunTotals)
     calls_seen: Counter[str] = field(default_factory=Counter)  # the client's count, last tallied
@@ -196,6 +199,7 @@ class _Run:
             "ingest_jobs": [job.as_dict() for job in self.ingest_jobs],
             "polls": self.polls,
             "rerun": self.rerun,
+            "holder": self.holder,
             "state_repair": self.state_repair,
             "totals": self.totals.as_dict(),
         }
@@ -215,6 +219,7 @@ class _Run:
             ingest_jobs=[BulkJob.from_dict(job) for job in data.get("ingest_jobs") or []],
             polls=int(data.get("polls") or 0),
             rerun=bool(data.get("rerun")),
+            holder=data.get("holder"),
             state_repair=data.get("state_repair"),
             totals=RunTotals.from_dict(data["totals"]),
             resumed=True,
@@ -398,15 +403,17 @@ class Recompute:
             run = _Run(
                 uuid.uuid4().hex, request.full_reconciliation, checkpointed=saved is not None
             )
-        elif joins:
-            run.rerun = True
+        elif joins and request.message_id != run.holder:
+            run.rerun = True  # not the held message itself, delivered again for its next poll
         found_intent = self._state.load_write_intent(campaign_id)
         # an intent of this run while its ingest jobs are out is accounted for by those jobs
         own_intent = found_intent is not None and run.phase == INGEST and saved is not None
         intent = _WriteIntent(
             self._state, campaign_id, run.run_id, now, pending=found_intent is not None
         )
-        result = RecomputeResult(campaign_id, run.run_id, finished=False)
+        result = RecomputeResult(
+            campaign_id, run.run_id, finished=False, message_id=request.message_id
+        )
         run.calls_seen = calls_before
         try:
             crashed = found_intent is not None and not own_intent
@@ -464,6 +471,7 @@ class Recompute:
     # -- waiting on Bulk jobs ------------------------------------------------------------------
 
     def _wait(self, run: _Run, now: datetime, result: RecomputeResult) -> RecomputeResult:
+        run.holder = result.message_id
         result.wait_seconds = bulk_wait_seconds(run.polls)
         run.polls += 1
         self._save_checkpoint(result.campaign_id, run, now)
