@@ -54,6 +54,7 @@ DEFAULT_SIZES = (1000, 10_000, 100_000, 1_000_000)
 REST_PAGE = 2000  # records in one REST query page
 WRITE_BATCH = 200  # records in one sObject collections call
 BULK_PAGE = 10_000  # records in one Bulk API 2.0 results page, as the recompute asks for them
+INGEST_JOB_CALLS = 5  # create, upload, close, one status poll, results
 FIRST, NO_CHANGE, CHANGED = "first run", "no-change rerun", "1% changed rerun"
 CHANGED_SHARE = 100  # every 100th member changes
 NEW_TOUCHPOINT_DATE = "2026-01-20T09:30:00.000Z"
@@ -71,17 +72,19 @@ def lower_bound(path: str, size: int, changes: int, bulk_page: int = BULK_PAGE) 
     """The fewest Salesforce calls a recompute of `size` members with `changes` touchpoint writes
     can make on the read path it took.
 
-    REST: the campaign read, one query page per 2,000 members, one sObject collections call per
-    200 writes. Bulk API 2.0: the campaign read, the query job's create, one status poll and one
-    results call per `bulk_page` members; then, when there is anything to write, one ingest job:
-    create, upload, close, one status poll and its results.
+    Reading, REST: the campaign read and one query page per 2,000 members. Bulk API 2.0: the
+    campaign read, the query job's create, one status poll and one results call per `bulk_page`
+    members. Writing, whichever is cheaper for `changes` records: one sObject collections call per
+    200, or one Bulk ingest job (create, upload, close, one status poll, its results).
     """
     if path == "rest":
-        return 1 + math.ceil(size / REST_PAGE) + math.ceil(changes / WRITE_BATCH)
-    if path == "bulk":
-        ingest_jobs = 1 if changes else 0
-        return 1 + 1 + 1 + max(1, math.ceil(size / bulk_page)) + 5 * ingest_jobs
-    raise ValueError(f"unknown read path {path!r}")
+        reads = 1 + max(1, math.ceil(size / REST_PAGE))
+    elif path == "bulk":
+        reads = 1 + 1 + 1 + max(1, math.ceil(size / bulk_page))
+    else:
+        raise ValueError(f"unknown read path {path!r}")
+    writes = min(math.ceil(changes / WRITE_BATCH), INGEST_JOB_CALLS) if changes else 0
+    return reads + writes
 
 
 @dataclass(frozen=True)
@@ -247,10 +250,10 @@ def build(size: int, moto_up_to: int) -> Bench:
 
 
 def change_one_percent(bench: Bench) -> int:
-    """Every 100th member (so across the whole Id range) gets a new Buyer_Touchpoint_Date__c,
+    """Every 100th member from the first (so across the whole Id range) gets a new Buyer_Touchpoint_Date__c,
     which re-dates its touchpoint; returns how many touchpoints must be updated."""
     field = bench.world.recompute.settings.campaign_fields.member_touchpoint_date
-    changed = bench.member_ids[CHANGED_SHARE // 2 :: CHANGED_SHARE]
+    changed = bench.member_ids[::CHANGED_SHARE]
     for member_id in changed:
         bench.world.org.update_record("CampaignMember", member_id, {field: NEW_TOUCHPOINT_DATE})
     return len(changed)
