@@ -7,6 +7,10 @@ call shows up at once instead of being measured wrongly. Like DynamoDB, a query 
 1 MB, a BatchWriteItem call takes 25 items and BatchGetItem 100 keys; numbers come back as Decimal
 and floats are refused. Every call is counted, and the time spent inside is clocked, so rows on
 this stand-in report AWS calls the way rows on moto do.
+
+Source: "Paginating table query results in DynamoDB", Amazon DynamoDB Developer Guide,
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html
+(a Query returns at most 1 MB; LastEvaluatedKey feeds the next ExclusiveStartKey).
 """
 
 from __future__ import annotations
