@@ -2,8 +2,25 @@
 ingest jobs (insert, update, upsert, delete, hardDelete) with CSV upload and per-row results.
 
 Jobs run synchronously: a query job takes its snapshot when it is created and an ingest job
-processes its rows when its upload is closed. `polls_before_complete` makes status polls report
-InProgress that many times first, for clients that must wait.
+processes its rows when its upload is closed. `query_polls_before_complete` and
+`ingest_polls_before_complete` make status polls report InProgress that many times first, so a
+client has to wait as it must for Salesforce (`polls_before_complete` sets both).
+
+What a client meets at volume, as Salesforce documents it:
+- Rows of a query without ORDER BY come in no guaranteed order ("There's no guarantee of the order
+  of results unless you use an ORDER BY clause in a query", SOQL Reference, ORDER BY,
+  https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_orderby.htm);
+  the emulator returns them in a deterministic shuffle, never in Id order. ORDER BY is honoured,
+  but it costs at volume: "Use of ORDER BY in a Bulk 2.0 query disables PKChunking for the query"
+  (Bulk API 2.0, Troubleshooting Query Timeouts,
+  https://developer.salesforce.com/docs/platform/api-asynch/guide/bulk-api-2-0-troubleshoot-query-timeouts.html).
+- Results are read in sets by locator; a locator stays valid as long as its job exists, and a job
+  in a terminal state is deleted after seven days (Get Results for a Query Job,
+  https://developer.salesforce.com/docs/platform/api-asynch/guide/query-get-job-results.html;
+  "Batch and job lifespan" in Bulk API and Bulk API 2.0 Limits and Allocations,
+  https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-bulkapi.html).
+- One upload per ingest job, of at most 150 MB once base64 encoded (Upload Job Data,
+  https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.html).
 """
 
 from __future__ import annotations
@@ -11,8 +28,10 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from .errors import ApiError, RecordError, not_found
 from .faults import lock_error
@@ -35,6 +54,11 @@ LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 INGEST_OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 INGEST_RESULTS = ("successfulresults", "failedresults", "unprocessedrecords")
 NULL_MARKER = "#N/A"  # the ingest value that sets a field to null; an empty value is ignored
+TERMINAL_STATES = ("JobComplete", "Failed", "Aborted")
+# "A request can provide CSV data that does not in total exceed 150 MB of base64 encoded content."
+MAX_UPLOAD_BASE64_BYTES = 150 * 1024 * 1024
+# "Jobs that are older than 7 days are deleted if they are in a terminal state"
+JOB_LIFESPAN = timedelta(days=7)
 
 
 @dataclass
@@ -52,12 +76,13 @@ class Job:
     modstamp: str = ""
     polls_left: int = 0
     error_message: str | None = None
+    finished_at: datetime | None = None  # when the job reached a terminal state
     # query jobs
     query: str = ""
     columns: list[str] = field(default_factory=list)
     rows: list[list[object]] = field(default_factory=list)
     # ingest jobs
-    upload: str | None = None
+    uploads: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     successes: list[tuple[str, bool, list[str]]] = field(default_factory=list)
     failures: list[tuple[str, str, list[str]]] = field(default_factory=list)
@@ -84,7 +109,7 @@ class Job:
             info["jobType"] = "V2Ingest"
         else:
             info["jobType"] = "V2Query"
-        if self.state in ("JobComplete", "Failed", "Aborted") or self.kind == "query":
+        if self.state in TERMINAL_STATES or self.kind == "query":
             processed = len(self.rows) if self.kind == "query" else self._processed()
             info["numberRecordsProcessed"] = processed if self.state == "JobComplete" else 0
             if self.kind == "ingest":
@@ -107,9 +132,20 @@ class Bulk2Api:
     def __init__(self, org: Org) -> None:
         self.org = org
         self.jobs: dict[str, Job] = {}
-        self.polls_before_complete = 0
+        self.query_polls_before_complete = 0
+        self.ingest_polls_before_complete = 0
+        self.max_upload_base64_bytes = MAX_UPLOAD_BASE64_BYTES
         self.query_jobs_created = 0
         self._user_id = to_18("0055g00000APIUS")  # the integration user the jobs run as
+
+    @property
+    def polls_before_complete(self) -> int:
+        """Status polls that answer InProgress before JobComplete, for query and ingest jobs."""
+        return max(self.query_polls_before_complete, self.ingest_polls_before_complete)
+
+    @polls_before_complete.setter
+    def polls_before_complete(self, polls: int) -> None:
+        self.query_polls_before_complete = self.ingest_polls_before_complete = polls
 
     # -- routing -------------------------------------------------------------------------------
     def route(self, method: str, parts: list[str]) -> tuple[str, Handler] | None:
@@ -141,7 +177,7 @@ class Bulk2Api:
         # Salesforce matches these path names case-insensitively (unprocessedrecords is
         # documented in lower case; simple-salesforce asks for unprocessedRecords)
         if kind == "ingest" and rest[1].lower() in INGEST_RESULTS:
-            return {"GET": ("bulk2_results", self.ingest_results)}
+            return {"GET": ("bulk2_ingest_results", self.ingest_results)}
         return None
 
     @staticmethod
@@ -154,10 +190,21 @@ class Bulk2Api:
         return isinstance(body, dict) and body.get("state") == "Aborted"
 
     def _job(self, request: ApiRequest) -> Job:
+        self._forget_expired_jobs()
         job = self.jobs.get(to_18(request.parts[2]) or request.parts[2])
         if job is None or job.kind != request.parts[1]:
             raise not_found("The requested resource does not exist")
         return job
+
+    def _forget_expired_jobs(self) -> None:
+        now = self.org.clock()
+        for job in list(self.jobs.values()):
+            if job.finished_at is not None and now - job.finished_at > JOB_LIFESPAN:
+                del self.jobs[job.id]
+
+    def _finish(self, job: Job, state: str) -> None:
+        job.state = state
+        job.finished_at = self.org.clock()
 
     def _now(self) -> str:
         return format_datetime(self.org.clock())
@@ -202,14 +249,17 @@ class Bulk2Api:
                 400, "API_ERROR", "Bulk API 2.0 query jobs do not support COUNT() or OFFSET"
             )
         self.query_jobs_created += 1
+        rows = engine.to_rows(result)
+        if not result.query.order_by:
+            rows = _in_no_particular_order(rows, common["id"])
         return Job(
             operation=operation,
             sobject=result.sobject,
             query=text,
             columns=engine.column_names(result),
-            rows=engine.to_rows(result),
+            rows=rows,
             state="UploadComplete",
-            polls_left=self.polls_before_complete,
+            polls_left=self.query_polls_before_complete,
             **common,
         )
 
@@ -239,6 +289,7 @@ class Bulk2Api:
         return Job(operation=operation, sobject=sobject, external_id=external_id, **common)
 
     def list_jobs(self, request: ApiRequest) -> ApiReply:
+        self._forget_expired_jobs()
         kind = request.parts[1]
         records = [job.info(self._user_id) for job in self.jobs.values() if job.kind == kind]
         return ApiReply(200, {"done": True, "records": records, "nextRecordsUrl": None})
@@ -246,7 +297,10 @@ class Bulk2Api:
     def get_job(self, request: ApiRequest) -> ApiReply:
         job = self._job(request)
         if job.state in ("UploadComplete", "InProgress"):
-            job.state = "InProgress" if job.polls_left > 0 else "JobComplete"
+            if job.polls_left > 0:
+                job.state = "InProgress"
+            else:
+                self._finish(job, "JobComplete")
             job.polls_left -= 1
         return ApiReply(200, job.info(self._user_id))
 
@@ -255,12 +309,19 @@ class Bulk2Api:
         body = request.json()
         state = body.get("state") if isinstance(body, dict) else None
         if state == "Aborted":
-            if job.state in ("JobComplete", "Failed", "Aborted"):
+            if job.state in TERMINAL_STATES:
                 raise _invalid_job(f"InvalidJob : Job {job.id} is already {job.state}")
-            job.state = "Aborted"
+            self._finish(job, "Aborted")
         elif state == "UploadComplete" and job.kind == "ingest":
             if job.state != "Open":
                 raise _invalid_job(f"InvalidJob : Job {job.id} is not Open")
+            if len(job.uploads) > 1:
+                # Salesforce takes a second PUT and refuses the close (the job stays Open)
+                raise _invalid_job(
+                    f"Found multiple contents for job: <{job.id}>, please 'Close' / 'Abort' / "
+                    "'Delete' the current Job then create a new Job and make sure you only do "
+                    "'PUT' once on a given Job."
+                )
             self._process(job, request)
         else:
             raise _invalid_job(f"InvalidJob : Invalid state for this job: {state}")
@@ -282,6 +343,13 @@ class Bulk2Api:
         job = self._job(request)
         if job.state != "JobComplete":
             raise _invalid_job(f"InvalidJob : Job {job.id} is not complete: {job.state}")
+        if request.version != job.version:
+            raise ApiError(
+                409,
+                "INVALIDJOB",
+                f"InvalidJob : Job {job.id} was created in API version {job.version}; "
+                f"get its results with that version, not {request.version}",
+            )
         start = _decode_locator(request.param("locator"), len(job.rows))
         max_records = request.param("maxRecords")
         if max_records is not None and (not max_records.isdigit() or int(max_records) < 1):
@@ -302,35 +370,36 @@ class Bulk2Api:
         job = self._job(request)
         if job.state != "Open":
             raise _invalid_job(f"InvalidJob : Job {job.id} is not Open")
-        if job.upload is not None:
-            raise _invalid_job(
-                f"Found multiple contents for job: <{job.id}>, please 'Close' / 'Abort' / "
-                "'Delete' the current Job then create a new Job and make sure you only do 'PUT' "
-                "once on a given Job."
+        encoded_size = 4 * -(-len(request.body) // 3)  # the body's size once base64 encoded
+        if encoded_size > self.max_upload_base64_bytes:
+            raise ApiError(
+                413,
+                "REQUEST_ENTITY_TOO_LARGE",
+                f"The job data is {encoded_size} bytes once base64 encoded; a request can provide "
+                f"at most {self.max_upload_base64_bytes} (upload at most 100 MB of CSV data)",
             )
-        job.upload = request.text()
+        job.uploads.append(request.text())
         return ApiReply(201)
 
     def _process(self, job: Job, request: ApiRequest) -> None:
-        if not job.upload:
-            job.state = "Failed"
-            job.error_message = "InvalidBatch : No data found for upload"
-            return
         rows = _read_csv(job)
         if not rows:
-            job.state = "Failed"
+            self._finish(job, "Failed")
             job.error_message = "InvalidBatch : No data found for upload"
             return
         job.header, data = rows[0], rows[1:]
         problem = self._header_problem(job)
         if problem:
-            job.state = "Failed"
+            self._finish(job, "Failed")
             job.error_message = problem
             return
         for row in data:
             self._process_row(job, row, request)
-        job.state = "InProgress" if self.polls_before_complete else "JobComplete"
-        job.polls_left = self.polls_before_complete
+        job.polls_left = self.ingest_polls_before_complete
+        if job.polls_left:
+            job.state = "InProgress"
+        else:
+            self._finish(job, "JobComplete")
 
     def _header_problem(self, job: Job) -> str | None:
         lowered = [name.lower() for name in job.header]
@@ -443,14 +512,29 @@ class Bulk2Api:
         else:
             # rows uploaded to a job that was aborted (or failed) before they were processed
             processed = job.successes or job.failures
-            uploaded = _read_csv(job) if job.upload and not processed else []
+            uploaded = [] if processed else _read_csv(job)
             header, rows = (uploaded[0], uploaded[1:]) if uploaded else (list(job.header), [])
         return ApiReply(200, _write_csv(job, header, rows), content_type=CSV_TYPE)
 
 
 def _read_csv(job: Job) -> list[list[str]]:
-    text = io.StringIO(job.upload or "", newline="")
-    return [row for row in csv.reader(text, delimiter=DELIMITERS[job.delimiter]) if row]
+    """The header of the first upload, then the data rows of every upload."""
+    rows: list[list[str]] = []
+    for upload in job.uploads:
+        text = io.StringIO(upload, newline="")
+        read = [row for row in csv.reader(text, delimiter=DELIMITERS[job.delimiter]) if row]
+        rows.extend(read if not rows else read[1:])
+    return rows
+
+
+def _in_no_particular_order(rows: list[list[object]], job_id: str) -> list[list[object]]:
+    """Rows of a query without ORDER BY, in a shuffle seeded by the job id: deterministic for a
+    test, never the Id (creation) order a client must not rely on."""
+    shuffled = list(rows)
+    random.Random(job_id).shuffle(shuffled)  # noqa: S311 (an order, not a secret)
+    if len(shuffled) > 1 and shuffled == rows:
+        shuffled.reverse()
+    return shuffled
 
 
 def _from_csv(name: str, text: str, kind: str | None) -> object:

@@ -60,7 +60,6 @@ def _raw_body(request: APIGatewayProxyEvent) -> bytes:
 
 @lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
-    deps.enqueuer.register_lambda_context(context)
     request = APIGatewayProxyEvent(event)
     token = (request.query_string_parameters or {}).get("token")
     try:

@@ -8,6 +8,7 @@ import pytest
 
 from emulators.outbound_messages import next_notification_id, outbound_message
 from emulators.world import ORG_ID, event, lambda_context
+from tests.integration.aws_faults import fail_batch_entries
 from tests.integration.seeds import a_campaign, campaign_notification, member_notifications, members
 
 ACK = (
@@ -99,25 +100,19 @@ def test_notifications_delivered_newest_first_leave_the_newest_state(world):
     assert world.touchpoints() == []
 
 
+@pytest.mark.handler_errors_expected  # the first delivery answers 500 and logs why
 def test_a_failed_enqueue_returns_500_and_the_retry_does_not_duplicate(world, monkeypatch):
     org = world.org
     first, second = a_campaign(org, Name="First"), a_campaign(org, Name="Second")
     message = world.message(campaign_notification(org, first) + campaign_notification(org, second))
-    queue = world.webhook.deps.queue
-    real_enqueue = queue.enqueue
+    fail_batch_entries(monkeypatch, lambda entry: entry["MessageGroupId"] == second)
 
-    def failing_for_second(campaign_id, cause, dedup_source):
-        if campaign_id == second:
-            raise RuntimeError("SQS unavailable")
-        return real_enqueue(campaign_id, cause, dedup_source)
-
-    monkeypatch.setattr(queue, "enqueue", failing_for_second)
     reply = world.deliver(message)
     assert reply["statusCode"] == 500
     assert "<soapenv:Fault>" in reply["body"]
     assert queued_campaigns(world) == [first]
 
-    monkeypatch.setattr(queue, "enqueue", real_enqueue)
+    monkeypatch.undo()
     assert world.deliver(message)["statusCode"] == 200
     assert queued_campaigns(world) == [second]
 

@@ -428,10 +428,9 @@ def test_the_webhook_may_read_only_its_token_secret_and_touch_only_its_own_items
     } in policies
     assert len(policies) == 3
     assert sorted(statement["Action"]) == [
-        "dynamodb:DeleteItem",
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",  # also what authorizes each Put of a TransactWriteItems
     ]
     assert statement["Resource"] == {"GetAtt": "StateTable.Arn"}
     assert set(statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]) == {

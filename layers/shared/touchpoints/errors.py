@@ -21,6 +21,18 @@ class SoqlTooLongError(ValueError):
     """A query longer than Salesforce takes in one request; it was not sent."""
 
 
+# -- queues ---------------------------------------------------------------------------------------
+
+
+class EnqueueIncompleteError(RuntimeError):
+    """Some recomputes were not enqueued (SQS refused them, after retries): the sender must retry.
+    `failed` maps each campaign id to SQS's error code."""
+
+    def __init__(self, failed: dict[str, str]) -> None:
+        super().__init__(f"{len(failed)} recompute(s) not enqueued: {sorted(failed.items())}")
+        self.failed = failed
+
+
 # -- Marketo --------------------------------------------------------------------------------------
 
 

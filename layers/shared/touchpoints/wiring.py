@@ -94,12 +94,7 @@ class Dependencies:
     def enqueuer(self) -> CampaignEnqueuer:
         from touchpoints.adapters.enqueue_once import CampaignEnqueuer
 
-        return CampaignEnqueuer(
-            self.queue,
-            self.settings.table_name,
-            self.settings.idempotency_expiry_seconds,
-            dynamodb_client=self.boto3_session.client("dynamodb"),
-        )
+        return CampaignEnqueuer(self.queue, self.table, self.settings.idempotency_expiry_seconds)
 
     @cached_property
     def jobs(self) -> JobStore:

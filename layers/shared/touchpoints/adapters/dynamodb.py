@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -68,3 +69,42 @@ def query_prefix(
     if sk_prefix:
         condition &= Key("SK").begins_with(sk_prefix)
     return query_all(table, KeyConditionExpression=condition, ConsistentRead=consistent)
+
+
+# BatchGetItem takes up to 100 keys a call; what it leaves unprocessed is asked again, a few times.
+BATCH_GET_KEYS = 100
+BATCH_GET_ATTEMPTS = 5
+
+
+def batch_get(table: Any, keys: list[dict[str, str]], projection: str) -> list[dict[str, Any]]:
+    """The items stored under `keys` (strongly consistent), 100 keys a BatchGetItem call; keys
+    DynamoDB leaves unprocessed are asked again with a short backoff, and an error if they stay so.
+    """
+    client = table.meta.client  # the table's client takes and returns plain Python values
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        request = {
+            table.name: {
+                "Keys": keys[start : start + BATCH_GET_KEYS],
+                "ProjectionExpression": projection,
+                "ConsistentRead": True,
+            }
+        }
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            reply = client.batch_get_item(RequestItems=request)
+            found += reply["Responses"].get(table.name, [])
+            request = reply.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)
+        else:
+            raise RuntimeError("DynamoDB left keys unprocessed after retries")
+    return found
+
+
+def batch_put(table: Any, items: list[dict[str, Any]]) -> None:
+    """Unconditional puts, 25 a BatchWriteItem call (boto3's batch writer resends unprocessed
+    items; of two items with one key, the last is written)."""
+    with table.batch_writer(overwrite_by_pkeys=list(KEY_ATTRIBUTES)) as batch:
+        for item in items:
+            batch.put_item(Item=item)

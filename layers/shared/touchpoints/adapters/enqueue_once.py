@@ -1,56 +1,76 @@
-"""The webhook's enqueue-once: a campaign's share of an outbound message is enqueued once, however
-often Salesforce delivers it (Powertools Idempotency on DynamoDB, keyed on the campaign and its
-notification ids, kept past Salesforce's 24 h retry window)."""
+"""The webhook's enqueue-once: a campaign's share of an outbound message (the campaign and its
+notification ids) is enqueued once, however often and however late Salesforce delivers it.
+
+Two guards, batched:
+- SQS FIFO deduplication: each message's deduplication id derives from the campaign and its
+  notification ids, so the same share sent again within SQS's five minutes is dropped by SQS (this
+  also covers two deliveries running at the same moment).
+- An idempotency record per share (IDEMPOTENCY#webhook / OUTBOUND#<campaign>#<digest>), written
+  after SQS accepted its message and kept past Salesforce's 24 h retry window: a later delivery
+  reads the records first (BatchGetItem) and sends only the shares without one.
+
+Only a share whose message SQS accepted but whose record was never written (the write failed, the
+invocation died) can be sent twice, and only if Salesforce retries more than five minutes later; the
+recompute it asks for reads the campaign fresh, so a second one repeats work, not effects.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from touchpoints.adapters.dynamodb import batch_get, batch_put
+from touchpoints.adapters.recompute_queue import BatchSend, RecomputeQueue
+from touchpoints.errors import EnqueueIncompleteError
+from touchpoints.ports.queues import EnqueueReport
 
-from touchpoints.ports.queues import QueuePort
+PK = "IDEMPOTENCY#webhook"
+CAUSE = "outbound_message"
+
+
+def _record_key(campaign_id: str, dedup_source: str) -> str:
+    return f"OUTBOUND#{campaign_id}#{hashlib.sha256(dedup_source.encode()).hexdigest()}"
 
 
 class CampaignEnqueuer:
-    """Enqueues a campaign's recompute once per (campaign, notification ids)."""
+    """Enqueues each campaign's recompute once per (campaign, notification ids)."""
 
-    def __init__(
-        self, queue: QueuePort, table_name: str, expiry_seconds: int, dynamodb_client: Any = None
-    ) -> None:
+    def __init__(self, queue: RecomputeQueue, table: Any, expiry_seconds: int) -> None:
         self._queue = queue
-        persistence = DynamoDBPersistenceLayer(
-            table_name=table_name,
-            key_attr="PK",
-            sort_key_attr="SK",
-            static_pk_value="IDEMPOTENCY#webhook",
-            expiry_attr="expires_at",
-            boto3_client=dynamodb_client,
-        )
-        self._config = IdempotencyConfig(expires_after_seconds=expiry_seconds)
-        self._enqueue_once = idempotent_function(
-            data_keyword_argument="request", config=self._config, persistence_store=persistence
-        )(self._enqueue)
-        self.sent = 0
+        self._table = table
+        self._expiry = expiry_seconds
 
-    def register_lambda_context(self, context: Any) -> None:
-        """Lets an interrupted invocation's in-progress records expire with the invocation."""
-        self._config.register_lambda_context(context)
-
-    def _enqueue(self, request: dict[str, Any]) -> dict[str, Any]:
-        self.sent += 1
-        message_id = self._queue.enqueue(
-            request["campaign_id"], "outbound_message", ",".join(request["notification_ids"])
+    def enqueue(self, shares: Mapping[str, Sequence[str]], now: datetime) -> EnqueueReport:
+        """Sends the shares no earlier delivery enqueued, then remembers the ones SQS accepted;
+        raises `EnqueueIncompleteError` if SQS did not accept them all."""
+        sources = {campaign_id: ",".join(sorted(ids)) for campaign_id, ids in shares.items()}
+        keys = {campaign_id: _record_key(campaign_id, s) for campaign_id, s in sources.items()}
+        done = self._enqueued_before(keys, now)
+        to_send = {c: source for c, source in sources.items() if keys[c] not in done}
+        result = self._queue.enqueue_many(CAUSE, to_send) if to_send else BatchSend({}, {})
+        expires_at = int(now.timestamp()) + self._expiry
+        batch_put(
+            self._table,
+            [
+                {"PK": PK, "SK": keys[c], "message_id": message_id, "expires_at": expires_at}
+                for c, message_id in result.sent.items()
+            ],
         )
-        return {"message_id": message_id}
-
-    def enqueue(self, campaign_id: str, notification_ids: list[str]) -> bool:
-        """True when enqueued now, False when an earlier delivery already did it."""
-        sent_before = self.sent
-        self._enqueue_once(
-            request={"campaign_id": campaign_id, "notification_ids": sorted(notification_ids)}
+        if result.failed:
+            raise EnqueueIncompleteError(result.failed)
+        return EnqueueReport(
+            enqueued=tuple(c for c in shares if c in result.sent),
+            duplicate=tuple(c for c in shares if keys[c] in done),
         )
-        return self.sent > sent_before
+
+    def _enqueued_before(self, keys: Mapping[str, str], now: datetime) -> set[str]:
+        """The record keys an earlier delivery wrote and that have not expired (DynamoDB's TTL
+        deletes expired items late, so the expiry is checked here)."""
+        items = batch_get(
+            self._table,
+            [{"PK": PK, "SK": key} for key in keys.values()],
+            projection="SK, expires_at",
+        )
+        return {item["SK"] for item in items if int(item["expires_at"]) > now.timestamp()}

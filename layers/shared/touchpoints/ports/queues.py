@@ -3,6 +3,9 @@ webhook's enqueue-once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -24,11 +27,18 @@ class PostponingQueue(Protocol):
     def postpone(self, receipt_handle: str, deliveries: int) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class EnqueueReport:
+    """The campaigns enqueued now, and those an earlier delivery already enqueued."""
+
+    enqueued: tuple[str, ...]
+    duplicate: tuple[str, ...]
+
+
 class EnqueueOncePort(Protocol):
-    """Enqueues a campaign's recompute once per (campaign, notification ids)."""
+    """Enqueues each campaign's recompute once per (campaign, notification ids)."""
 
-    def enqueue(self, campaign_id: str, notification_ids: list[str]) -> bool:
-        """True when enqueued now, False when an earlier delivery already did it."""
+    def enqueue(self, shares: Mapping[str, Sequence[str]], now: datetime) -> EnqueueReport:
+        """`shares`: notification ids per campaign. Raises `EnqueueIncompleteError` when any
+        campaign was not durably enqueued (those that were are remembered first)."""
         ...
-
-    def register_lambda_context(self, context: Any) -> None: ...

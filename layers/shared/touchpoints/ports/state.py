@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -55,9 +55,13 @@ class SweepStatePort(Protocol):
 class NotificationLogPort(Protocol):
     """The webhook's record of the newest notification per Salesforce record."""
 
-    def claim_newest(self, record_id: str, modified_at: datetime, now: datetime) -> bool: ...
+    def claim_newest(self, stamps: Mapping[str, datetime], now: datetime) -> frozenset[str]:
+        """Records each record's stamp unless a newer one was seen; returns the records whose
+        stamp is the newest seen (an equal one included)."""
+        ...
+
     def record_without_record(
-        self, notification_id: str, organization_id: str, now: datetime
+        self, notification_ids: Sequence[str], organization_id: str, now: datetime
     ) -> None: ...
 
 

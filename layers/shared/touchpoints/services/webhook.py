@@ -6,9 +6,10 @@ message whose ids are not Salesforce ids is acknowledged and never queued (it co
 
 The ack is returned only after every notification is recorded and its recompute enqueued; any
 failure propagates so the handler answers 500 and Salesforce retries. A retry repeats nothing that
-already succeeded: each campaign's share of a message is enqueued once (Powertools Idempotency,
-keyed on the campaign and its notification ids, kept past Salesforce's 24 h retry window: see
-adapters/enqueue_once.py).
+already succeeded: each campaign's share of a message is enqueued once (SQS deduplication within
+five minutes, an idempotency record per share beyond, kept past Salesforce's 24 h retry window: see
+adapters/enqueue_once.py). The AWS work is batched: a message of 100 notifications costs a handful
+of calls, not a few per campaign.
 """
 
 from __future__ import annotations
@@ -171,15 +172,10 @@ def accept_outbound_message(
             newest[item.record_id] = max(
                 item.modified_at, newest.get(item.record_id, item.modified_at)
             )
-    fresh = {
-        record_id
-        for record_id, stamp in newest.items()
-        if notification_log.claim_newest(record_id, stamp, now)
-    }
+    fresh = notification_log.claim_newest(newest, now)
     by_campaign: dict[str, list[str]] = defaultdict(list)
     for item in checked:
         if item.record_id is None or item.campaign_id is None:
-            notification_log.record_without_record(item.notification_id, organization_id, now)
             outcome.without_record.append(item.notification_id)
         elif item.modified_at is not None and (
             item.record_id not in fresh or item.modified_at < newest[item.record_id]
@@ -188,12 +184,12 @@ def accept_outbound_message(
         else:  # an unknown stamp is never stale: the recompute reads the record fresh anyway
             by_campaign[item.campaign_id].append(item.notification_id)
             outcome.accepted.append(item.notification_id)
+    if outcome.without_record:
+        notification_log.record_without_record(outcome.without_record, organization_id, now)
 
-    for campaign_id, notification_ids in by_campaign.items():
-        if enqueuer.enqueue(campaign_id, notification_ids):
-            outcome.campaigns_enqueued.append(campaign_id)
-        else:
-            outcome.campaigns_duplicate.append(campaign_id)
+    report = enqueuer.enqueue(by_campaign, now)
+    outcome.campaigns_enqueued = list(report.enqueued)
+    outcome.campaigns_duplicate = list(report.duplicate)
     if outcome.refused:
         logger.warning(
             "outbound notifications refused (acknowledged, not queued)",
