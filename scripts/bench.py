@@ -1,38 +1,218 @@
-"""Benchmark: TouchpointRecomputeFunction at 1k, 10k and 100k members (`make bench`).
+"""Benchmark: TouchpointRecomputeFunction at 1k, 10k, 100k and 1M members, one table (`make bench`).
 
-For each size, a first run (every touchpoint created) and a no-change rerun, through the handler
-against moto and the Salesforce emulator. Reports Salesforce API calls against the lower bound,
-wall time as a ratio to a baseline measured in the same run (reading the same members with one
-plain paged query, no rules and no writes), and the run's peak Python memory above what was held
-before it (tracemalloc; it includes the in-process emulator's allocations while it serves a page or
-a Bulk result). Then the rules' throughput.
+For each size: a first run (every touchpoint created), a no-change rerun, and a rerun after 1% of
+the members (every 100th, across the whole Id range) got a new touchpoint date. Each run is one
+message on the RecomputeQueue, delivered to the handler until the queue is empty (continuations and
+held messages included, visibility waits skipped), so calls are counted over all invocations.
 
-Usage: python -m scripts.bench [SIZES...]   (default: 1000 10000 100000)
+Columns: Salesforce API calls counted at the emulator's HTTP layer and by the product itself
+(`deps.salesforce.calls`, what the run summary's `api_calls` reports), flagged when they disagree;
+Salesforce write calls; the lower bound of the read path taken (`lower_bound`); the goal of issue
+#11; wall time as a ratio to a baseline measured in the same run (reading the same members with
+plain paged queries, no rules, no state, no writes), for the time spent outside AWS; time inside AWS (moto, or the stand-in) with
+its share; the run's peak Python memory (tracemalloc, started for the run; it includes the
+in-process emulator's allocations while it serves a page or a Bulk result); and the DynamoDB the
+row ran on. moto takes most of a run's time from 1k members up (its share is in the table; at 10k
+members a no-change rerun spent 118 of 126 s in moto), so sizes above `--moto-up-to` (default
+1000) run the product's own StateStore on the in-memory table of scripts/bench_dynamodb.py; SQS
+stays on moto. Seeding writes straight into the emulator's store (no HTTP) and is timed apart.
+Then the webhook row (scripts.bench_webhook.measure) and the rules' throughput.
+
+Usage: python -m scripts.bench [SIZES...] [--moto-up-to N]   (default sizes: 1000 10000 100000
+1000000). Expect minutes up to 100k (100k alone: 5 CPU minutes, 11 wall minutes on a shared
+2-core machine, 1.2 GB) and well over an hour with 1M, mostly the emulator serving and seeding a
+million records (seeding alone ~7 min, about 12 GB); `python -m scripts.bench 1000 10000` runs fewer.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import inspect
 import json
 import math
-import sys
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+import boto3
 from moto import mock_aws
+from simple_salesforce import Salesforce, format_soql
 
-from emulators.world import World, event, lambda_context, quiet_powertools
+from emulators.salesforce.emulator import WRITE_KINDS
+from emulators.world import INSTANCE_URL, World, lambda_context, quiet_powertools, sqs_event
+from scripts.bench_dynamodb import InMemoryTable
 from tests.builders import a_campaign as a_campaign_value
 from tests.builders import a_member
 from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
 from touchpoints.rules.eligibility import evaluate_campaign
+from touchpoints.wiring import Dependencies
 
-READ_PAGE = 2000
-WRITE_BATCH = 200
+DEFAULT_SIZES = (1000, 10_000, 100_000, 1_000_000)
+REST_PAGE = 2000  # records in one REST query page
+WRITE_BATCH = 200  # records in one sObject collections call
+BULK_PAGE = 10_000  # records in one Bulk API 2.0 results page, as the recompute asks for them
+INGEST_JOB_CALLS = 5  # create, upload, close, one status poll, results
+FIRST, NO_CHANGE, CHANGED = "first run", "no-change rerun", "1% changed rerun"
+CHANGED_SHARE = 100  # every 100th member changes
+NEW_TOUCHPOINT_DATE = "2026-01-20T09:30:00.000Z"
+# Issue #11: (most Salesforce calls, most write calls) per (run, size).
+GOALS: dict[tuple[str, int], tuple[int, int | None]] = {
+    (FIRST, 1_000_000): (50, None),
+    (NO_CHANGE, 1_000_000): (20, 0),
+    (CHANGED, 1_000_000): (70, None),
+    (FIRST, 100_000): (15, None),
+}
+WEBHOOK_GOAL_AWS_CALLS, WEBHOOK_GOAL_MS = 20, 50.0
 
 
-def seed(world: World, size: int) -> str:
+def lower_bound(path: str, size: int, changes: int, bulk_page: int = BULK_PAGE) -> int:
+    """The fewest Salesforce calls a recompute of `size` members with `changes` touchpoint writes
+    can make on the read path it took.
+
+    Reading, REST: the campaign read and one query page per 2,000 members. Bulk API 2.0: the
+    campaign read, the query job's create, one status poll and one results call per `bulk_page`
+    members. Writing, whichever is cheaper for `changes` records: one sObject collections call per
+    200, or one Bulk ingest job (create, upload, close, one status poll, its results).
+    """
+    if path == "rest":
+        reads = 1 + max(1, math.ceil(size / REST_PAGE))
+    elif path == "bulk":
+        reads = 1 + 1 + 1 + max(1, math.ceil(size / bulk_page))
+    else:
+        raise ValueError(f"unknown read path {path!r}")
+    writes = min(math.ceil(changes / WRITE_BATCH), INGEST_JOB_CALLS) if changes else 0
+    return reads + writes
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    run: str
+    changes: int  # touchpoint writes the run must make
+    http_calls: Counter[str]  # counted by the emulator as requests arrive
+    product_calls: Counter[str]  # counted by the product (deps.salesforce.calls)
+    invocations: int
+    wall: float
+    baseline: float
+    aws_seconds: float
+    aws_calls: int
+    peak_bytes: int
+    dynamodb: str
+
+    @property
+    def path(self) -> str:
+        return "bulk" if any(kind.startswith("bulk2") for kind in self.http_calls) else "rest"
+
+    @property
+    def bound(self) -> int:
+        return lower_bound(self.path, self.size, self.changes)
+
+    @property
+    def writes(self) -> int:
+        return sum(count for kind, count in self.http_calls.items() if kind in WRITE_KINDS)
+
+    @property
+    def counters_agree(self) -> bool:
+        return self.http_calls.total() == self.product_calls.total()
+
+    def verdict(self) -> str:
+        goal = GOALS.get((self.run, self.size))
+        if goal is None:
+            return "-"
+        most_calls, most_writes = goal
+        met = self.http_calls.total() <= most_calls and (
+            most_writes is None or self.writes <= most_writes
+        )
+        return "met" if met else "MISSED"
+
+    def goal(self) -> str:
+        goal = GOALS.get((self.run, self.size))
+        if goal is None:
+            return "-"
+        most_calls, most_writes = goal
+        return f"<={most_calls}" + (f", {most_writes}w" if most_writes is not None else "")
+
+
+HEADER = (
+    f"{'members':>9} {'run':<17} {'path':<4} {'http':>5} {'product':>8} {'agree':<5} "
+    f"{'bound':>5} {'writes':>6} {'goal':<8} {'verdict':<7} {'inv':>4} {'wall s':>8} "
+    f"{'x base':>6} {'AWS s':>7} {'AWS %':>5} {'AWS n':>6} {'peak MiB':>8}  dynamodb"
+)
+
+
+def render(rows: list[Row], webhook: dict[str, Any] | None = None) -> str:
+    """The one results table, then what the counters disagreed on, kind by kind."""
+    lines = [HEADER, "-" * len(HEADER)]
+    for row in rows:
+        lines.append(
+            f"{row.size:>9,} {row.run:<17} {row.path:<4} {row.http_calls.total():>5} "
+            f"{row.product_calls.total():>8} {'yes' if row.counters_agree else 'NO':<5} "
+            f"{row.bound:>5} {row.writes:>6} {row.goal():<8} {row.verdict():<7} "
+            f"{row.invocations:>4} {row.wall:>8.2f} {(row.wall - row.aws_seconds) / row.baseline:>6.2f} "
+            f"{row.aws_seconds:>7.2f} {100 * row.aws_seconds / row.wall:>5.0f} "
+            f"{row.aws_calls:>6} {row.peak_bytes / 2**20:>8.1f}  {row.dynamodb}"
+        )
+    lines.append(_webhook_line(webhook))
+    for row in rows:
+        if not row.counters_agree:
+            lines.append(
+                f"counters disagree at {row.size:,} {row.run}: "
+                f"{_difference(row.http_calls, row.product_calls)}"
+            )
+    lines.append(
+        "http = Salesforce calls the emulator received; product = the recompute's own count; "
+        "bound = lower_bound(path); x base = (wall - AWS s) / baseline read; AWS = moto or the stand-in"
+    )
+    return "\n".join(lines)
+
+
+def _webhook_line(webhook: dict[str, Any] | None) -> str:
+    goal = f"goal <={WEBHOOK_GOAL_AWS_CALLS} AWS calls, <={WEBHOOK_GOAL_MS:.0f} ms outside AWS"
+    if webhook is None:
+        return f"{'webhook':>9} 100 notifications / 37 campaigns: not measured ({goal})"
+    met = (
+        webhook["aws_calls"] <= WEBHOOK_GOAL_AWS_CALLS
+        and webhook["outside_aws_ms"] <= WEBHOOK_GOAL_MS
+    )
+    return (
+        f"{'webhook':>9} 100 notifications / 37 campaigns: {webhook['aws_calls']} AWS calls, "
+        f"{webhook['outside_aws_ms']:.1f} ms outside AWS ({goal}: {'met' if met else 'MISSED'})"
+    )
+
+
+def _difference(http: Counter[str], product: Counter[str]) -> str:
+    kinds = sorted(set(http) | set(product))
+    return ", ".join(
+        f"{kind} http={http[kind]} product={product[kind]}"
+        for kind in kinds
+        if http[kind] != product[kind]
+    ) or (f"same kinds, totals http={http.total()} product={product.total()}")
+
+
+# -- the world ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    """One campaign of `size` members in a world, and the recompute wired to a DynamoDB."""
+
+    world: World
+    deps: Dependencies
+    campaign_id: str
+    member_ids: list[str]
+    dynamodb: str
+    stand_in: InMemoryTable | None
+    seed_seconds: float
+
+
+def seed(world: World, size: int) -> tuple[str, list[str]]:
+    """A campaign (Include All) with `size` lead members, written straight into the emulator's
+    store: seeding is not an API call and takes no HTTP round trip."""
     org = world.org
     campaign_id = org.insert(
         "Campaign",
@@ -42,83 +222,186 @@ def seed(world: World, size: int) -> str:
             "Enable_Buyer_Touchpoints__c": "Include All Campaign Members",
         },
     )
+    member_ids = []
     for number in range(size):
         lead = org.insert(
             "Lead", {"LastName": f"P{number}", "Company": "Acme", "Email": f"p{number}@example.com"}
         )
-        org.insert(
-            "CampaignMember", {"CampaignId": campaign_id, "LeadId": lead, "Status": "Responded"}
+        member_ids.append(
+            org.insert(
+                "CampaignMember", {"CampaignId": campaign_id, "LeadId": lead, "Status": "Responded"}
+            )
         )
-    return campaign_id
+    return campaign_id, member_ids
+
+
+def build(size: int, moto_up_to: int) -> Bench:
+    """Call inside mock_aws(). DynamoDB is moto's up to `moto_up_to` members, else the stand-in."""
+    world = World.create()
+    started = time.perf_counter()
+    campaign_id, member_ids = seed(world, size)
+    seed_seconds = time.perf_counter() - started
+    deps = world.recompute.deps
+    stand_in = None
+    if size > moto_up_to:
+        stand_in = InMemoryTable(world.table_name)
+        deps = dataclasses.replace(deps)  # a fresh composition root: no adapter built yet
+        deps.__dict__["table"] = stand_in  # every store of the recompute is built on it
+    dynamodb = "in-memory" if stand_in else "moto"
+    return Bench(world, deps, campaign_id, member_ids, dynamodb, stand_in, seed_seconds)
+
+
+def change_one_percent(bench: Bench) -> int:
+    """Every 100th member from the first (so across the whole Id range) gets a new Buyer_Touchpoint_Date__c,
+    which re-dates its touchpoint; returns how many touchpoints must be updated."""
+    field = bench.world.recompute.settings.campaign_fields.member_touchpoint_date
+    changed = bench.member_ids[::CHANGED_SHARE]
+    for member_id in changed:
+        bench.world.org.update_record("CampaignMember", member_id, {field: NEW_TOUCHPOINT_DATE})
+    return len(changed)
 
 
 class AwsClock:
-    """Time spent inside boto3 calls (moto, in-process here; a few ms a call in AWS)."""
+    """Time spent inside, and calls made through, the product's boto3 session (moto here)."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, session: boto3.session.Session) -> None:
         self.seconds = 0.0
+        self.calls = 0
         self._started = 0.0
-        events = world.session._session.get_component("event_emitter")
+        events = session._session.get_component("event_emitter")
         events.register("before-call", self._before)
         events.register("after-call", self._after)
 
     def _before(self, **_: object) -> None:
+        self.calls += 1
         self._started = time.perf_counter()
 
     def _after(self, **_: object) -> None:
         self.seconds += time.perf_counter() - self._started
 
 
-def recompute(world: World, campaign_id: str) -> tuple[float, int, Counter]:
-    sqs_event = event("sqs-recompute.json")
-    sqs_event["Records"][0]["body"] = json.dumps({"campaign_id": campaign_id, "cause": "bench"})
-    before = Counter(world.org.calls)
-    tracemalloc.reset_peak()
-    held_before, _ = tracemalloc.get_traced_memory()  # the emulator's org, moto's tables
+def deliver_until_empty(bench: Bench, sqs: Any, max_invocations: int = 10_000) -> int:
+    """Hand the queue's messages to the recompute handler until none is left, as the SQS event
+    source does; a message the handler holds back is made visible again at once (the benchmark
+    skips the wait, not the calls). `sqs` is the bench's own client, so its calls are not the
+    product's. Returns the number of invocations."""
+    queue_url = bench.world.queue_url
+    for invocation in range(max_invocations):
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return invocation
+        reply = bench.world.recompute.lambda_handler(
+            sqs_event(messages), lambda_context("recompute"), deps=bench.deps
+        )
+        held = {item["itemIdentifier"] for item in reply["batchItemFailures"]}
+        for message in messages:
+            if message["MessageId"] in held:
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    raise RuntimeError(f"the queue was not empty after {max_invocations} invocations")
+
+
+def measure_run(
+    bench: Bench, run: str, changes: int, baseline: float, clock: AwsClock, sqs: Any
+) -> Row:
+    """One recompute request, sent to the queue and delivered until the queue is empty."""
+    sqs.send_message(
+        QueueUrl=bench.world.queue_url,
+        MessageBody=json.dumps({"campaign_id": bench.campaign_id, "cause": "bench"}),
+        MessageGroupId=bench.campaign_id,
+        MessageDeduplicationId=f"bench-{run}",
+    )
+    http_before = Counter(bench.world.org.calls)
+    product_before = Counter(bench.deps.salesforce.calls)
+    aws_before = (clock.seconds, clock.calls, *_stand_in_totals(bench))
+    tracemalloc.start()
     started = time.perf_counter()
-    reply = world.recompute.lambda_handler(sqs_event, lambda_context())
-    elapsed = time.perf_counter() - started
+    invocations = deliver_until_empty(bench, sqs)
+    wall = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
-    assert reply == {"batchItemFailures": []}, reply
-    return elapsed, peak - held_before, world.org.calls - before
+    tracemalloc.stop()
+    stand_in_seconds, stand_in_calls = _stand_in_totals(bench)
+    return Row(
+        size=len(bench.member_ids),
+        run=run,
+        changes=changes,
+        http_calls=Counter(bench.world.org.calls) - http_before,
+        product_calls=Counter(bench.deps.salesforce.calls) - product_before,
+        invocations=invocations,
+        wall=wall,
+        baseline=baseline,
+        aws_seconds=clock.seconds - aws_before[0] + stand_in_seconds - aws_before[2],
+        aws_calls=clock.calls - aws_before[1] + stand_in_calls - aws_before[3],
+        peak_bytes=peak,
+        dynamodb=bench.dynamodb,
+    )
 
 
-def baseline(world: World, campaign_id: str) -> float:
-    """One plain paged read of the members through simple-salesforce: the floor of any run."""
+def _stand_in_totals(bench: Bench) -> tuple[float, int]:
+    table = bench.stand_in
+    return (table.seconds, table.calls.total()) if table else (0.0, 0)
+
+
+def baseline(bench: Bench) -> float:
+    """The floor of any run: the same members read with plain paged REST queries through
+    simple-salesforce (no rules, no state, no writes), under tracemalloc like the runs."""
+    client = Salesforce(
+        instance_url=INSTANCE_URL, session_id="00D!session", session=bench.world.org.session()
+    )
+    soql = format_soql(
+        "SELECT Id, LeadId, ContactId, Lead.Email, Contact.Email, Status, HasResponded, "
+        "FirstRespondedDate, CreatedDate, Buyer_Touchpoint_Date__c FROM CampaignMember "
+        "WHERE CampaignId = {}",
+        bench.campaign_id,
+    )
+    tracemalloc.start()
     started = time.perf_counter()
-    count = sum(1 for _ in world.recompute.deps.salesforce.read_members(campaign_id))
-    assert count
-    return time.perf_counter() - started
+    count = sum(1 for _ in client.query_all_iter(soql))
+    elapsed = time.perf_counter() - started
+    tracemalloc.stop()
+
+    assert count == len(bench.member_ids), count
+    return elapsed
 
 
-def lower_bound(size: int, changes: int) -> int:
-    return math.ceil(size / READ_PAGE) + math.ceil(changes / WRITE_BATCH)
-
-
-def describe(calls: Counter) -> str:
-    return ", ".join(f"{kind}={count}" for kind, count in sorted(calls.items()))
-
-
-def bench_size(size: int) -> None:
+def bench_size(size: int, moto_up_to: int, report: Callable[[str], None] = print) -> list[Row]:
+    """The three rows of one size."""
     with mock_aws():
-        world = World.create()
-        campaign_id = seed(world, size)
-        base = baseline(world, campaign_id)
-        aws = AwsClock(world)
-        for label, changes in (("first run", size), ("no-change rerun", 0)):
-            aws.seconds = 0.0
-            elapsed, peak, calls = recompute(world, campaign_id)
-            own = elapsed - aws.seconds
-            total = calls.total()
-            bound = lower_bound(size, changes)
-            path = "bulk" if any(k.startswith("bulk2") for k in calls) else "rest"
-            print(
-                f"{size:>7} members  {label:<15} path={path:<4}  API calls {total:>4} "
-                f"(REST lower bound {bound:>4})  wall {elapsed:7.2f}s, moto {aws.seconds:6.2f}s, "
-                f"the rest {own / base:5.2f}x baseline ({base:.2f}s)  peak +{peak / 2**20:6.1f} MiB"
-            )
-            print(f"{'':>17}calls: {describe(calls)}")
-        assert len(world.touchpoints()) == size
+        bench = build(size, moto_up_to)
+        report(f"  {size:,} members seeded into the emulator's store in {bench.seed_seconds:.1f}s")
+        base = baseline(bench)
+        clock = AwsClock(bench.world.session)
+        sqs = boto3.session.Session(region_name="eu-west-1").client("sqs")
+        rows = [measure_run(bench, FIRST, size, base, clock, sqs)]
+        rows.append(measure_run(bench, NO_CHANGE, 0, base, clock, sqs))
+        changes = change_one_percent(bench)
+        rows.append(measure_run(bench, CHANGED, changes, base, clock, sqs))
+        touchpoints = bench.world.touchpoints()
+        assert len(touchpoints) == size, len(touchpoints)
+        date_field = bench.world.touchpoint_fields.touchpoint_date
+        redated = sum(1 for tp in touchpoints if tp[date_field].startswith("2026-01-20"))
+        assert redated == changes, (redated, changes)
+        return rows
+
+
+# -- the webhook row ------------------------------------------------------------------------------
+
+
+def webhook_row() -> dict[str, Any] | None:
+    """scripts.bench_webhook.measure(notifications, campaigns), once it takes those arguments;
+    None (printed as "not measured") until then."""
+    from scripts import bench_webhook
+
+    measure = getattr(bench_webhook, "measure", None)
+    parameters = inspect.signature(measure).parameters if measure else {}
+    if not {"notifications", "campaigns"} <= set(parameters):
+        return None
+    return measure(notifications=100, campaigns=37)
 
 
 def bench_rules(size: int = 200_000) -> None:
@@ -132,13 +415,21 @@ def bench_rules(size: int = 200_000) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=list(DEFAULT_SIZES))
+    parser.add_argument(
+        "--moto-up-to",
+        type=int,
+        default=1000,
+        help="sizes up to this run DynamoDB on moto; larger ones on the in-memory stand-in",
+    )
+    args = parser.parse_args(argv)
     quiet_powertools()
-    sizes = [int(arg) for arg in sys.argv[1:]] or [1000, 10_000, 100_000]
-    tracemalloc.start()
-    for size in sizes:
-        bench_size(size)
-    tracemalloc.stop()
+    rows = []
+    for size in args.sizes:
+        rows += bench_size(size, args.moto_up_to)
+    print(render(rows, webhook_row()))
     bench_rules()
 
 

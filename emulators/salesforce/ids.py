@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 import zlib
+from functools import lru_cache
 
 # Real key prefixes for the standard objects the project touches; others get a stable made-up one.
 STANDARD_KEY_PREFIXES = {
@@ -44,6 +45,7 @@ def checksum_suffix(id15: str) -> str:
     return "".join(suffix)
 
 
+@lru_cache(maxsize=1 << 21)  # every query compares ids; at a million members this is most of it
 def to_18(record_id: str) -> str | None:
     """The canonical 18-char form of a 15- or 18-char id (restoring case from the suffix, as
     Salesforce does), or None when the text is not id-shaped."""

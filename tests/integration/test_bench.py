@@ -1,0 +1,28 @@
+"""The benchmark's own functions on a tiny campaign (scripts/bench.py): every row is produced, on
+moto and on the in-memory DynamoDB stand-in, with both call counters reported. Not timed."""
+
+import pytest
+
+from scripts.bench import CHANGED, FIRST, NO_CHANGE, bench_size, render
+
+
+@pytest.mark.parametrize(("moto_up_to", "dynamodb"), [(50, "moto"), (0, "in-memory")])
+def test_fifty_members_give_three_rows_with_both_counters(moto_up_to, dynamodb):
+    rows = bench_size(50, moto_up_to, report=lambda _: None)
+
+    assert [row.run for row in rows] == [FIRST, NO_CHANGE, CHANGED]
+    assert {row.dynamodb for row in rows} == {dynamodb}
+    first, rerun, changed = rows
+    assert first.http_calls["composite_upsert"] == 1  # 50 touchpoints in one collection call
+    assert first.product_calls.total() > 0
+    assert first.http_calls.total() >= first.bound
+    assert rerun.writes == 0
+    assert rerun.changes == 0
+    assert changed.changes == 1
+    assert changed.writes == 1
+    assert all(row.path == "rest" and row.invocations >= 1 for row in rows)
+    assert all(row.aws_calls > 0 for row in rows)
+    table = render(rows)
+    assert table.count("\n       50 ") == 3
+    assert "product" in table.splitlines()[0]
+    assert "http" in table.splitlines()[0]

@@ -1,0 +1,82 @@
+"""The benchmark's lower bounds and its one results table (scripts/bench.py); not timed."""
+
+from collections import Counter
+
+import pytest
+
+from scripts.bench import CHANGED, FIRST, NO_CHANGE, Row, lower_bound, render
+
+
+def a_row(size: int, run: str, http: dict, product: dict | None = None, changes: int = 0) -> Row:
+    return Row(
+        size=size,
+        run=run,
+        changes=changes,
+        http_calls=Counter(http),
+        product_calls=Counter(http if product is None else product),
+        invocations=1,
+        wall=2.0,
+        baseline=1.0,
+        aws_seconds=0.5,
+        aws_calls=12,
+        peak_bytes=3 * 2**20,
+        dynamodb="in-memory",
+    )
+
+
+def test_rest_bound_is_campaign_read_query_pages_and_collection_writes():
+    assert lower_bound("rest", 1000, 1000) == 1 + 1 + 5
+    assert lower_bound("rest", 4001, 0) == 1 + 3
+    assert lower_bound("rest", 0, 0) == 1 + 1  # an empty campaign still costs one query
+
+
+def test_bulk_bound_is_constant_reads_results_pages_and_one_ingest_job():
+    assert lower_bound("bulk", 1_000_000, 1_000_000) == 3 + 100 + 5
+    assert lower_bound("bulk", 1_000_000, 0) == 3 + 100
+    assert lower_bound("bulk", 1_000_000, 1_000_000, bulk_page=50_000) == 3 + 20 + 5
+
+
+def test_few_writes_count_as_collection_calls_when_cheaper_than_an_ingest_job():
+    assert lower_bound("bulk", 10_000, 100) == 3 + 1 + 1
+    assert lower_bound("bulk", 10_000, 1000) == 3 + 1 + 5
+
+
+def test_unknown_path_is_refused():
+    with pytest.raises(ValueError, match="read path"):
+        lower_bound("soap", 10, 0)
+
+
+def test_table_shows_both_counters_and_flags_their_disagreement():
+    bulk = {"query": 3, "bulk2_create_job": 2, "bulk2_poll": 3, "bulk2_results": 3}
+    rows = [
+        a_row(1_000_000, FIRST, bulk, product={"query": 3, "bulk2_results": 4}, changes=10),
+        a_row(1_000_000, NO_CHANGE, {"query": 2, "bulk2_results": 100}),
+    ]
+    table = render(rows).splitlines()
+    first, rerun = table[2], table[3]
+    assert first.split()[:7] == ["1,000,000", "first", "run", "bulk", "11", "7", "NO"]
+    assert rerun.split()[:7] == ["1,000,000", "no-change", "rerun", "bulk", "102", "102", "yes"]
+    assert "<=20, 0w" in rerun
+    assert "MISSED" in rerun
+    assert any(
+        line.startswith("counters disagree at 1,000,000 first run:")
+        and "bulk2_poll http=3 product=0" in line
+        for line in table
+    )
+
+
+def test_goal_is_met_only_within_calls_and_writes():
+    within = a_row(1_000_000, CHANGED, {"query": 60, "composite_upsert": 5}, changes=10_000)
+    no_change_with_a_write = a_row(1_000_000, NO_CHANGE, {"query": 5, "composite_upsert": 1})
+    assert within.verdict() == "met"
+    assert no_change_with_a_write.writes == 1
+    assert no_change_with_a_write.verdict() == "MISSED"
+    assert a_row(10, FIRST, {"query": 2}).verdict() == "-"
+
+
+def test_webhook_row_says_not_measured_without_figures():
+    assert "webhook" in render([], None)
+    assert "not measured" in render([], None)
+    measured = render([], {"aws_calls": 12, "outside_aws_ms": 31.5})
+    assert "12 AWS calls, 31.5 ms outside AWS" in measured
+    assert "met" in measured
