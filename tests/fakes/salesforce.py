@@ -33,6 +33,7 @@ class FakeSalesforce:
         self._jobs: dict[str, list] = {}  # Bulk jobs: query rows, or ingest rows
         self._polls_left: dict[str, int] = {}
         self._ingest_results: dict[str, list[RecordResult]] = {}
+        self._created: dict[str, list[tuple[Touchpoint, str]]] = {}
         self.polls_before_complete = 0
 
     # -- arranging -----------------------------------------------------------------------------
@@ -65,7 +66,7 @@ class FakeSalesforce:
 
     def submit_member_query(self, campaign_id: str) -> BulkJob:
         """A Bulk query job: its rows are the members as of now, in no particular order."""
-        self.calls["bulk2_query_create"] += 1
+        self.calls["bulk2_create_job"] += 1
         job = BulkJob(f"750Q{len(self._jobs):014d}", "CampaignMember", "query")
         self._jobs[job.id] = [*reversed(self._members_of(campaign_id))]
         self._polls_left[job.id] = self.polls_before_complete
@@ -79,17 +80,30 @@ class FakeSalesforce:
             return BulkJobStatus(job, running=True, succeeded=False)
         if job.operation != "query" and job.id not in self._ingest_results:
             rows = self._jobs[job.id]
+            new = (
+                {row.key for row in rows if row.key not in self.touchpoints}
+                if job.operation == "upsert"
+                else set()
+            )
             self._ingest_results[job.id] = [
                 self._upsert(row) if job.operation == "upsert" else self._delete(row, row)
                 for row in rows
             ]
-        failed = sum(1 for r in self._ingest_results.get(job.id, []) if not r.success)
-        return BulkJobStatus(job, running=False, succeeded=True, failed=failed)
+            self._created[job.id] = [
+                (self.touchpoints[r.ref][0], r.record_id)
+                for r in self._ingest_results[job.id]
+                if r.success and r.ref in new
+            ]
+        results = self._ingest_results.get(job.id, [])
+        failed = sum(1 for r in results if not r.success)
+        return BulkJobStatus(
+            job, running=False, succeeded=True, processed=len(results), failed=failed
+        )
 
     def sorted_member_chunks(
         self, job: BulkJob, after_id: str, size: int
     ) -> Iterator[list[Member]]:
-        self.calls["bulk2_query_results"] += 1
+        self.calls["bulk2_results"] += 1
         members = sorted((m for m in self._jobs[job.id] if m.id > after_id), key=lambda m: m.id)
         for start in range(0, len(members), size):
             yield members[start : start + size]
@@ -97,10 +111,25 @@ class FakeSalesforce:
     def stage_touchpoint_writes(self) -> FakeStagedWrites:
         return FakeStagedWrites(self)
 
-    def ingest_failures(self, status: BulkJobStatus) -> list[RecordResult]:
+    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]:
+        self.calls["bulk2_ingest_results"] += 1
+        return iter(self._created.get(status.job.id, []))
+
+    def ingest_failures(
+        self, status: BulkJobStatus
+    ) -> list[tuple[RecordResult, Touchpoint | None]]:
         if status.failed:
             self.calls["bulk2_ingest_results"] += 1
-        return [r for r in self._ingest_results[status.job.id] if not r.success]
+        rows = self._jobs[status.job.id]
+        return [
+            (result, row if status.job.operation == "upsert" else None)
+            for result, row in zip(self._ingest_results[status.job.id], rows, strict=True)
+            if not result.success
+        ]
+
+    @property
+    def query_jobs(self) -> int:
+        return sum(1 for job_id in self._jobs if job_id.startswith("750Q"))
 
     def read_touchpoints_by_record_ids(
         self, record_ids: Iterable[str]
@@ -110,7 +139,7 @@ class FakeSalesforce:
         return {rid: (tp, key) for key, (tp, rid) in self.touchpoints.items() if rid in wanted}
 
     def _submit_ingest(self, operation: str, rows: list) -> BulkJob:
-        self.calls["bulk2_ingest_create"] += 1
+        self.calls["bulk2_create_job"] += 1
         job = BulkJob(f"750I{len(self._jobs):014d}", "Touchpoint", operation)
         self._jobs[job.id] = rows
         self._polls_left[job.id] = self.polls_before_complete

@@ -183,8 +183,8 @@ def test_a_campaign_at_the_bulk_threshold_is_read_and_written_with_the_bulk_api_
     submitted, read_and_staged, collected = results
     assert submitted.wait_seconds
     assert read_and_staged.wait_seconds
-    assert submitted.api_calls["bulk2_query_create"] == 1
-    assert read_and_staged.api_calls["bulk2_ingest_create"] == 1  # 4 writes, one ingest job
+    assert submitted.api_calls["bulk2_create_job"] == 1
+    assert read_and_staged.api_calls["bulk2_create_job"] == 1  # 4 writes, one ingest job
     assert collected.finished
     assert collected.bulk
     assert collected.created == 4
@@ -218,7 +218,7 @@ def test_a_request_arriving_while_a_run_waits_joins_it_and_asks_for_a_rerun():
     fresh = run(salesforce, state, RecomputeRequest(CAMPAIGN_ID, message_id="m2"), bulk_threshold=4)
 
     assert fresh.run_id == waiting.run_id  # no second query job while the first is in flight
-    assert salesforce.calls["bulk2_query_create"] == 1
+    assert salesforce.query_jobs == 1
     assert fresh.finished  # its ingest job was over by then: the run ends, to run again
     assert fresh.rerun
 

@@ -267,13 +267,25 @@ class SalesforceGateway:
     def stage_touchpoint_writes(self) -> StagedTouchpointWrites:
         return _StagedWrites(self._bulk, self._map, self._fields)
 
-    def ingest_failures(self, status: BulkJobStatus) -> list[RecordResult]:
+    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]:
+        """Touchpoints an upsert job created, with their record ids, from its successful rows
+        (one call; the file is streamed to ephemeral storage)."""
+        for row in self._bulk.successful_rows(status.job):
+            if (row.get("sf__Created") or "").lower() == "true":
+                yield self._map.touchpoint_from_csv(row), row["sf__Id"]
+
+    def ingest_failures(
+        self, status: BulkJobStatus
+    ) -> list[tuple[RecordResult, Touchpoint | None]]:
         """Rows a touchpoint ingest job refused or never processed: `ref` is the touchpoint key
-        for an upsert, the record id for a delete (a record already gone counts as deleted)."""
-        ref_column = self._fields.key if status.job.operation == "upsert" else "Id"
+        for an upsert (with the touchpoint it tried to write), the record id for a delete (a
+        record already gone counts as deleted)."""
+        upsert = status.job.operation == "upsert"
         return [
-            failure
-            for failure in self._bulk.ingest_failures(status, ref_column)
+            (failure, self._map.touchpoint_from_csv(row) if upsert else None)
+            for failure, row in self._bulk.ingest_failures(
+                status, self._fields.key if upsert else "Id"
+            )
             if failure.error_code != "ENTITY_IS_DELETED"
         ]
 
@@ -332,7 +344,7 @@ class SalesforceGateway:
         failures: list[RecordResult] = []
         if int(info.get("numberRecordsFailed") or 0):
             text = self._sf.call(
-                "bulk2_results",
+                "bulk2_ingest_results",
                 lambda sf: _ingest(sf).get_ingest_results(ingest_job_id, "failedResults"),
             )
             for row in csv.DictReader(io.StringIO(text)):
@@ -342,7 +354,7 @@ class SalesforceGateway:
         unprocessed: frozenset[str] = frozenset()
         if info["state"] != "JobComplete":
             text = self._sf.call(
-                "bulk2_results",
+                "bulk2_ingest_results",
                 lambda sf: _ingest(sf).get_ingest_results(ingest_job_id, "unprocessedrecords"),
             )
             unprocessed = frozenset(row["Id"] for row in csv.DictReader(io.StringIO(text)))

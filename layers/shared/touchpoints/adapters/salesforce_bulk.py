@@ -48,7 +48,7 @@ class BulkRequests:
 
     def submit_query(self, sobject: str, soql: str) -> str:
         job = self._sf.call(
-            "bulk2_query_create", lambda sf: _client(sf, sobject).create_job("query", query=soql)
+            "bulk2_create_job", lambda sf: _client(sf, sobject).create_job("query", query=soql)
         )
         return job["id"]
 
@@ -96,7 +96,7 @@ class BulkRequests:
         locator = ""
         while True:
             page = self._sf.call(
-                "bulk2_query_results",
+                "bulk2_results",
                 lambda sf, locator=locator: _client(sf, job.sobject).get_query_results(
                     job.id, locator, page_size
                 ),
@@ -120,7 +120,7 @@ class BulkRequests:
         """Create, upload (streamed from `data`) and close one ingest job; returns its id."""
         options = {"external_id_field": external_id} if external_id else {}
         job_id = self._sf.call(
-            "bulk2_ingest_create",
+            "bulk2_create_job",
             lambda sf: _client(sf, sobject).create_job(operation, **options)["id"],
         )
 
@@ -137,15 +137,30 @@ class BulkRequests:
             if result.status_code != 201:
                 raise RuntimeError(f"Bulk upload refused with HTTP {result.status_code}")
 
-        self._sf.call("bulk2_ingest_upload", upload)
-        self._sf.call("bulk2_ingest_close", lambda sf: _client(sf, sobject).close_job(job_id))
+        self._sf.call("bulk2_upload", upload)
+        self._sf.call("bulk2_close", lambda sf: _client(sf, sobject).close_job(job_id))
         return job_id
 
-    def ingest_failures(self, status: BulkJobStatus, ref_column: str) -> list[RecordResult]:
+    def successful_rows(self, job: BulkJob) -> Iterator[dict[str, str]]:
+        """An ingest job's successful rows (`sf__Id`, `sf__Created` and the uploaded columns),
+        streamed to ephemeral storage and read a row at a time."""
+        with tempfile.NamedTemporaryFile(prefix="bulk-results-", suffix=".csv") as file:
+            self._sf.call(
+                "bulk2_ingest_results",
+                lambda sf: _client(sf, job.sobject).download_ingest_results(
+                    file.name, job.id, "successfulResults"
+                ),
+            )
+            with open(file.name, newline="", encoding="utf-8") as results:
+                yield from csv.DictReader(results)
+
+    def ingest_failures(
+        self, status: BulkJobStatus, ref_column: str
+    ) -> list[tuple[RecordResult, dict[str, str]]]:
         """The rows an ingest job refused (read only when it says there are some), and, when the
-        job itself failed, the rows it never processed."""
+        job itself failed, the rows it never processed: each outcome with the row as uploaded."""
         job = status.job
-        failures: list[RecordResult] = []
+        failures: list[tuple[RecordResult, dict[str, str]]] = []
         if status.failed:
             text = self._sf.call(
                 "bulk2_ingest_results",
@@ -154,7 +169,12 @@ class BulkRequests:
             for row in csv.DictReader(io.StringIO(text)):
                 code, _, message = (row.get("sf__Error") or "UNKNOWN_EXCEPTION").partition(":")
                 failures.append(
-                    RecordResult(row[ref_column], False, row.get("sf__Id") or None, code, message)
+                    (
+                        RecordResult(
+                            row[ref_column], False, row.get("sf__Id") or None, code, message
+                        ),
+                        row,
+                    )
                 )
         if not status.succeeded:
             text = self._sf.call(
@@ -165,7 +185,7 @@ class BulkRequests:
             )
             for row in csv.DictReader(io.StringIO(text)):
                 failures.append(
-                    RecordResult(row[ref_column], False, None, "UNPROCESSED", status.message)
+                    (RecordResult(row[ref_column], False, None, "UNPROCESSED", status.message), row)
                 )
         return failures
 

@@ -123,6 +123,12 @@ class RecordMapper:
         )
         return dict(zip(self.touchpoint_fields_header(), values, strict=True))
 
+    def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
+        """A touchpoint as a Bulk result file echoes it (text cells; empty or #N/A is null)."""
+        return self.touchpoint_from_json(
+            {key: None if value in ("", "#N/A") else value for key, value in row.items()}
+        )
+
     def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
         """What Salesforce holds (possibly edited by hand), as a comparable Touchpoint."""
         f = self.touchpoint

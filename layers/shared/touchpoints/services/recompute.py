@@ -37,6 +37,7 @@ from typing import Any
 
 from touchpoints.ports.salesforce import (
     BulkJob,
+    BulkJobStatus,
     RecomputeSalesforcePort,
     RecordResult,
     StagedTouchpointWrites,
@@ -62,6 +63,7 @@ COLLECTION_SIZE = 200  # records an sObject collection call takes
 REST_CHUNK = 2000  # one REST query page; also the chunk a Bulk query's sorted rows are walked in
 HANDOFF_MARGIN_SECONDS = 120.0  # a chunk (or a record) starts only with this much time left
 CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
+STATE_BATCH = 1000  # states recorded per call to the state store
 QUERY_ATTEMPTS = 3  # a Bulk query job Salesforce failed is submitted again this many times
 
 # Where a run saved itself: walking members, or waiting on a Bulk query or ingest job.
@@ -257,6 +259,7 @@ class _Failures:
 
     by_key: list[RecordResult] = field(default_factory=list)
     by_record_id: list[RecordResult] = field(default_factory=list)
+    attempted: dict[str, Touchpoint] = field(default_factory=dict)  # refused upserts, by key
 
     def __bool__(self) -> bool:
         return bool(self.by_key or self.by_record_id)
@@ -501,11 +504,14 @@ class Recompute:
             return False
         failures = _Failures()
         for status in statuses:
-            refused = self._sf.ingest_failures(status)
-            if status.job.operation == "delete":
-                failures.by_record_id += refused
-            else:
-                failures.by_key += refused
+            if status.job.operation == "upsert" and status.processed > status.failed:
+                self._record_created(campaign_id, status, run.totals)
+            for result, touchpoint in self._sf.ingest_failures(status):
+                if touchpoint is None:
+                    failures.by_record_id.append(result)
+                else:
+                    failures.by_key.append(result)
+                    failures.attempted[result.ref] = touchpoint
         self._record_refusals(campaign_id, failures, run.totals)
         run.ingest_jobs, run.phase, run.polls = [], WALK, 0
         return True
@@ -585,9 +591,32 @@ class Recompute:
             run.phase, run.ingest_jobs, run.polls = INGEST, jobs, 0
         return bool(jobs)
 
+    def _record_created(self, campaign_id: str, status: BulkJobStatus, totals: RunTotals) -> None:
+        """The members whose touchpoint an upsert job created: their state, with its record id,
+        as Salesforce confirmed it (read from the job's successful rows, a batch at a time)."""
+        batch: list[StoredMember] = []
+        for touchpoint, record_id in self._sf.created_touchpoints(status):
+            person_id = touchpoint.contact_id or touchpoint.lead_id
+            batch.append(
+                StoredMember(
+                    touchpoint.member_id or touchpoint.key.removeprefix(KEY_PREFIX),
+                    CREATED,
+                    touchpoint,
+                    record_id,
+                    person_id,
+                    touchpoint.email,
+                )
+            )
+            if len(batch) == STATE_BATCH:
+                totals.state_writes += self._state.save_members(campaign_id, batch)
+                batch = []
+        totals.state_writes += self._state.save_members(campaign_id, batch)
+
     def _record_planned(self, campaign_id: str, pending: list[_Pending], totals: RunTotals) -> None:
-        """Staged writes: the members' planned states are recorded now (under the write intent)."""
-        planned = [p.planned for p in pending if p.planned is not None]
+        """Staged writes: the planned states of updated and cleared touchpoints are recorded now
+        (under the write intent); a created touchpoint's state is recorded from the job's
+        results, with its record id (`_record_created`)."""
+        planned = [p.planned for p in pending if p.planned is not None and not _creates(p)]
         totals.state_writes += self._state.save_members(campaign_id, planned)
         gone = [p.member_id for p in pending if p.planned is None]
         totals.state_writes += self._state.forget_members(campaign_id, gone)
@@ -611,9 +640,15 @@ class Recompute:
                     planned = replace(planned, record_id=result.record_id)
                 states.append(planned)
             else:
+                upsert = planned is not None and planned.touchpoint is not None
                 states.append(
                     self._refused_state(
-                        pending.member_id, planned, pending.baseline, result, totals
+                        pending.member_id,
+                        pending.baseline,
+                        result,
+                        totals,
+                        counted=planned,
+                        upsert=upsert,
                     )
                 )
         totals.statuses = +totals.statuses  # drop counts that went to zero
@@ -623,25 +658,26 @@ class Recompute:
     @staticmethod
     def _refused_state(
         member_id: str,
-        planned: StoredMember | None,
         held: tuple[Touchpoint, str | None] | None,
         result: RecordResult,
         totals: RunTotals,
+        *,
+        counted: StoredMember | None,
+        upsert: bool,
     ) -> StoredMember:
         """A refused write: the member keeps what Salesforce holds, with the error (the next run
-        retries it), and the counts take back the write it was planned as."""
+        retries it), and the counts take back the write and the state it was counted as."""
         state = _failed(member_id, held, result)
-        if planned is not None:
-            state = replace(state, person_id=planned.person_id, email=planned.email)
-            totals.statuses[planned.status] -= 1
+        if counted is not None:
+            state = replace(state, person_id=counted.person_id, email=counted.email)
+            totals.statuses[counted.status] -= 1
             totals.statuses[state.status] += 1
-        if planned is not None and planned.touchpoint is not None:
-            if held is None:
-                totals.created -= 1
-            else:
-                totals.updated -= 1
-        else:
+        if not upsert:
             totals.deleted -= 1
+        elif held is None:
+            totals.created -= 1
+        else:
+            totals.updated -= 1
         totals.failed += 1
         return state
 
@@ -801,12 +837,20 @@ class Recompute:
                     held[key] = (touchpoint, result.ref)
         member_ids = {key.removeprefix(KEY_PREFIX): key for key in refused}
         planned = self._state.load_members_by_ids(campaign_id, list(member_ids))
-        states = [
-            self._refused_state(
-                member_id, planned.get(member_id), held.get(key), refused[key], totals
+        upserted = {result.ref for result in failures.by_key}
+        states = []
+        for member_id, key in member_ids.items():
+            upsert = key in upserted
+            counted = planned.get(member_id)
+            if counted is None and upsert:  # a refused create: counted as created, not recorded
+                attempted = failures.attempted[key]
+                person_id = attempted.contact_id or attempted.lead_id
+                counted = StoredMember(member_id, CREATED, None, None, person_id, attempted.email)
+            states.append(
+                self._refused_state(
+                    member_id, held.get(key), refused[key], totals, counted=counted, upsert=upsert
+                )
             )
-            for member_id, key in member_ids.items()
-        ]
         totals.statuses = +totals.statuses  # drop counts that went to zero
         totals.state_writes += self._state.save_members(campaign_id, states)
 
@@ -840,6 +884,15 @@ class Recompute:
             }
             writes.add((), strays, [])
             totals.deleted += len(strays)
+
+
+def _creates(pending: _Pending) -> bool:
+    """The write creates the member's touchpoint (Salesforce held none for it)."""
+    return (
+        pending.baseline is None
+        and pending.planned is not None
+        and pending.planned.touchpoint is not None
+    )
 
 
 def _accounted_for(record: TouchpointRecord, stored: Mapping[str, StoredMember]) -> bool:
