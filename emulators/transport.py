@@ -35,6 +35,8 @@ class EmulatorAdapter(BaseAdapter):
         cert: object = None,
         proxies: object = None,
     ) -> requests.Response:
+        if hasattr(request.body, "read"):  # a streamed upload: the bytes the wire would carry
+            request.body = request.body.read()
         status, headers, body = self.org.handle(request)  # may raise ConnectionError
         response = requests.Response()
         response.status_code = status

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import sys
+import uuid
 import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -117,10 +118,14 @@ class DeployedFunction:
         except Exception as error:
             self.watch.failed(self.logical_id, f"raised {type(error).__name__}: {error}")
             raise
-        if isinstance(response, dict) and response.get("batchItemFailures"):
-            self.watch.failed(
-                self.logical_id, f"handed back batch items {response['batchItemFailures']}"
-            )
+        if isinstance(response, dict):
+            failed = [
+                item
+                for item in response.get("batchItemFailures", [])
+                if item["itemIdentifier"] not in self.watch.waiting
+            ]
+            if failed:
+                self.watch.failed(self.logical_id, f"handed back batch items {failed}")
         return response
 
 
@@ -237,6 +242,54 @@ class World:
     def message(self, notifications) -> str:
         return outbound_message(ORG_ID, notifications)
 
+    def deliver_recompute(self, request: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        """Hand one recompute request (the body of `sqs_event`'s record) to its handler through
+        the real queue, so its receipt handle is one SQS gave, and again each time the handler
+        keeps the message to poll a Bulk job (SQS would redeliver it once hidden; the emulator's
+        jobs move on per poll, not per second). Returns the last response."""
+        sqs = self.session.client("sqs")
+        body = request["Records"][0]["body"]
+        sent = sqs.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=body,
+            MessageGroupId=json.loads(body)["campaign_id"],
+            MessageDeduplicationId=uuid.uuid4().hex,
+        )["MessageId"]
+        while True:
+            message = self._receive(sent)
+            response = self.recompute.lambda_handler(
+                sqs_event([message]), context or lambda_context()
+            )
+            held = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+            if sent not in held or sent not in self.watch.waiting:
+                # done, or failed: this one request is not delivered again (tests that follow a
+                # failed request's redelivery drain the queue instead)
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                return response
+            sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+
+    def _receive(self, message_id: str) -> dict[str, Any]:
+        """One message of the recompute queue by id; the others received with it stay visible."""
+        sqs = self.session.client("sqs")
+        reply = sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        )
+        found = None
+        for message in reply.get("Messages", []):
+            if message["MessageId"] == message_id:
+                found = message
+            else:
+                sqs.change_message_visibility(
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
+        if found is None:
+            raise AssertionError(f"message {message_id} is not deliverable (held in its group?)")
+        return found
+
     def drain_queue(self, max_rounds: int = 20) -> list[dict[str, Any]]:
         """Hand every queued recompute to the recompute handler, as the SQS event source does.
         Failed records stay on the queue (partial batch failure); returns the batch responses."""
@@ -258,8 +311,15 @@ class World:
                     sqs.delete_message(
                         QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
                     )
+                elif message["MessageId"] in self.watch.waiting:
+                    # waiting on a Bulk job: the emulator's jobs move on per poll, not per second
+                    sqs.change_message_visibility(
+                        QueueUrl=self.queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=0,
+                    )
             responses.append(response)
-            if failed:
+            if failed - self.watch.waiting:
                 break
         return responses
 

@@ -48,6 +48,7 @@ from emulators.world import INSTANCE_URL, World, lambda_context, quiet_powertool
 from scripts.bench_dynamodb import InMemoryTable
 from tests.builders import a_campaign as a_campaign_value
 from tests.builders import a_member
+from touchpoints.adapters.salesforce import BULK_PAGE_SIZE
 from touchpoints.rules.channels import DEFAULT_CHANNEL_MAPPING
 from touchpoints.rules.eligibility import evaluate_campaign
 from touchpoints.wiring import Dependencies
@@ -55,7 +56,7 @@ from touchpoints.wiring import Dependencies
 DEFAULT_SIZES = (1000, 10_000, 100_000, 1_000_000)
 REST_PAGE = 2000  # records in one REST query page
 WRITE_BATCH = 200  # records in one sObject collections call
-BULK_PAGE = 10_000  # records in one Bulk API 2.0 results page, as the recompute asks for them
+BULK_PAGE = BULK_PAGE_SIZE  # records in one Bulk API 2.0 results page, as the recompute asks
 INGEST_JOB_CALLS = 5  # create, upload, close, one status poll, results
 FIRST, NO_CHANGE, CHANGED = "first run", "no-change rerun", "1% changed rerun"
 CHANGED_SHARE = 100  # every 100th member changes

@@ -15,15 +15,21 @@ from touchpoints.edge.handler import add_counts, lambda_entry, logger, metrics
 from touchpoints.edge.models.recompute import RecomputeMessage, run_counts, run_log
 from touchpoints.errors import SalesforceLimitExceededError
 from touchpoints.ports.state import ChannelMappingPort
-from touchpoints.rules.limit_backoff import hold_on_limit
-from touchpoints.services.recompute import HANDOFF_MARGIN_SECONDS, Recompute, RecomputeRequest
+from touchpoints.rules.limit_backoff import ROLLOVER_AT_RECEIVE, hold_on_limit
+from touchpoints.services.recompute import (
+    HANDOFF_MARGIN_SECONDS,
+    Recompute,
+    RecomputeRequest,
+    RecomputeResult,
+)
 from touchpoints.wiring import Dependencies
 
 
 @dataclass
 class _Batch:
     """What one SQS batch learned: the API limit is org-wide, so once it refuses one record the
-    rest are held without a call; `held` are the messages kept on the queue (postponed). The
+    rest are held without a call; `held` are the messages kept on the queue (postponed: by the
+    limit, or waiting on a Bulk job). The
     channel mapping is read once for the whole batch."""
 
     channel_mapping: ChannelMappingPort
@@ -46,7 +52,9 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         bulk_threshold=deps.settings.bulk_api_threshold,
         write_back_status=deps.settings.write_back_member_status,
     )
-    request = RecomputeRequest(message.campaign_id, message.full, message.run_id)
+    request = RecomputeRequest(
+        message.campaign_id, message.full, message.run_id, message_id=record.message_id
+    )
     seconds_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
     try:
         result = service.run(request, deps.clock(), seconds_left=seconds_left)
@@ -54,9 +62,14 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         batch.limit_reached = True
         _hold_for_limit(record, message, deps, batch)
         return
-    if not result.finished:
+    if result.wait_seconds is not None:
+        _wait_for_bulk_job(record, message, result, deps, batch)
+    elif not result.finished:
         continuation = f"continue:{result.run_id}:{record.message_id}"
         deps.queue.enqueue(message.campaign_id, "continuation", continuation, run_id=result.run_id)
+    elif result.rerun:  # requests that joined the run while it waited: their changes may be newer
+        rerun = f"rerun:{result.run_id}"
+        deps.queue.enqueue(message.campaign_id, "changed during run", rerun, full=message.full)
     done = "campaign recomputed" if result.finished else "campaign recompute continues"
     logger.info(done, extra={"recompute": run_log(message, result)})
     if result.unmapped_type:
@@ -65,6 +78,29 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
             extra={"channel_mapping": {"campaign_type": result.unmapped_type}},
         )
     add_counts(run_counts(result))
+
+
+def _wait_for_bulk_job(
+    record: SQSRecord,
+    message: RecomputeMessage,
+    result: RecomputeResult,
+    deps: Dependencies,
+    batch: _Batch,
+) -> None:
+    """The run waits on a Bulk job in Salesforce: its message stays on the queue, hidden until
+    the next poll, and holds the campaign's FIFO group meanwhile (no second run can start). Before
+    SQS's receive count could dead-letter it, a fresh copy takes over."""
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    if receive_count >= ROLLOVER_AT_RECEIVE:
+        copy = f"wait:{result.run_id}:{record.message_id}"
+        deps.queue.enqueue(message.campaign_id, "continuation", copy, run_id=result.run_id)
+        return
+    deps.queue.postpone_for(record.receipt_handle, result.wait_seconds or 0)
+    batch.held.append(record.message_id)
+    logger.info(
+        "recompute waits for a Salesforce Bulk job",
+        extra={"bulk_wait": {"message_id": record.message_id, "seconds": result.wait_seconds}},
+    )
 
 
 def _hand_back(record: SQSRecord, message: RecomputeMessage, deps: Dependencies) -> None:

@@ -9,7 +9,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from touchpoints.ports.salesforce import IngestOutcome, RecordResult, TouchpointRecord
+from touchpoints.ports.salesforce import (
+    BulkJob,
+    BulkJobStatus,
+    IngestOutcome,
+    RecordResult,
+    TouchpointRecord,
+)
 from touchpoints.rules.member_filter import MemberFilter, member_matches
 from touchpoints.rules.models import Campaign, Member, Touchpoint
 
@@ -24,6 +30,11 @@ class FakeSalesforce:
         self._errors: defaultdict[str, deque[str]] = defaultdict(deque)
         self._ingests: dict[str, dict[str, datetime | None]] = {}
         self._ids = (f"a0X{n:015d}" for n in itertools.count(1))
+        self._jobs: dict[str, list] = {}  # Bulk jobs: query rows, or ingest rows
+        self._polls_left: dict[str, int] = {}
+        self._ingest_results: dict[str, list[RecordResult]] = {}
+        self._created: dict[str, list[tuple[Touchpoint, str]]] = {}
+        self.polls_before_complete = 0
 
     # -- arranging -----------------------------------------------------------------------------
     def add(self, campaign: Campaign, *members: Member) -> None:
@@ -53,13 +64,86 @@ class FakeSalesforce:
         self.calls["query"] += 1
         return [m for m in self._members_of(campaign_id) if m.id > after_id][:size]
 
-    def bulk_member_pages(
-        self, campaign_id: str, after_id: str, page_size: int
+    def submit_member_query(self, campaign_id: str) -> BulkJob:
+        """A Bulk query job: its rows are the members as of now, in no particular order."""
+        self.calls["bulk2_create_job"] += 1
+        job = BulkJob(f"750Q{len(self._jobs):014d}", "CampaignMember", "query")
+        self._jobs[job.id] = [*reversed(self._members_of(campaign_id))]
+        self._polls_left[job.id] = self.polls_before_complete
+        return job
+
+    def bulk_status(self, job: BulkJob) -> BulkJobStatus:
+        """A job runs for `polls_before_complete` polls; an ingest job writes its rows when over."""
+        self.calls["bulk2_poll"] += 1
+        if self._polls_left[job.id]:
+            self._polls_left[job.id] -= 1
+            return BulkJobStatus(job, running=True, succeeded=False)
+        if job.operation != "query" and job.id not in self._ingest_results:
+            rows = self._jobs[job.id]
+            new = (
+                {row.key for row in rows if row.key not in self.touchpoints}
+                if job.operation == "upsert"
+                else set()
+            )
+            self._ingest_results[job.id] = [
+                self._upsert(row) if job.operation == "upsert" else self._delete(row, row)
+                for row in rows
+            ]
+            self._created[job.id] = [
+                (self.touchpoints[r.ref][0], r.record_id)
+                for r in self._ingest_results[job.id]
+                if r.success and r.ref in new
+            ]
+        results = self._ingest_results.get(job.id, [])
+        failed = sum(1 for r in results if not r.success)
+        return BulkJobStatus(
+            job, running=False, succeeded=True, processed=len(results), failed=failed
+        )
+
+    def sorted_member_chunks(
+        self, job: BulkJob, after_id: str, size: int
     ) -> Iterator[list[Member]]:
-        self.calls["bulk_query"] += 1
-        members = [m for m in self._members_of(campaign_id) if m.id > after_id]
-        for start in range(0, len(members), page_size):
-            yield members[start : start + page_size]
+        self.calls["bulk2_results"] += 1
+        members = sorted((m for m in self._jobs[job.id] if m.id > after_id), key=lambda m: m.id)
+        for start in range(0, len(members), size):
+            yield members[start : start + size]
+
+    def stage_touchpoint_writes(self) -> FakeStagedWrites:
+        return FakeStagedWrites(self)
+
+    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]:
+        self.calls["bulk2_ingest_results"] += 1
+        return iter(self._created.get(status.job.id, []))
+
+    def ingest_failures(
+        self, status: BulkJobStatus
+    ) -> list[tuple[RecordResult, Touchpoint | None]]:
+        if status.failed:
+            self.calls["bulk2_ingest_results"] += 1
+        rows = self._jobs[status.job.id]
+        return [
+            (result, row if status.job.operation == "upsert" else None)
+            for result, row in zip(self._ingest_results[status.job.id], rows, strict=True)
+            if not result.success
+        ]
+
+    @property
+    def query_jobs(self) -> int:
+        return sum(1 for job_id in self._jobs if job_id.startswith("750Q"))
+
+    def read_touchpoints_by_record_ids(
+        self, record_ids: Iterable[str]
+    ) -> dict[str, tuple[Touchpoint, str]]:
+        self.calls["query"] += 1
+        wanted = set(record_ids)
+        return {rid: (tp, key) for key, (tp, rid) in self.touchpoints.items() if rid in wanted}
+
+    def _submit_ingest(self, operation: str, rows: list) -> BulkJob:
+        self.calls["bulk2_create_job"] += 1
+        job = BulkJob(f"750I{len(self._jobs):014d}", "Touchpoint", operation)
+        self._jobs[job.id] = rows
+        self._polls_left[job.id] = self.polls_before_complete
+        return job
 
     def read_members_matching(self, campaign_id: str, criteria: MemberFilter) -> Iterator[Member]:
         self.calls["query"] += 1
@@ -86,19 +170,12 @@ class FakeSalesforce:
 
     # -- writing -------------------------------------------------------------------------------
     def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]:
-        self.calls["composite_upsert"] += 1
-        return [self._upsert(tp) for tp in touchpoints]
-
-    def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]:
-        self.calls["bulk_ingest"] += 1
-        return [self._upsert(tp) for tp in touchpoints]
+        results = [self._upsert(tp) for tp in touchpoints]
+        self.calls["composite_upsert"] += -(-len(results) // 200)  # 200 records a call
+        return results
 
     def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]:
-        self.calls["composite_delete"] += 1
-        return [self._delete(ref, record_id) for ref, record_id in refs_to_ids.items()]
-
-    def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]:
-        self.calls["bulk_ingest"] += 1
+        self.calls["composite_delete"] += -(-len(refs_to_ids) // 200)  # 200 records a call
         return [self._delete(ref, record_id) for ref, record_id in refs_to_ids.items()]
 
     def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]:
@@ -156,3 +233,34 @@ class FakeSalesforce:
             return refused
         self.members[member_id] = replace(self.members[member_id], touchpoint_date=moment)
         return RecordResult(member_id, True, member_id)
+
+
+class FakeStagedWrites:
+    """Writes staged for Bulk ingest: one job per operation when submitted."""
+
+    def __init__(self, salesforce: FakeSalesforce) -> None:
+        self._sf = salesforce
+        self._upserts: list[Touchpoint] = []
+        self._deletes: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self._upserts) + len(self._deletes)
+
+    def add_upsert(self, touchpoint: Touchpoint) -> None:
+        self._upserts.append(touchpoint)
+
+    def add_delete(self, record_id: str) -> None:
+        self._deletes.append(record_id)
+
+    def submit(self) -> list[BulkJob]:
+        jobs = []
+        if self._upserts:
+            jobs.append(self._sf._submit_ingest("upsert", self._upserts))
+        if self._deletes:
+            jobs.append(self._sf._submit_ingest("delete", self._deletes))
+        self.discard()
+        return jobs
+
+    def discard(self) -> None:
+        self._upserts, self._deletes = [], []

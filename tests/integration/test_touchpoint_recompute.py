@@ -18,7 +18,7 @@ def recompute(world, campaign_id, context=None, **message):
     sqs_event = event("sqs-recompute.json")
     sqs_event["Records"][0]["body"] = body
     sqs_event["Records"][0]["attributes"]["MessageGroupId"] = campaign_id
-    return world.recompute.lambda_handler(sqs_event, context or lambda_context())
+    return world.deliver_recompute(sqs_event, context)
 
 
 def sync_status(world, campaign_id, **params):

@@ -31,8 +31,8 @@ def test_rest_bound_is_campaign_read_query_pages_and_collection_writes():
 
 
 def test_bulk_bound_is_constant_reads_results_pages_and_one_ingest_job():
-    assert lower_bound("bulk", 1_000_000, 1_000_000) == 3 + 100 + 5
-    assert lower_bound("bulk", 1_000_000, 0) == 3 + 100
+    assert lower_bound("bulk", 1_000_000, 1_000_000) == 3 + 10 + 5  # pages of 100,000 rows
+    assert lower_bound("bulk", 1_000_000, 0) == 3 + 10
     assert lower_bound("bulk", 1_000_000, 1_000_000, bulk_page=50_000) == 3 + 20 + 5
 
 

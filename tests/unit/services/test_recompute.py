@@ -164,16 +164,107 @@ def test_a_continuation_of_a_superseded_run_does_nothing():
     assert salesforce.calls == {}
 
 
-def test_a_campaign_at_the_bulk_threshold_is_read_and_written_with_the_bulk_api():
+def run_to_end(salesforce, state, request=None, **options) -> list[RecomputeResult]:
+    """Wake the run each time it asks (as the handler's held message does) until it is over."""
+    results = [run(salesforce, state, request, **options)]
+    while not results[-1].finished:
+        run_id = results[-1].run_id
+        results.append(
+            run(salesforce, state, RecomputeRequest(CAMPAIGN_ID, run_id=run_id), **options)
+        )
+    return results
+
+
+def test_a_campaign_at_the_bulk_threshold_is_read_and_written_with_the_bulk_api_without_waiting():
     salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
 
-    result = run(salesforce, state, bulk_threshold=4)
+    results = run_to_end(salesforce, state, bulk_threshold=4)
 
-    assert result.bulk
-    assert result.created == 4
-    assert result.api_calls["bulk_query"] == 1
-    assert result.api_calls["bulk_ingest"] == 1
-    assert "composite_upsert" not in result.api_calls
+    submitted, read_and_staged, collected = results
+    assert submitted.wait_seconds
+    assert read_and_staged.wait_seconds
+    assert submitted.api_calls["bulk2_create_job"] == 1
+    assert read_and_staged.api_calls["bulk2_create_job"] == 1  # 4 writes, one ingest job
+    assert collected.finished
+    assert collected.bulk
+    assert collected.created == 4
+    assert len(salesforce.touchpoints) == 4
+    assert "composite_upsert" not in collected.totals.api_calls
+    assert state.summaries[CAMPAIGN_ID]["api_calls"] == dict(collected.totals.api_calls)
+    assert state.write_intents == {}
+    assert CAMPAIGN_ID not in state.checkpoints
+
+
+def test_a_bulk_job_still_running_is_polled_again_after_a_growing_wait():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
+    salesforce.polls_before_complete = 2
+
+    results = run_to_end(salesforce, state, bulk_threshold=4)
+
+    waits = [result.wait_seconds for result in results[:-1]]
+    assert waits == [5, 10, 20, 5, 10, 20]  # query job: 2 polls running; ingest job likewise
+    assert all(result.api_calls.total() <= 5 for result in results[:2])  # one poll a wake-up
+    assert len(salesforce.touchpoints) == 4
+
+
+def test_a_request_arriving_while_a_run_waits_joins_it_and_asks_for_a_rerun():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
+    waiting = run(
+        salesforce, state, RecomputeRequest(CAMPAIGN_ID, message_id="m1"), bulk_threshold=4
+    )
+    again = run(salesforce, state, RecomputeRequest(CAMPAIGN_ID, message_id="m1"), bulk_threshold=4)
+    assert not again.rerun  # the held message itself, delivered again for its next poll
+
+    fresh = run(salesforce, state, RecomputeRequest(CAMPAIGN_ID, message_id="m2"), bulk_threshold=4)
+
+    assert fresh.run_id == waiting.run_id  # no second query job while the first is in flight
+    assert salesforce.query_jobs == 1
+    assert fresh.finished  # its ingest job was over by then: the run ends, to run again
+    assert fresh.rerun
+
+
+def test_rows_a_bulk_ingest_job_refused_are_recorded_as_errors_and_retried_next_run():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
+    salesforce.refuse(touchpoint_key(a_member(3).id), "FIELD_CUSTOM_VALIDATION_EXCEPTION")
+
+    done = run_to_end(salesforce, state, bulk_threshold=4)[-1]
+
+    assert (done.created, done.failed) == (3, 1)
+    assert done.statuses == {CREATED: 3, "Error: FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
+    refused = state.member(CAMPAIGN_ID, a_member(3).id)
+    assert (refused.status, refused.touchpoint) == (
+        "Error: FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        None,
+    )
+    assert refused.email == a_member(3).email  # the report still shows its person
+    again = run_to_end(salesforce, state, bulk_threshold=10)[-1]  # a small change: collections
+    assert (again.created, again.failed) == (1, 0)
+    assert len(salesforce.touchpoints) == 4
+
+
+def test_writes_fill_each_collection_call_across_chunks():
+    """400 changes spread over 8 chunks of 50 go in 2 calls of 200, not 8 half-empty ones."""
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 401))), FakeState()
+
+    result = run(salesforce, state, rest_chunk=50, bulk_threshold=1000)
+
+    assert result.created == 400
+    assert result.api_calls["composite_upsert"] == 2
+
+
+def test_a_crash_while_a_bulk_run_was_writing_makes_the_next_wake_up_compare_with_salesforce():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
+    first = run(salesforce, state, bulk_threshold=4)  # query submitted
+    state.mark_write_intent(CAMPAIGN_ID, first.run_id, NOW)  # it crashed after planning writes
+
+    done = run_to_end(
+        salesforce, state, RecomputeRequest(CAMPAIGN_ID, run_id=first.run_id), bulk_threshold=4
+    )[-1]
+
+    assert done.state_repair == UNCONFIRMED_WRITES
+    assert done.full_reconciliation
+    assert len(salesforce.touchpoints) == 4
+    assert state.write_intents == {}
 
 
 def test_writes_left_unconfirmed_by_a_crash_are_checked_against_salesforce():

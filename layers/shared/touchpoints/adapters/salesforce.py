@@ -17,21 +17,31 @@ from typing import Any
 
 from simple_salesforce import format_soql
 
+from touchpoints.adapters.salesforce_bulk import BulkRequests, IngestStage
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_date
 from touchpoints.adapters.salesforce_records import RecordMapper
 from touchpoints.adapters.salesforce_transport import (
     COLLECTION_LIMIT,
-    RETRIED_RECORD_ERRORS,
     SalesforceTransport,
     escape_id,
 )
-from touchpoints.ports.salesforce import IngestOutcome, RecordResult, TouchpointRecord
+from touchpoints.ports.salesforce import (
+    BulkJob,
+    BulkJobStatus,
+    IngestOutcome,
+    RecordResult,
+    StagedTouchpointWrites,
+    TouchpointRecord,
+)
 from touchpoints.rules.keys import KEY_PREFIX
 from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
 from touchpoints.rules.sync_mode import parse_sync_mode
 from touchpoints.settings import CampaignFields, TouchpointFields
 
+# Rows per Bulk query results page: a page is sorted in memory (about 1 KB a row while sorted),
+# and fewer pages mean fewer calls: 1M members are read in 10.
+BULK_PAGE_SIZE = 100_000
 KEYS_PER_QUERY = 300  # keeps an IN (...) query well inside the REST URL length limit
 
 
@@ -42,12 +52,15 @@ class SalesforceGateway:
         campaign_fields: CampaignFields | None = None,
         touchpoint_fields: TouchpointFields | None = None,
         bulk_poll_seconds: float = 5,
+        bulk_page_size: int = BULK_PAGE_SIZE,
     ) -> None:
         self._sf = transport
         self._campaign_fields = campaign_fields or CampaignFields()
         self._fields = touchpoint_fields or TouchpointFields()
         self._map = RecordMapper(self._campaign_fields, self._fields)
         self._bulk_poll_seconds = bulk_poll_seconds
+        self._bulk = BulkRequests(transport)
+        self._bulk_page_size = bulk_page_size
 
     @property
     def calls(self) -> Counter[str]:
@@ -150,16 +163,33 @@ class SalesforceGateway:
         soql = f"{self._member_soql(campaign_id, after_id)} LIMIT {int(size)}"
         return [self._map.member_from_json(record) for record in self._sf.query(soql)]
 
-    def bulk_member_pages(
-        self, campaign_id: str, after_id: str, page_size: int
+    def submit_member_query(self, campaign_id: str) -> BulkJob:
+        """One Bulk API 2.0 query job over every member of the campaign, submitted, not waited
+        for. No ORDER BY: Salesforce documents that it disables PK chunking; the rows are sorted
+        here instead (`sorted_member_chunks`)."""
+        soql = (
+            f"SELECT {self._map.member_columns} FROM CampaignMember "
+            f"WHERE CampaignId = '{escape_id(campaign_id)}'"
+        )
+        return BulkJob(self._bulk.submit_query("CampaignMember", soql), "CampaignMember", "query")
+
+    def bulk_status(self, job: BulkJob) -> BulkJobStatus:
+        """One poll of a Bulk job (one call)."""
+        return self._bulk.status(job)
+
+    def sorted_member_chunks(
+        self, job: BulkJob, after_id: str, size: int
     ) -> Iterator[list[Member]]:
-        """Members after `after_id` in Id order through one Bulk API 2.0 query job, a page at a
-        time (the job's locator pages), so memory holds one page."""
-        soql = self._member_soql(campaign_id, after_id)
-        for page in self._sf.bulk_query_pages(
-            "CampaignMember", soql, page_size, self._bulk_poll_seconds
-        ):
-            yield [self._map.member_from_csv(row) for row in csv.DictReader(io.StringIO(page))]
+        """A finished member query job's rows in Id order after `after_id`, `size` at a time
+        (pages of `bulk_page_size` rows sorted on ephemeral storage, then merged)."""
+        chunk: list[Member] = []
+        for row in self._bulk.sorted_rows(job, "Id", after_id, self._bulk_page_size):
+            chunk.append(self._map.member_from_csv(row))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     # -- touchpoints ---------------------------------------------------------------------------
 
@@ -223,45 +253,41 @@ class SalesforceGateway:
         """Delete by record id; a record already gone counts as deleted."""
         return self._sf.delete_records(refs_to_ids.items())
 
-    def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]:
-        """One Bulk API 2.0 upsert job; per-row outcomes read back from its result files. Rows it
-        could not lock are upserted again through collections."""
+    def read_touchpoints_by_record_ids(
+        self, record_ids: Iterable[str]
+    ) -> dict[str, tuple[Touchpoint, str]]:
+        """Our touchpoints with these record ids, by record id: (as found, its key)."""
         f = self._fields
-        rows = [
-            {k: ("#N/A" if v is None else v) for k, v in self._map.touchpoint_fields(tp).items()}
-            for tp in touchpoints
-        ]
-        results = self._sf.bulk_ingest(
-            f.sobject, "upsert", rows, f.key, self._bulk_poll_seconds, external_id_field=f.key
-        )
-        locked = {r.ref for r in results if r.error_code in RETRIED_RECORD_ERRORS}
-        if not locked:
-            return results
-        retried = {
-            r.ref: r for r in self.upsert_touchpoints(tp for tp in touchpoints if tp.key in locked)
+        template = f"SELECT {self._map.touchpoint_columns} FROM {f.sobject} WHERE Id IN {{}}"
+        return {
+            record["Id"]: (self._map.touchpoint_from_json(record), record[f.key])
+            for record in self._sf.query_in(template, list(dict.fromkeys(record_ids)))
         }
-        return [retried.get(r.ref, r) for r in results]
 
-    def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]:
-        """One Bulk API 2.0 delete job; a record already gone counts as deleted, and records it
-        could not lock are deleted again through collections."""
-        by_id = {record_id: ref for ref, record_id in refs_to_ids.items()}
-        rows = [{"Id": record_id} for record_id in by_id]
-        results = [
-            RecordResult(by_id[r.ref], True, r.ref)
-            if r.success or r.error_code == "ENTITY_IS_DELETED"
-            else RecordResult(by_id[r.ref], False, r.ref, r.error_code, r.message)
-            for r in self._sf.bulk_ingest(
-                self._fields.sobject, "delete", rows, "Id", self._bulk_poll_seconds
+    def stage_touchpoint_writes(self) -> StagedTouchpointWrites:
+        return _StagedWrites(self._bulk, self._map, self._fields)
+
+    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]:
+        """Touchpoints an upsert job created, with their record ids, from its successful rows
+        (one call; the file is streamed to ephemeral storage)."""
+        for row in self._bulk.successful_rows(status.job):
+            if (row.get("sf__Created") or "").lower() == "true":
+                yield self._map.touchpoint_from_csv(row), row["sf__Id"]
+
+    def ingest_failures(
+        self, status: BulkJobStatus
+    ) -> list[tuple[RecordResult, Touchpoint | None]]:
+        """Rows a touchpoint ingest job refused or never processed: `ref` is the touchpoint key
+        for an upsert (with the touchpoint it tried to write), the record id for a delete (a
+        record already gone counts as deleted)."""
+        upsert = status.job.operation == "upsert"
+        return [
+            (failure, self._map.touchpoint_from_csv(row) if upsert else None)
+            for failure, row in self._bulk.ingest_failures(
+                status, self._fields.key if upsert else "Id"
             )
+            if failure.error_code != "ENTITY_IS_DELETED"
         ]
-        locked = {
-            r.ref: refs_to_ids[r.ref] for r in results if r.error_code in RETRIED_RECORD_ERRORS
-        }
-        if not locked:
-            return results
-        retried = {r.ref: r for r in self.delete_records(locked)}
-        return [retried.get(r.ref, r) for r in results]
 
     # -- member fields -------------------------------------------------------------------------
 
@@ -318,7 +344,7 @@ class SalesforceGateway:
         failures: list[RecordResult] = []
         if int(info.get("numberRecordsFailed") or 0):
             text = self._sf.call(
-                "bulk2_results",
+                "bulk2_ingest_results",
                 lambda sf: _ingest(sf).get_ingest_results(ingest_job_id, "failedResults"),
             )
             for row in csv.DictReader(io.StringIO(text)):
@@ -328,7 +354,7 @@ class SalesforceGateway:
         unprocessed: frozenset[str] = frozenset()
         if info["state"] != "JobComplete":
             text = self._sf.call(
-                "bulk2_results",
+                "bulk2_ingest_results",
                 lambda sf: _ingest(sf).get_ingest_results(ingest_job_id, "unprocessedrecords"),
             )
             unprocessed = frozenset(row["Id"] for row in csv.DictReader(io.StringIO(text)))
@@ -344,3 +370,42 @@ class SalesforceGateway:
 def _ingest(sf: Any) -> Any:
     """simple-salesforce's Bulk 2.0 client for CampaignMember, driven step by step."""
     return sf.bulk2.CampaignMember._client
+
+
+class _StagedWrites:
+    """A run's touchpoint upserts and deletes on ephemeral storage, until `submit` sends them as
+    one ingest job per operation and ~100 MB of CSV."""
+
+    def __init__(self, bulk: BulkRequests, mapper: RecordMapper, fields: TouchpointFields) -> None:
+        self._bulk = bulk
+        self._map = mapper
+        self._fields = fields
+        columns = list(mapper.touchpoint_fields_header())
+        self._upserts = IngestStage(columns)
+        self._deletes = IngestStage(["Id"])
+
+    @property
+    def count(self) -> int:
+        return self._upserts.rows + self._deletes.rows
+
+    def add_upsert(self, touchpoint: Touchpoint) -> None:
+        self._upserts.add(list(self._map.touchpoint_fields(touchpoint).values()))
+
+    def add_delete(self, record_id: str) -> None:
+        self._deletes.add([record_id])
+
+    def submit(self) -> list[BulkJob]:
+        sobject, jobs = self._fields.sobject, []
+        for stage, operation, external_id in (
+            (self._upserts, "upsert", self._fields.key),
+            (self._deletes, "delete", None),
+        ):
+            for part in stage.parts():
+                job_id = self._bulk.submit_ingest(sobject, operation, part, external_id)
+                jobs.append(BulkJob(job_id, sobject, operation))
+        self.discard()
+        return jobs
+
+    def discard(self) -> None:
+        self._upserts.close()
+        self._deletes.close()

@@ -90,21 +90,44 @@ class RecordMapper:
             )
         )
 
-    def touchpoint_fields(self, touchpoint: Touchpoint) -> dict[str, Any]:
+    def touchpoint_fields_header(self) -> tuple[str, ...]:
+        """The columns `touchpoint_fields` writes, in its order (a Bulk upload's header)."""
         f = self.touchpoint
-        return {
-            f.key: touchpoint.key,
-            f.campaign: touchpoint.campaign_id,
-            f.campaign_member_id: touchpoint.member_id,
-            f.lead: touchpoint.lead_id,
-            f.contact: touchpoint.contact_id,
-            f.email: touchpoint.email,
-            f.touchpoint_date: format_datetime(touchpoint.touchpoint_date),
-            f.channel: touchpoint.channel,
-            f.channel_path: touchpoint.channel_path,
-            f.source: TOUCHPOINT_SOURCE,
-            f.medium: touchpoint.medium,
-        }
+        return (
+            f.key,
+            f.campaign,
+            f.campaign_member_id,
+            f.lead,
+            f.contact,
+            f.email,
+            f.touchpoint_date,
+            f.channel,
+            f.channel_path,
+            f.source,
+            f.medium,
+        )
+
+    def touchpoint_fields(self, touchpoint: Touchpoint) -> dict[str, Any]:
+        values = (
+            touchpoint.key,
+            touchpoint.campaign_id,
+            touchpoint.member_id,
+            touchpoint.lead_id,
+            touchpoint.contact_id,
+            touchpoint.email,
+            format_datetime(touchpoint.touchpoint_date),
+            touchpoint.channel,
+            touchpoint.channel_path,
+            TOUCHPOINT_SOURCE,
+            touchpoint.medium,
+        )
+        return dict(zip(self.touchpoint_fields_header(), values, strict=True))
+
+    def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
+        """A touchpoint as a Bulk result file echoes it (text cells; empty or #N/A is null)."""
+        return self.touchpoint_from_json(
+            {key: None if value in ("", "#N/A") else value for key, value in row.items()}
+        )
 
     def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
         """What Salesforce holds (possibly edited by hand), as a comparable Touchpoint."""

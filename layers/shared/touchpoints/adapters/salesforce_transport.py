@@ -8,8 +8,6 @@ come back as `RecordResult`s.
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import time
 from collections import Counter
@@ -216,62 +214,6 @@ class SalesforceTransport:
             RecordResult(result.ref, True, result.record_id) if _gone(result) else result
             for result in results
         ]
-
-    # -- Bulk API 2.0 --------------------------------------------------------------------------
-
-    def bulk_ingest(
-        self,
-        sobject: str,
-        operation: str,
-        rows: list[dict[str, Any]],
-        ref_column: str,
-        poll_seconds: float,
-        **options: Any,
-    ) -> list[RecordResult]:
-        """One Bulk API 2.0 ingest job run to its end; per-row outcomes read back from its result
-        files (`sf__Id`, `sf__Error` and every uploaded column)."""
-        if not rows:
-            return []
-        jobs = self.call(
-            "bulk2_ingest_job",
-            lambda sf: getattr(getattr(sf.bulk2, sobject), operation)(
-                records=rows, wait=poll_seconds, **options
-            ),
-        )
-        results: list[RecordResult] = []
-        for job in jobs:
-            job_id = job["job_id"]
-            ok = self.call(
-                "bulk2_results",
-                lambda sf, job_id=job_id: getattr(sf.bulk2, sobject).get_successful_records(job_id),
-            )
-            for row in csv.DictReader(io.StringIO(ok)):
-                results.append(RecordResult(row[ref_column], True, row.get("sf__Id")))
-            failed = self.call(
-                "bulk2_results",
-                lambda sf, job_id=job_id: getattr(sf.bulk2, sobject).get_failed_records(job_id),
-            )
-            for row in csv.DictReader(io.StringIO(failed)):
-                code, _, message = (row.get("sf__Error") or "UNKNOWN_EXCEPTION").partition(":")
-                results.append(
-                    RecordResult(row[ref_column], False, row.get("sf__Id") or None, code, message)
-                )
-        return results
-
-    def bulk_query_pages(
-        self, sobject: str, soql: str, page_size: int, poll_seconds: float
-    ) -> Iterator[str]:
-        """A Bulk API 2.0 query job's result pages (CSV text), one at a time."""
-        pages = getattr(self._sf.bulk2, sobject).query(
-            soql, max_records=page_size, wait=poll_seconds
-        )
-        self.calls["bulk2_query_job"] += 1
-        while True:
-            try:
-                # a generator that raised is finished: never retried here, the run is retried
-                yield self.call("bulk2_results", lambda _sf: next(pages), attempts=1)
-            except StopIteration:
-                return
 
 
 def _send(sf: Salesforce, method: str, path: str, records: list[dict[str, Any]]) -> Any:

@@ -39,6 +39,46 @@ class IngestOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class BulkJob:
+    """A Bulk API 2.0 job a run submitted and follows across invocations."""
+
+    id: str
+    sobject: str
+    operation: str  # "query", "upsert", "delete"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "sobject": self.sobject, "operation": self.operation}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BulkJob:
+        return cls(str(data["id"]), str(data["sobject"]), str(data["operation"]))
+
+
+@dataclass(frozen=True, slots=True)
+class BulkJobStatus:
+    """One poll of a Bulk job: still running, or over (and how)."""
+
+    job: BulkJob
+    running: bool
+    succeeded: bool
+    processed: int = 0
+    failed: int = 0
+    message: str | None = None
+
+
+class StagedTouchpointWrites(Protocol):
+    """Touchpoint writes kept on ephemeral storage until they go as few Bulk ingest jobs as their
+    size allows (one per operation, per ~100 MB of CSV)."""
+
+    @property
+    def count(self) -> int: ...
+    def add_upsert(self, touchpoint: Touchpoint) -> None: ...
+    def add_delete(self, record_id: str) -> None: ...
+    def submit(self) -> list[BulkJob]: ...
+    def discard(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
 class TouchpointRecord:
     """One of our touchpoints as Salesforce holds it: its key, the member it names, its id."""
 
@@ -84,19 +124,27 @@ class RecomputeSalesforcePort(Protocol):
     def read_campaign(self, campaign_id: str) -> Campaign | None: ...
     def count_members(self, campaign_id: str) -> int: ...
     def member_chunk(self, campaign_id: str, after_id: str, size: int) -> list[Member]: ...
-    def bulk_member_pages(
-        self, campaign_id: str, after_id: str, page_size: int
+    def submit_member_query(self, campaign_id: str) -> BulkJob: ...
+    def bulk_status(self, job: BulkJob) -> BulkJobStatus: ...
+    def sorted_member_chunks(
+        self, job: BulkJob, after_id: str, size: int
     ) -> Iterator[list[Member]]: ...
+    def stage_touchpoint_writes(self) -> StagedTouchpointWrites: ...
+    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]: ...
+    def ingest_failures(
+        self, status: BulkJobStatus
+    ) -> list[tuple[RecordResult, Touchpoint | None]]: ...
+    def read_touchpoints_by_record_ids(
+        self, record_ids: Iterable[str]
+    ) -> dict[str, tuple[Touchpoint, str]]: ...
     def read_touchpoints_by_keys(
         self, keys: Iterable[str]
     ) -> dict[str, tuple[Touchpoint, str]]: ...
     def campaign_touchpoint_pages(self, campaign_id: str) -> Iterator[list[TouchpointRecord]]: ...
     def has_campaign_touchpoints(self, campaign_id: str) -> bool: ...
     def upsert_touchpoints(self, touchpoints: Iterable[Touchpoint]) -> list[RecordResult]: ...
-    def bulk_upsert_touchpoints(self, touchpoints: list[Touchpoint]) -> list[RecordResult]: ...
     def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
     def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]: ...
-    def bulk_delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
 
 
 class SweepSalesforcePort(Protocol):

@@ -1,20 +1,28 @@
 """Use case: bring one campaign's touchpoints in Salesforce in line with the rules.
 
 Reads fresh data every time (so the order of notifications never matters), diffs against the
-state DynamoDB recorded, writes only the difference, and records only what Salesforce confirmed:
-a crash or a refused record leaves the old state, so the next run retries exactly that.
+state DynamoDB recorded and writes only the difference.
 
 Members are walked in Id order, a chunk at a time, beside the stored state for the same Id range
 (a merge of two sorted streams): memory holds one chunk, members removed from the campaign show up
 as stored members missing from their range, and a run that runs short of time saves its cursor
-and continues in a new invocation (time is checked before every chunk, the first included).
+and continues in a new invocation (time is checked before every chunk, the first included). A
+large campaign is read through one Bulk API 2.0 query job with no ORDER BY (which would disable
+Salesforce's PK chunking): its pages are sorted on ephemeral storage and merged into Id order.
 
-The state is trusted only while it can be: a write intent is recorded before touchpoints are
-written and cleared once their outcomes are saved, so a crash in between (or a lost response, or
-the API limit mid-write) leaves it behind. A run that finds one, or that finds no state at all for
-a synced campaign whose touchpoints exist in Salesforce (a lost table), compares with what
-Salesforce holds instead, as the daily full reconciliation does: touchpoints of excluded or
-removed members are deleted in that very run. An ordinary run costs no extra Salesforce call.
+Writes are gathered across chunks: up to the Bulk threshold they go through sObject collections,
+full 200-record calls; above it they are staged on ephemeral storage and sent as one Bulk ingest
+job per operation (per ~100 MB). Nothing waits on Salesforce: a run that submitted a Bulk job
+saves where it is and asks to be woken later (`wait_seconds`); a later invocation polls once and
+goes on. The new state is recorded as the writes are planned, under a write intent that stays
+until every outcome is known; a record Salesforce refused is then recorded as what Salesforce
+holds, with its error, so the next run retries exactly that.
+
+The state is trusted only while it can be: a write intent that no saved run accounts for (a crash
+between planning and collecting, or a lost response, or the API limit mid-write) or a synced
+campaign with touchpoints in Salesforce and no state at all (a lost table) make the run compare
+with what Salesforce holds instead, as the daily full reconciliation does: touchpoints of excluded
+or removed members are deleted in that very run. An ordinary run costs no extra Salesforce call.
 """
 
 from __future__ import annotations
@@ -27,11 +35,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult, TouchpointRecord
+from touchpoints.ports.salesforce import (
+    BulkJob,
+    BulkJobStatus,
+    RecomputeSalesforcePort,
+    RecordResult,
+    StagedTouchpointWrites,
+    TouchpointRecord,
+)
 from touchpoints.ports.state import ChannelMappingPort, StatePort, StoredMember
+from touchpoints.rules.bulk_wait import bulk_wait_seconds
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
-from touchpoints.rules.keys import touchpoint_key
+from touchpoints.rules.keys import KEY_PREFIX, touchpoint_key
 from touchpoints.rules.models import (
     Campaign,
     Channel,
@@ -43,14 +59,24 @@ from touchpoints.rules.models import (
 
 CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
-REST_CHUNK = 2000  # one REST query page
-BULK_PAGE = 10_000  # one Bulk API 2.0 result page
+COLLECTION_SIZE = 200  # records an sObject collection call takes
+REST_CHUNK = 2000  # one REST query page; also the chunk a Bulk query's sorted rows are walked in
 HANDOFF_MARGIN_SECONDS = 120.0  # a chunk (or a record) starts only with this much time left
 CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
+STATE_BATCH = 1000  # states recorded per call to the state store
+QUERY_ATTEMPTS = 3  # a Bulk query job Salesforce failed is submitted again this many times
+
+# Where a run saved itself: walking members, or waiting on a Bulk query or ingest job.
+WALK, QUERY, INGEST = "walk", "query", "ingest"
+WAITING = (QUERY, INGEST)
 
 
 class MemberOrderError(RuntimeError):
-    """Salesforce returned members out of Id order; the range merge would misread removals."""
+    """Members came out of Id order; the range merge would misread removals."""
+
+
+class BulkQueryFailedError(RuntimeError):
+    """Salesforce failed the member query job every time it was submitted."""
 
 
 @dataclass
@@ -64,6 +90,7 @@ class RunTotals:
     failed: int = 0
     state_writes: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
+    api_calls: Counter[str] = field(default_factory=Counter)  # Salesforce calls, all invocations
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,11 +101,18 @@ class RunTotals:
             "failed": self.failed,
             "state_writes": self.state_writes,
             "statuses": dict(self.statuses),
+            "api_calls": dict(self.api_calls),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunTotals:
-        return cls(**{**data, "statuses": Counter(data.get("statuses", {}))})
+        return cls(
+            **{
+                **data,
+                "statuses": Counter(data.get("statuses", {})),
+                "api_calls": Counter(data.get("api_calls", {})),
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +120,7 @@ class RecomputeRequest:
     campaign_id: str
     full_reconciliation: bool = False
     run_id: str | None = None  # set on a continuation
+    message_id: str | None = None  # the queue message carrying it (held through a Bulk wait)
 
 
 @dataclass
@@ -100,7 +135,10 @@ class RecomputeResult:
     state_repair: str | None = None  # why the recorded state was not trusted, if it was not
     totals: RunTotals = field(default_factory=RunTotals)
     unmapped_type: str | None = None
-    api_calls: Counter[str] = field(default_factory=Counter)
+    api_calls: Counter[str] = field(default_factory=Counter)  # this invocation's calls
+    message_id: str | None = None  # the request's queue message
+    wait_seconds: int | None = None  # waiting on a Bulk job: wake the run again after this long
+    rerun: bool = False  # a request came in while the run waited: run again once it is over
 
     # shorthands for logs and tests
     @property
@@ -129,20 +167,79 @@ NO_RECORDED_STATE = "no recorded state"
 
 
 @dataclass
+class _Run:
+    """A run as a checkpoint saves it between invocations."""
+
+    run_id: str
+    full: bool
+    phase: str = WALK
+    cursor: str = ""
+    bulk: bool = False
+    walk_done: bool = False  # every member was walked; only the last writes are outstanding
+    query_job: BulkJob | None = None
+    query_attempts: int = 0
+    ingest_jobs: list[BulkJob] = field(default_factory=list)
+    polls: int = 0  # polls of the job(s) waited on now
+    rerun: bool = False
+    holder: str | None = None  # the message held on the queue while the run waits
+    state_repair: str | None = None
+    totals: RunTotals = field(default_factory=RunTotals)
+    calls_seen: Counter[str] = field(default_factory=Counter)  # the client's count, last tallied
+    resumed: bool = False  # carried on from a checkpoint
+    checkpointed: bool = False  # a checkpoint is saved for the campaign (to clear at the end)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "full": self.full,
+            "phase": self.phase,
+            "cursor": self.cursor,
+            "bulk": self.bulk,
+            "walk_done": self.walk_done,
+            "query_job": self.query_job.as_dict() if self.query_job else None,
+            "query_attempts": self.query_attempts,
+            "ingest_jobs": [job.as_dict() for job in self.ingest_jobs],
+            "polls": self.polls,
+            "rerun": self.rerun,
+            "holder": self.holder,
+            "state_repair": self.state_repair,
+            "totals": self.totals.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> _Run:
+        query_job = data.get("query_job")
+        return cls(
+            run_id=data["run_id"],
+            full=bool(data["full"]),
+            phase=data.get("phase") or WALK,
+            cursor=data.get("cursor") or "",
+            bulk=bool(data.get("bulk")),
+            walk_done=bool(data.get("walk_done")),
+            query_job=BulkJob.from_dict(query_job) if query_job else None,
+            query_attempts=int(data.get("query_attempts") or 0),
+            ingest_jobs=[BulkJob.from_dict(job) for job in data.get("ingest_jobs") or []],
+            polls=int(data.get("polls") or 0),
+            rerun=bool(data.get("rerun")),
+            holder=data.get("holder"),
+            state_repair=data.get("state_repair"),
+            totals=RunTotals.from_dict(data["totals"]),
+            resumed=True,
+            checkpointed=True,
+        )
+
+
+@dataclass
 class _WriteIntent:
-    """Touchpoint writes whose outcomes may not be in the state yet: marked before this
-    invocation's first write, cleared once every outcome is saved. `found` is an intent some
-    earlier invocation left behind: it stopped between a Salesforce write and its state save."""
+    """Touchpoint writes whose outcomes may not be in the state yet: marked before the state of
+    a planned write is saved, cleared once every outcome is known. `pending` starts true when the
+    run finds an intent: its own (its ingest jobs account for it) or a crashed one's."""
 
     state: StatePort
     campaign_id: str
     run_id: str
     now: datetime
-    found: bool
     pending: bool = False
-
-    def __post_init__(self) -> None:
-        self.pending = self.found
 
     def before_write(self) -> None:
         if not self.pending:
@@ -153,6 +250,104 @@ class _WriteIntent:
         if self.pending:
             self.state.clear_write_intent(self.campaign_id)
             self.pending = False
+
+
+@dataclass
+class _Failures:
+    """Writes Salesforce refused: by touchpoint key (collections, upsert jobs) or by record id
+    (delete jobs, whose rows carry only the Id)."""
+
+    by_key: list[RecordResult] = field(default_factory=list)
+    by_record_id: list[RecordResult] = field(default_factory=list)
+    attempted: dict[str, Touchpoint] = field(default_factory=dict)  # refused upserts, by key
+
+    def __bool__(self) -> bool:
+        return bool(self.by_key or self.by_record_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A member whose new state waits on its touchpoint's write: the state it gets if the write
+    succeeds (None: forgotten, it left the campaign) and what Salesforce held before (its state if
+    the write is refused)."""
+
+    member_id: str
+    planned: StoredMember | None
+    baseline: tuple[Touchpoint, str | None] | None
+
+
+class _Writes:
+    """The run's touchpoint writes, gathered across chunks: kept in memory up to the Bulk threshold
+    (then sent through collections, 200 a call, and each member's state recorded from its
+    outcome), staged for Bulk ingest above it (the members' planned states then recorded at once,
+    through `record_planned`, and refusals set back once the jobs are over)."""
+
+    def __init__(
+        self,
+        salesforce: RecomputeSalesforcePort,
+        bulk_threshold: int,
+        record_planned: Callable[[list[_Pending]], None],
+    ) -> None:
+        self._sf = salesforce
+        self._threshold = bulk_threshold
+        self._record_planned = record_planned
+        self._upserts: list[Touchpoint] = []
+        self._deletes: dict[str, str] = {}  # touchpoint key -> record id
+        self._pending: dict[str, _Pending] = {}  # by touchpoint key
+        self._staged: StagedTouchpointWrites | None = None
+        self.deleting: set[str] = set()  # record ids planned for deletion in this invocation
+        self.refused_strays = 0  # deletions of touchpoints no member accounts for, refused
+
+    def add(
+        self, upserts: Iterable[Touchpoint], deletes: Mapping[str, str], pending: list[_Pending]
+    ) -> None:
+        self._upserts.extend(upserts)
+        self._deletes.update(deletes)
+        self.deleting.update(deletes.values())
+        self._pending.update((touchpoint_key(p.member_id), p) for p in pending)
+        if self._staged is None and len(self._upserts) + len(self._deletes) >= self._threshold:
+            self._staged = self._sf.stage_touchpoint_writes()
+        if self._staged is not None:
+            self._record_planned(list(self._pending.values()))
+            for touchpoint in self._upserts:
+                self._staged.add_upsert(touchpoint)
+            for record_id in self._deletes.values():
+                self._staged.add_delete(record_id)
+            self._upserts, self._deletes, self._pending = [], {}, {}
+
+    def flush(
+        self, whole_calls_only: bool = False
+    ) -> tuple[list[tuple[_Pending, RecordResult]], list[BulkJob]]:
+        """Send what is gathered: collections now (each pending member with its outcome),
+        staged rows as Bulk ingest jobs (returned, to be followed). `whole_calls_only` sends
+        only full 200-record calls and keeps the rest for later chunks."""
+        upserts, deletes = self._upserts, list(self._deletes.items())
+        if whole_calls_only:
+            upserts = upserts[: len(upserts) // COLLECTION_SIZE * COLLECTION_SIZE]
+            deletes = deletes[: len(deletes) // COLLECTION_SIZE * COLLECTION_SIZE]
+        results: dict[str, RecordResult] = {}
+        if upserts:
+            results.update((r.ref, r) for r in self._sf.upsert_touchpoints(upserts))
+            self._upserts = self._upserts[len(upserts) :]
+        if deletes:
+            results.update((r.ref, r) for r in self._sf.delete_records(dict(deletes)))
+            for key, _ in deletes:
+                del self._deletes[key]
+        outcomes = [
+            (self._pending.pop(key), r) for key, r in results.items() if key in self._pending
+        ]
+        self.refused_strays += sum(1 for _, r in results.items() if not r.success) - sum(
+            1 for _, r in outcomes if not r.success
+        )
+        if whole_calls_only or self._staged is None:
+            return outcomes, []
+        jobs = self._staged.submit()
+        self._staged = None
+        return outcomes, jobs
+
+    def discard(self) -> None:
+        if self._staged is not None:
+            self._staged.discard()
 
 
 def _with_last[T](items: Iterable[list[T]]) -> Iterator[tuple[list[T], bool]]:
@@ -185,7 +380,6 @@ class Recompute:
         channel_mapping: ChannelMappingPort,
         bulk_threshold: int,
         rest_chunk: int = REST_CHUNK,
-        bulk_page: int = BULK_PAGE,
         write_back_status: bool = False,
     ) -> None:
         self._write_back_status = write_back_status
@@ -194,7 +388,6 @@ class Recompute:
         self._channel_mapping = channel_mapping
         self._bulk_threshold = bulk_threshold
         self._rest_chunk = rest_chunk
-        self._bulk_page = bulk_page
 
     def run(
         self, request: RecomputeRequest, now: datetime, seconds_left: Callable[[], float]
@@ -205,91 +398,323 @@ class Recompute:
         if request.run_id and (saved is None or saved["run_id"] != request.run_id):
             # a newer run started meanwhile (or this one finished): it covers everything
             return RecomputeResult(campaign_id, request.run_id, finished=True, superseded=True)
-        checkpoint = saved if request.run_id else None  # a fresh run starts over, superseding it
-        run_id = request.run_id or uuid.uuid4().hex
-        cursor = checkpoint["cursor"] if checkpoint else ""
-        full = checkpoint["full"] if checkpoint else request.full_reconciliation
-        totals = RunTotals.from_dict(checkpoint["totals"]) if checkpoint else RunTotals()
+        # A fresh request that meets a run waiting on its Bulk jobs joins it (the jobs are in
+        # flight in Salesforce) and has it run again once it is over.
+        joins = request.run_id is None and saved is not None and saved.get("phase") in WAITING
+        run = _Run.from_dict(saved) if saved and (request.run_id or joins) else None
+        if run is None:  # a fresh run; it supersedes a run saved mid-walk
+            run = _Run(
+                uuid.uuid4().hex, request.full_reconciliation, checkpointed=saved is not None
+            )
+        elif joins and request.message_id != run.holder:
+            run.rerun = True  # not the held message itself, delivered again for its next poll
+        found_intent = self._state.load_write_intent(campaign_id)
+        # an intent of this run while its ingest jobs are out is accounted for by those jobs
+        own_intent = found_intent is not None and run.phase == INGEST and saved is not None
+        intent = _WriteIntent(
+            self._state, campaign_id, run.run_id, now, pending=found_intent is not None
+        )
+        result = RecomputeResult(
+            campaign_id, run.run_id, finished=False, message_id=request.message_id
+        )
+        run.calls_seen = calls_before
+        try:
+            crashed = found_intent is not None and not own_intent
+            return self._go(run, crashed, intent, now, seconds_left, result)
+        finally:
+            result.api_calls = Counter(self._sf.calls) - calls_before
+            result.totals = run.totals
+
+    def _go(
+        self,
+        run: _Run,
+        crashed: bool,
+        intent: _WriteIntent,
+        now: datetime,
+        seconds_left: Callable[[], float],
+        result: RecomputeResult,
+    ) -> RecomputeResult:
+        campaign_id = result.campaign_id
+        result.bulk, result.rerun = run.bulk, run.rerun
+        if run.phase == QUERY:
+            if not self._query_done(campaign_id, run):
+                return self._wait(run, now, result)
+        elif run.phase == INGEST:
+            if not self._ingest_collected(campaign_id, run):
+                return self._wait(run, now, result)
+            if run.walk_done:
+                campaign = self._sf.read_campaign(campaign_id)  # for its summary
+                result.found = campaign is not None
+                return self._finish(run, campaign, intent, now, result)
 
         campaign = self._sf.read_campaign(campaign_id)
+        result.found = campaign is not None
         channels = self._channel_mapping.channels()
-        result = RecomputeResult(campaign_id, run_id, finished=False, found=campaign is not None)
-        intent = _WriteIntent(
-            self._state,
-            campaign_id,
-            run_id,
-            now,
-            found=self._state.load_write_intent(campaign_id) is not None,
-        )
-        summary = None if checkpoint else self._state.load_summary(campaign_id)
-        if intent.found:
-            result.state_repair = UNCONFIRMED_WRITES
+        summary = None if run.resumed else self._state.load_summary(campaign_id)
+        if crashed:
+            run.state_repair = UNCONFIRMED_WRITES
         elif (  # no state at all: a first run (one query finds nothing) or a lost table
-            checkpoint is None
+            not run.resumed
             and summary is None
             and self._may_hold_touchpoints(campaign)
             and self._sf.has_campaign_touchpoints(campaign_id)
         ):
-            result.state_repair = NO_RECORDED_STATE
-        full = full or result.state_repair is not None
-        result.full_reconciliation = full
-        if campaign is None:
-            chunks: Iterable[list[Member]] = []
-        else:
-            bulk = (
-                checkpoint["bulk"]
-                if checkpoint
-                else self._size(campaign_id, summary) >= self._bulk_threshold
-            )
-            result.bulk = bulk
-            chunks = self._member_chunks(campaign_id, cursor, bulk)
-            if campaign.type not in channels:
-                result.unmapped_type = campaign.type or "(blank)"
+            run.state_repair = NO_RECORDED_STATE
+        run.full = run.full or run.state_repair is not None
+        result.state_repair, result.full_reconciliation = run.state_repair, run.full
+        if campaign is not None and campaign.type not in channels:
+            result.unmapped_type = campaign.type or "(blank)"
+        if campaign is not None and not run.resumed:
+            run.bulk = result.bulk = self._size(campaign_id, summary) >= self._bulk_threshold
+            if run.bulk:  # submitted now, read once Salesforce has run it
+                run.query_job, run.phase = self._sf.submit_member_query(campaign_id), QUERY
+                return self._wait(run, now, result)
+        return self._walk(run, campaign, channels, intent, now, seconds_left, result)
 
-        slowest_chunk = 0.0
-        for members, is_last in _with_last(chunks):
-            if seconds_left() < max(HANDOFF_MARGIN_SECONDS, 2 * slowest_chunk):
-                self._state.save_checkpoint(
-                    campaign_id,
-                    {
-                        "run_id": run_id,
-                        "cursor": cursor,
-                        "full": full,
-                        "bulk": result.bulk,
-                        "totals": totals.as_dict(),
-                    },
-                    int(now.timestamp()) + CHECKPOINT_TTL_SECONDS,
+    # -- waiting on Bulk jobs ------------------------------------------------------------------
+
+    def _wait(self, run: _Run, now: datetime, result: RecomputeResult) -> RecomputeResult:
+        run.holder = result.message_id
+        result.wait_seconds = bulk_wait_seconds(run.polls)
+        run.polls += 1
+        self._save_checkpoint(result.campaign_id, run, now)
+        return result
+
+    def _query_done(self, campaign_id: str, run: _Run) -> bool:
+        """One poll of the member query job; a job Salesforce failed is submitted again."""
+        assert run.query_job is not None
+        status = self._sf.bulk_status(run.query_job)
+        if status.running:
+            return False
+        if not status.succeeded:
+            run.query_attempts += 1
+            if run.query_attempts >= QUERY_ATTEMPTS:
+                raise BulkQueryFailedError(
+                    f"Salesforce failed the member query {QUERY_ATTEMPTS} times: {status.message}"
                 )
-                if not full:  # every outcome so far is saved; a repair keeps it until its end
-                    intent.clear()
-                result.totals = totals
-                result.api_calls = Counter(self._sf.calls) - calls_before
-                return result
-            chunk_started = time.monotonic()
-            _check_order(members, cursor)
-            upper = None if is_last else members[-1].id
-            self._reconcile(
-                campaign_id, campaign, members, cursor, upper, channels, full, totals, intent
-            )
-            slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
-            if is_last:
-                break
-            cursor = upper
+            run.query_job = self._sf.submit_member_query(campaign_id)
+            return False
+        run.phase, run.polls = WALK, 0
+        return True
 
-        if full:
-            totals.deleted += self._delete_strays(campaign_id, totals)
+    def _ingest_collected(self, campaign_id: str, run: _Run) -> bool:
+        """One poll of each ingest job; once all are over, the rows they refused are recorded."""
+        statuses = [self._sf.bulk_status(job) for job in run.ingest_jobs]
+        if any(status.running for status in statuses):
+            return False
+        failures = _Failures()
+        for status in statuses:
+            if status.job.operation == "upsert" and status.processed > status.failed:
+                self._record_created(campaign_id, status, run.totals)
+            for result, touchpoint in self._sf.ingest_failures(status):
+                if touchpoint is None:
+                    failures.by_record_id.append(result)
+                else:
+                    failures.by_key.append(result)
+                    failures.attempted[result.ref] = touchpoint
+        self._record_refusals(campaign_id, failures, run.totals)
+        run.ingest_jobs, run.phase, run.polls = [], WALK, 0
+        return True
+
+    # -- walking members -----------------------------------------------------------------------
+
+    def _walk(
+        self,
+        run: _Run,
+        campaign: Campaign | None,
+        channels: Mapping[str, Channel],
+        intent: _WriteIntent,
+        now: datetime,
+        seconds_left: Callable[[], float],
+        result: RecomputeResult,
+    ) -> RecomputeResult:
+        campaign_id = result.campaign_id
+        writes = _Writes(
+            self._sf,
+            self._bulk_threshold,
+            lambda pending: self._record_planned(campaign_id, pending, run.totals),
+        )
+        chunks = self._member_chunks(campaign_id, run) if campaign else iter(())
+        slowest_chunk = 0.0
+        try:
+            for members, is_last in _with_last(chunks):
+                if seconds_left() < max(HANDOFF_MARGIN_SECONDS, 2 * slowest_chunk):
+                    return self._hand_over(run, writes, intent, now, result)
+                chunk_started = time.monotonic()
+                _check_order(members, run.cursor)
+                upper = None if is_last else members[-1].id
+                self._reconcile(
+                    campaign_id, campaign, members, run, upper, channels, intent, writes
+                )
+                if not run.bulk:  # a small campaign's writes: full calls as soon as they fill
+                    self._send(campaign_id, run, writes, whole_calls_only=True)
+                slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
+                if is_last:
+                    break
+                run.cursor = upper
+            if run.full:
+                self._delete_strays(campaign_id, writes, run.totals)
+            run.walk_done = True
+            if self._send(campaign_id, run, writes):
+                return self._wait(run, now, result)
+        finally:
+            writes.discard()
+        return self._finish(run, campaign, intent, now, result)
+
+    def _hand_over(
+        self,
+        run: _Run,
+        writes: _Writes,
+        intent: _WriteIntent,
+        now: datetime,
+        result: RecomputeResult,
+    ) -> RecomputeResult:
+        """Out of time: what is gathered is sent, and the run goes on in a new invocation (or,
+        when Bulk jobs are out, once they are over)."""
+        if self._send(result.campaign_id, run, writes):
+            return self._wait(run, now, result)
+        self._save_checkpoint(result.campaign_id, run, now)
+        if not run.full:  # every outcome so far is recorded; a repair keeps it until its end
+            intent.clear()
+        return result
+
+    def _send(
+        self, campaign_id: str, run: _Run, writes: _Writes, whole_calls_only: bool = False
+    ) -> bool:
+        """Send the gathered writes; True when Bulk ingest jobs are now out to be waited on."""
+        outcomes, jobs = writes.flush(whole_calls_only)
+        self._record_outcomes(campaign_id, outcomes, run.totals)
+        run.totals.failed += writes.refused_strays
+        run.totals.deleted -= writes.refused_strays
+        writes.refused_strays = 0
+        if jobs:
+            run.phase, run.ingest_jobs, run.polls = INGEST, jobs, 0
+        return bool(jobs)
+
+    def _record_created(self, campaign_id: str, status: BulkJobStatus, totals: RunTotals) -> None:
+        """The members whose touchpoint an upsert job created: their state, with its record id,
+        as Salesforce confirmed it (read from the job's successful rows, a batch at a time)."""
+        batch: list[StoredMember] = []
+        for touchpoint, record_id in self._sf.created_touchpoints(status):
+            person_id = touchpoint.contact_id or touchpoint.lead_id
+            batch.append(
+                StoredMember(
+                    touchpoint.member_id or touchpoint.key.removeprefix(KEY_PREFIX),
+                    CREATED,
+                    touchpoint,
+                    record_id,
+                    person_id,
+                    touchpoint.email,
+                )
+            )
+            if len(batch) == STATE_BATCH:
+                totals.state_writes += self._state.save_members(campaign_id, batch)
+                batch = []
+        totals.state_writes += self._state.save_members(campaign_id, batch)
+
+    def _record_planned(self, campaign_id: str, pending: list[_Pending], totals: RunTotals) -> None:
+        """Staged writes: the planned states of updated and cleared touchpoints are recorded now
+        (under the write intent); a created touchpoint's state is recorded from the job's
+        results, with its record id (`_record_created`)."""
+        planned = [p.planned for p in pending if p.planned is not None and not _creates(p)]
+        totals.state_writes += self._state.save_members(campaign_id, planned)
+        gone = [p.member_id for p in pending if p.planned is None]
+        totals.state_writes += self._state.forget_members(campaign_id, gone)
+
+    def _record_outcomes(
+        self,
+        campaign_id: str,
+        outcomes: list[tuple[_Pending, RecordResult]],
+        totals: RunTotals,
+    ) -> None:
+        """Collection writes are over: each member's state is what Salesforce confirmed (a new
+        touchpoint with its record id), or, for a refused write, what it still holds."""
+        states: list[StoredMember] = []
+        gone: list[str] = []
+        for pending, result in outcomes:
+            planned = pending.planned
+            if result.success and planned is None:
+                gone.append(pending.member_id)
+            elif result.success and planned is not None:
+                if planned.touchpoint is not None and planned.record_id is None:
+                    planned = replace(planned, record_id=result.record_id)
+                states.append(planned)
+            else:
+                upsert = planned is not None and planned.touchpoint is not None
+                states.append(
+                    self._refused_state(
+                        pending.member_id,
+                        pending.baseline,
+                        result,
+                        totals,
+                        counted=planned,
+                        upsert=upsert,
+                    )
+                )
+        totals.statuses = +totals.statuses  # drop counts that went to zero
+        totals.state_writes += self._state.save_members(campaign_id, states)
+        totals.state_writes += self._state.forget_members(campaign_id, gone)
+
+    @staticmethod
+    def _refused_state(
+        member_id: str,
+        held: tuple[Touchpoint, str | None] | None,
+        result: RecordResult,
+        totals: RunTotals,
+        *,
+        counted: StoredMember | None,
+        upsert: bool,
+    ) -> StoredMember:
+        """A refused write: the member keeps what Salesforce holds, with the error (the next run
+        retries it), and the counts take back the write and the state it was counted as."""
+        state = _failed(member_id, held, result)
+        if counted is not None:
+            state = replace(state, person_id=counted.person_id, email=counted.email)
+            totals.statuses[counted.status] -= 1
+            totals.statuses[state.status] += 1
+        if not upsert:
+            totals.deleted -= 1
+        elif held is None:
+            totals.created -= 1
+        else:
+            totals.updated -= 1
+        totals.failed += 1
+        return state
+
+    def _finish(
+        self,
+        run: _Run,
+        campaign: Campaign | None,
+        intent: _WriteIntent,
+        now: datetime,
+        result: RecomputeResult,
+    ) -> RecomputeResult:
+        campaign_id = result.campaign_id
         intent.clear()
-        if saved:
+        if run.checkpointed:
             self._state.clear_checkpoint(campaign_id)
         result.finished = True
-        result.totals = totals
-        result.api_calls = Counter(self._sf.calls) - calls_before
+        result.full_reconciliation, result.state_repair = run.full, run.state_repair
+        summary = None if run.resumed else self._state.load_summary(campaign_id)
         if not _campaign_recorded(summary, campaign):  # its Type, for the channel mapping API
             self._channel_mapping.record_campaign(campaign_id, campaign)
+        self._tally_calls(run)
+        result.totals = run.totals
         self._state.save_summary(campaign_id, _summary(result, campaign, now))
         return result
 
-    # -- reading members -----------------------------------------------------------------------
+    def _tally_calls(self, run: _Run) -> None:
+        """Add the Salesforce calls made since the last tally to the run's totals."""
+        calls = Counter(self._sf.calls)
+        run.totals.api_calls.update(calls - run.calls_seen)
+        run.calls_seen = calls
+
+    def _save_checkpoint(self, campaign_id: str, run: _Run, now: datetime) -> None:
+        self._tally_calls(run)
+        run.checkpointed = True
+        self._state.save_checkpoint(
+            campaign_id, run.as_dict(), int(now.timestamp()) + CHECKPOINT_TTL_SECONDS
+        )
 
     @staticmethod
     def _may_hold_touchpoints(campaign: Campaign | None) -> bool:
@@ -302,10 +727,12 @@ class Recompute:
             return int(summary["members"])
         return self._sf.count_members(campaign_id)
 
-    def _member_chunks(self, campaign_id: str, after_id: str, bulk: bool) -> Iterator[list[Member]]:
-        if bulk:
-            yield from self._sf.bulk_member_pages(campaign_id, after_id, self._bulk_page)
+    def _member_chunks(self, campaign_id: str, run: _Run) -> Iterator[list[Member]]:
+        if run.bulk:
+            assert run.query_job is not None
+            yield from self._sf.sorted_member_chunks(run.query_job, run.cursor, self._rest_chunk)
             return
+        after_id = run.cursor
         while True:
             chunk = self._sf.member_chunk(campaign_id, after_id, self._rest_chunk)
             yield chunk
@@ -320,18 +747,18 @@ class Recompute:
         campaign_id: str,
         campaign: Campaign | None,
         members: list[Member],
-        after_id: str,
+        run: _Run,
         upto_id: str | None,
         channels: Mapping[str, Channel],
-        full: bool,
-        totals: RunTotals,
         intent: _WriteIntent,
+        writes: _Writes,
     ) -> None:
-        stored = self._state.load_members_range(campaign_id, after_id, upto_id)
+        totals = run.totals
+        stored = self._state.load_members_range(campaign_id, run.cursor, upto_id)
         outcomes = (
             {m.id: evaluate_member(campaign, m, channels) for m in members} if campaign else {}
         )
-        if full:  # drift repair: compare with what Salesforce holds, not with what we recorded
+        if run.full:  # drift repair: compare with what Salesforce holds, not with what we recorded
             baseline = self._sf.read_touchpoints_by_keys(
                 touchpoint_key(m) for m in {*outcomes, *stored}
             )
@@ -343,56 +770,89 @@ class Recompute:
             }
         desired = {o.touchpoint.key: o.touchpoint for o in outcomes.values() if o.touchpoint}
         diff = diff_touchpoints(desired, {key: tp for key, (tp, _) in baseline.items()})
-
-        if diff.creates or diff.updates or diff.deletes:
-            intent.before_write()
-        written = self._write([*diff.creates, *diff.updates])
         to_delete = {tp.key: baseline[tp.key][1] for tp in diff.deletes}
         unknown = [key for key, record_id in to_delete.items() if not record_id]
-        if unknown:  # state written before its record id was known: look the ids up once
+        if unknown:  # state recorded before its record id was known: look the ids up once
             found = self._sf.read_touchpoints_by_keys(unknown)
             to_delete.update({key: found[key][1] for key in unknown if key in found})
-        removed = self._delete({key: rid for key, rid in to_delete.items() if rid})
-        for key in to_delete:  # never reached Salesforce: nothing to delete
-            removed.setdefault(key, RecordResult(key, True))
+        deletes = {key: record_id for key, record_id in to_delete.items() if record_id}
+        upserts = [*diff.creates, *diff.updates]
+        if upserts or deletes:
+            intent.before_write()  # before the planned state is saved
 
+        # The state each member will have once its write is done; members without a write get it
+        # now, the others once the write's outcome is known (or when it is staged for Bulk).
+        planned = {tp.key: RecordResult(tp.key, True) for tp in upserts}
+        removed = {key: RecordResult(key, True) for key in to_delete}
         changed: list[StoredMember] = []
+        pending: list[_Pending] = []
         people = {m.id: (m.contact_id or m.lead_id, m.email) for m in members}
         for member_id, outcome in outcomes.items():
+            key = touchpoint_key(member_id)
             previous = stored.get(member_id)
-            new_state = _next_state(
-                outcome, previous, baseline.get(touchpoint_key(member_id)), written, removed
-            )
+            new_state = _next_state(outcome, previous, baseline.get(key), planned, removed)
             person_id, email = people[member_id]
             new_state = replace(new_state, person_id=person_id, email=email)
-            if new_state != previous:
+            if key in planned or key in deletes:
+                pending.append(_Pending(member_id, new_state, baseline.get(key)))
+            elif new_state != previous:
                 changed.append(new_state)
             totals.statuses[new_state.status] += 1
-        gone = [
-            member_id
-            for member_id in stored
-            if member_id not in outcomes
-            and removed.get(touchpoint_key(member_id), RecordResult("", True)).success
-        ]
+        gone = []
+        for member_id in stored:
+            if member_id in outcomes:
+                continue
+            key = touchpoint_key(member_id)
+            if key in deletes:
+                pending.append(_Pending(member_id, None, baseline.get(key)))
+            else:
+                gone.append(member_id)
         if self._write_back_status:
-            self._write_back(stored, changed, totals)
+            planned_states = [p.planned for p in pending if p.planned is not None]
+            self._write_back(stored, [*changed, *planned_states], totals)
         totals.state_writes += self._state.save_members(campaign_id, changed)
         totals.state_writes += self._state.forget_members(campaign_id, gone)
+        writes.add(upserts, deletes, pending)
 
         totals.members += len(members)
-        create_keys = {tp.key for tp in diff.creates}
-        for key, record in written.items():
-            if not record.success:
-                totals.failed += 1
-            elif key in create_keys:
-                totals.created += 1
-            else:
-                totals.updated += 1
-        for record in removed.values():
-            if record.success:
-                totals.deleted += 1
-            else:
-                totals.failed += 1
+        totals.created += len(diff.creates)
+        totals.updated += len(diff.updates)
+        totals.deleted += len(to_delete)
+
+    # -- refusals ------------------------------------------------------------------------------
+
+    def _record_refusals(self, campaign_id: str, failures: _Failures, totals: RunTotals) -> None:
+        """Writes Salesforce refused: each member's state becomes what Salesforce holds for it,
+        with the error, so the next run retries exactly that. The counts are set right."""
+        if not failures:
+            return
+        refused: dict[str, RecordResult] = {r.ref: r for r in failures.by_key}
+        held = self._sf.read_touchpoints_by_keys(list(refused))
+        if failures.by_record_id:
+            by_id = self._sf.read_touchpoints_by_record_ids(r.ref for r in failures.by_record_id)
+            for result in failures.by_record_id:
+                if result.ref in by_id:  # gone meanwhile: deleted after all
+                    touchpoint, key = by_id[result.ref]
+                    refused[key] = result
+                    held[key] = (touchpoint, result.ref)
+        member_ids = {key.removeprefix(KEY_PREFIX): key for key in refused}
+        planned = self._state.load_members_by_ids(campaign_id, list(member_ids))
+        upserted = {result.ref for result in failures.by_key}
+        states = []
+        for member_id, key in member_ids.items():
+            upsert = key in upserted
+            counted = planned.get(member_id)
+            if counted is None and upsert:  # a refused create: counted as created, not recorded
+                attempted = failures.attempted[key]
+                person_id = attempted.contact_id or attempted.lead_id
+                counted = StoredMember(member_id, CREATED, None, None, person_id, attempted.email)
+            states.append(
+                self._refused_state(
+                    member_id, held.get(key), refused[key], totals, counted=counted, upsert=upsert
+                )
+            )
+        totals.statuses = +totals.statuses  # drop counts that went to zero
+        totals.state_writes += self._state.save_members(campaign_id, states)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -410,28 +870,9 @@ class Recompute:
             results = self._sf.update_member_statuses(statuses)
             totals.failed += sum(1 for result in results if not result.success)
 
-    def _write(self, touchpoints: list[Touchpoint]) -> dict[str, RecordResult]:
-        if not touchpoints:
-            return {}
-        if len(touchpoints) >= self._bulk_threshold:
-            results = self._sf.bulk_upsert_touchpoints(touchpoints)
-        else:
-            results = self._sf.upsert_touchpoints(touchpoints)
-        return {r.ref: r for r in results}
-
-    def _delete(self, keys_to_ids: dict[str, str]) -> dict[str, RecordResult]:
-        if not keys_to_ids:
-            return {}
-        if len(keys_to_ids) >= self._bulk_threshold:
-            results = self._sf.bulk_delete_records(keys_to_ids)
-        else:
-            results = self._sf.delete_records(keys_to_ids)
-        return {r.ref: r for r in results}
-
-    def _delete_strays(self, campaign_id: str, totals: RunTotals) -> int:
+    def _delete_strays(self, campaign_id: str, writes: _Writes, totals: RunTotals) -> None:
         """Touchpoints with our key on this campaign that no member's recorded state accounts for
         (made by hand, or left by a member whose state was lost) are deleted."""
-        deleted = 0
         for page in self._sf.campaign_touchpoint_pages(campaign_id):
             stored = self._state.load_members_by_ids(
                 campaign_id, [record.member_id for record in page if record.member_id]
@@ -439,14 +880,19 @@ class Recompute:
             strays = {
                 record.key: record.record_id
                 for record in page
-                if not _accounted_for(record, stored)
+                if not _accounted_for(record, stored) and record.record_id not in writes.deleting
             }
-            for result in self._delete(strays).values():
-                if result.success:
-                    deleted += 1
-                else:
-                    totals.failed += 1
-        return deleted
+            writes.add((), strays, [])
+            totals.deleted += len(strays)
+
+
+def _creates(pending: _Pending) -> bool:
+    """The write creates the member's touchpoint (Salesforce held none for it)."""
+    return (
+        pending.baseline is None
+        and pending.planned is not None
+        and pending.planned.touchpoint is not None
+    )
 
 
 def _accounted_for(record: TouchpointRecord, stored: Mapping[str, StoredMember]) -> bool:
@@ -525,5 +971,4 @@ def _summary(
         "state_repair": result.state_repair,
         **result.totals.as_dict(),
         "unmapped_campaign_type": result.unmapped_type,
-        "api_calls": dict(result.api_calls),
     }

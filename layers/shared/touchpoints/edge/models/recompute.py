@@ -32,6 +32,8 @@ def run_log(message: RecomputeMessage, result: RecomputeResult) -> dict[str, Any
         "cause": message.cause,
         "run_id": result.run_id,
         "superseded": result.superseded,
+        "finished": result.finished,
+        "waits_seconds": result.wait_seconds,
         "read_path": "bulk" if result.bulk else "rest",
         "state_repair": result.state_repair,
         "totals": result.totals.as_dict(),

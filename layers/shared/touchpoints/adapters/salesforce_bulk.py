@@ -1,0 +1,235 @@
+"""Bulk API 2.0 for the recompute, one HTTP call at a time, never waiting: a query job is
+submitted and polled later; its results are sorted on ephemeral storage; touchpoint writes are
+staged in CSV files and submitted as few ingest jobs as their size allows.
+
+simple-salesforce's `query()`/`upsert()` wait for the job inside the call (up to hours, in a
+Lambda that lives 15 minutes) and Bulk queries with `ORDER BY` lose PK chunking, so the client's
+steps are driven one by one here and every request is counted as it is made.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import IO, Any
+
+from simple_salesforce.util import call_salesforce
+
+from touchpoints.adapters.salesforce_transport import SalesforceTransport
+from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
+
+# "Each job can contain up to 150,000,000 characters" of CSV, "100 MB" before base64 being the
+# safe size (Bulk API 2.0 and Bulk API Developer Guide, Limits: "Bulk API 2.0 Ingest Limits").
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+NULL = "#N/A"  # Bulk API's null: an empty cell would leave the field as it was
+RUNNING = frozenset({"Open", "UploadComplete", "InProgress"})
+
+
+def _client(sf: Any, sobject: str) -> Any:
+    """simple-salesforce's Bulk 2.0 client for one object, driven step by step."""
+    return getattr(sf.bulk2, sobject)._client
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+class BulkRequests:
+    """The Bulk 2.0 calls the recompute makes, each counted under its own kind."""
+
+    def __init__(self, transport: SalesforceTransport) -> None:
+        self._sf = transport
+
+    def submit_query(self, sobject: str, soql: str) -> str:
+        job = self._sf.call(
+            "bulk2_create_job", lambda sf: _client(sf, sobject).create_job("query", query=soql)
+        )
+        return job["id"]
+
+    def status(self, job: BulkJob) -> BulkJobStatus:
+        is_query = job.operation == "query"
+        info = self._sf.call(
+            "bulk2_poll", lambda sf: _client(sf, job.sobject).get_job(job.id, is_query)
+        )
+        state = info["state"]
+        return BulkJobStatus(
+            job=job,
+            running=state in RUNNING,
+            succeeded=state == "JobComplete",
+            processed=int(info.get("numberRecordsProcessed") or 0),
+            failed=int(info.get("numberRecordsFailed") or 0),
+            message=info.get("errorMessage"),
+        )
+
+    def sorted_rows(
+        self, job: BulkJob, key_column: str, after_key: str, page_size: int
+    ) -> Iterator[dict[str, str]]:
+        """The query job's rows in `key_column` order after `after_key`: each results page is
+        downloaded, sorted on its own and written to ephemeral storage; the sorted pages are then
+        merged, so memory holds one page while the whole result is read in order."""
+        with tempfile.TemporaryDirectory(prefix="bulk-query-") as workdir:
+            runs, header = self._sorted_pages(job, key_column, page_size, workdir)
+            if not header:
+                return
+            key_index = header.index(key_column)
+            files = [open(path, newline="", encoding="utf-8") for path in runs]  # noqa: SIM115
+            try:
+                merged = heapq.merge(*map(csv.reader, files), key=itemgetter(key_index))
+                for row in merged:
+                    if row[key_index] > after_key:
+                        yield dict(zip(header, row, strict=True))
+            finally:
+                for file in files:
+                    file.close()
+
+    def _sorted_pages(
+        self, job: BulkJob, key_column: str, page_size: int, workdir: str
+    ) -> tuple[list[str], list[str]]:
+        runs: list[str] = []
+        header: list[str] = []
+        locator = ""
+        while True:
+            page = self._sf.call(
+                "bulk2_results",
+                lambda sf, locator=locator: _client(sf, job.sobject).get_query_results(
+                    job.id, locator, page_size
+                ),
+            )
+            rows = _rows(page["records"])
+            if rows:
+                header, body = rows[0], rows[1:]
+                body.sort(key=itemgetter(header.index(key_column)))
+                path = os.path.join(workdir, f"page-{len(runs):05d}.csv")
+                with open(path, "w", newline="", encoding="utf-8") as run:
+                    csv.writer(run, lineterminator="\n").writerows(body)
+                runs.append(path)
+                del rows, body
+            locator = page["locator"]
+            if not locator:
+                return runs, header
+
+    def submit_ingest(
+        self, sobject: str, operation: str, data: IO[bytes], external_id: str | None
+    ) -> str:
+        """Create, upload (streamed from `data`) and close one ingest job; returns its id."""
+        options = {"external_id_field": external_id} if external_id else {}
+        job_id = self._sf.call(
+            "bulk2_create_job",
+            lambda sf: _client(sf, sobject).create_job(operation, **options)["id"],
+        )
+
+        def upload(sf: Any) -> None:
+            client = _client(sf, sobject)
+            data.seek(0)
+            result = call_salesforce(
+                url=client._construct_request_url(job_id, False) + "/batches",
+                method="PUT",
+                session=client.session,
+                headers=client._get_headers(client.CSV_CONTENT_TYPE, client.JSON_CONTENT_TYPE),
+                data=data,
+            )
+            if result.status_code != 201:
+                raise RuntimeError(f"Bulk upload refused with HTTP {result.status_code}")
+
+        self._sf.call("bulk2_upload", upload)
+        self._sf.call("bulk2_close", lambda sf: _client(sf, sobject).close_job(job_id))
+        return job_id
+
+    def successful_rows(self, job: BulkJob) -> Iterator[dict[str, str]]:
+        """An ingest job's successful rows (`sf__Id`, `sf__Created` and the uploaded columns),
+        streamed to ephemeral storage and read a row at a time."""
+        with tempfile.NamedTemporaryFile(prefix="bulk-results-", suffix=".csv") as file:
+            self._sf.call(
+                "bulk2_ingest_results",
+                lambda sf: _client(sf, job.sobject).download_ingest_results(
+                    file.name, job.id, "successfulResults"
+                ),
+            )
+            with open(file.name, newline="", encoding="utf-8") as results:
+                yield from csv.DictReader(results)
+
+    def ingest_failures(
+        self, status: BulkJobStatus, ref_column: str
+    ) -> list[tuple[RecordResult, dict[str, str]]]:
+        """The rows an ingest job refused (read only when it says there are some), and, when the
+        job itself failed, the rows it never processed: each outcome with the row as uploaded."""
+        job = status.job
+        failures: list[tuple[RecordResult, dict[str, str]]] = []
+        if status.failed:
+            text = self._sf.call(
+                "bulk2_ingest_results",
+                lambda sf: _client(sf, job.sobject).get_ingest_results(job.id, "failedResults"),
+            )
+            for row in csv.DictReader(io.StringIO(text)):
+                code, _, message = (row.get("sf__Error") or "UNKNOWN_EXCEPTION").partition(":")
+                failures.append(
+                    (
+                        RecordResult(
+                            row[ref_column], False, row.get("sf__Id") or None, code, message
+                        ),
+                        row,
+                    )
+                )
+        if not status.succeeded:
+            text = self._sf.call(
+                "bulk2_ingest_results",
+                lambda sf: _client(sf, job.sobject).get_ingest_results(
+                    job.id, "unprocessedrecords"
+                ),
+            )
+            for row in csv.DictReader(io.StringIO(text)):
+                failures.append(
+                    (RecordResult(row[ref_column], False, None, "UNPROCESSED", status.message), row)
+                )
+        return failures
+
+
+@dataclass
+class _Part:
+    file: IO[bytes]
+    rows: int = 0
+
+
+class IngestStage:
+    """Rows of one ingest operation, written to ephemeral storage as they come and cut into
+    parts of at most `max_bytes` of CSV (one ingest job each)."""
+
+    def __init__(self, header: list[str], max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+        self._header = header
+        self._max_bytes = max_bytes
+        self._parts: list[_Part] = []
+        self.rows = 0
+
+    def add(self, values: list[Any]) -> None:
+        line = _csv_line([NULL if value is None else value for value in values])
+        part = self._parts[-1] if self._parts else None
+        if part is None or part.file.tell() + len(line) > self._max_bytes:
+            part = _Part(tempfile.TemporaryFile(prefix="bulk-ingest-"))  # noqa: SIM115
+            part.file.write(_csv_line(self._header))
+            self._parts.append(part)
+        part.file.write(line)
+        part.rows += 1
+        self.rows += 1
+
+    def parts(self) -> Iterator[IO[bytes]]:
+        for part in self._parts:
+            part.file.flush()
+            yield part.file
+
+    def close(self) -> None:
+        for part in self._parts:
+            part.file.close()
+        self._parts.clear()
+        self.rows = 0
+
+
+def _csv_line(values: list[Any]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode("utf-8")

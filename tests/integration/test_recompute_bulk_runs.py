@@ -1,0 +1,168 @@
+"""The recompute's Bulk path end to end (handler → layer → moto → simple-salesforce → the emulator's
+Bulk API 2.0, which returns the rows of a query without ORDER BY in no particular order and runs
+jobs over several polls: tests/emulator/test_bulk2.py cites Salesforce's pages for both).
+
+A run never waits inside an invocation: it submits a job, its message is held on the queue until
+the next poll, and a later delivery goes on. Touchpoints stay exactly right across the threshold,
+with changes spread over many chunks and with a hand-over in the middle of a walk."""
+
+import json
+from collections import Counter
+from datetime import timedelta
+from types import SimpleNamespace
+
+from moto import mock_aws
+
+from emulators.world import World, event, lambda_context
+from tests.integration.seeds import a_campaign, members
+
+THRESHOLD = 1000
+
+
+def request(campaign_id: str) -> dict:
+    sqs_event = event("sqs-recompute.json")
+    sqs_event["Records"][0]["body"] = json.dumps({"campaign_id": campaign_id, "cause": "test"})
+    return sqs_event
+
+
+def recompute(world: World, campaign_id: str, context=None) -> None:
+    """Deliver a request, then whatever it queued (continuations, a fresh copy of a message
+    held through several polls) until the queue is empty."""
+    response = world.deliver_recompute(request(campaign_id), context)
+    assert response == {"batchItemFailures": []}
+    world.drain_queue()
+    assert world.queue_depth() == 0
+
+
+def seconds_left(*checks: float) -> SimpleNamespace:
+    """A context whose remaining time is `checks`, one per look, then 900 s."""
+    context = lambda_context()
+    remaining = iter(checks)
+    context.get_remaining_time_in_millis = lambda: int(next(remaining, 900.0) * 1000)
+    return context
+
+
+def touchpoint_dates(world: World, campaign_id: str) -> dict[str, str]:
+    fields = world.touchpoint_fields
+    return {
+        tp[fields.campaign_member_id]: tp[fields.touchpoint_date]
+        for tp in world.touchpoints()
+        if tp[fields.campaign] == campaign_id
+    }
+
+
+def summary(world: World, campaign_id: str) -> dict:
+    return world.recompute.deps.state.load_summary(campaign_id)
+
+
+def leftovers(world: World, campaign_id: str) -> set[str]:
+    state = world.recompute.deps.state
+    return {
+        name
+        for name, item in (
+            ("checkpoint", state.load_checkpoint(campaign_id)),
+            ("write intent", state.load_write_intent(campaign_id)),
+        )
+        if item is not None
+    }
+
+
+def test_a_bulk_run_handed_over_mid_walk_sends_what_it_staged_and_finishes_exactly():
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        world.org.bulk.polls_before_complete = 1  # each job is still running at its first poll
+        campaign_id = a_campaign(world.org)
+        member_ids = members(world.org, campaign_id, 4100)
+        seeded = Counter(world.org.calls)
+        # 1st delivery submits the query; then: still running; then chunks 1 and 2 are walked and
+        # the 3rd finds too little time: the 4,000 staged touchpoints go as one upsert job first
+        context = seconds_left(900, 900, 900, 900, 900, 100)
+
+        recompute(world, campaign_id, context)
+
+        done = summary(world, campaign_id)
+        assert (done["created"], done["failed"], done["read_path"]) == (4100, 0, "bulk")
+        assert sorted(touchpoint_dates(world, campaign_id)) == sorted(member_ids)
+        calls = done["api_calls"]
+        assert calls["bulk2_create_job"] == 2  # the member query; one upsert job for 4,000 rows
+        assert calls["composite_upsert"] == 1  # the 100 walked after the hand-over: one call
+        assert calls == dict(world.org.calls - seeded)  # the product counts every HTTP call
+        assert leftovers(world, campaign_id) == set()
+        assert world.queue_depth() == 0
+
+
+def test_a_one_percent_change_spread_over_every_chunk_updates_exactly_those_members():
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        campaign_id = a_campaign(world.org)
+        member_ids = members(world.org, campaign_id, 4100)
+        recompute(world, campaign_id)
+        before = touchpoint_dates(world, campaign_id)
+        changed = member_ids[::100]  # 41 members, in every chunk of the walk
+        for member_id in changed:
+            world.org.update_record(
+                "CampaignMember",
+                member_id,
+                {"Buyer_Touchpoint_Date__c": "2026-01-15T09:00:00.000Z"},
+            )
+        world.now += timedelta(minutes=5)
+
+        recompute(world, campaign_id)
+
+        after = touchpoint_dates(world, campaign_id)
+        assert {m for m in member_ids if after[m] != before[m]} == set(changed)
+        assert all(after[m].startswith("2026-01-15") for m in changed)
+        done = summary(world, campaign_id)
+        assert (done["created"], done["updated"], done["deleted"]) == (0, 41, 0)
+        # campaign read; query job create, poll, one results page; campaign read; 41 updates in one call
+        assert done["api_calls"] == {
+            "query": 2,
+            "bulk2_create_job": 1,
+            "bulk2_poll": 1,
+            "bulk2_results": 1,
+            "composite_upsert": 1,
+        }
+        assert leftovers(world, campaign_id) == set()
+
+
+def test_at_the_threshold_the_bulk_path_and_below_it_the_rest_path_make_the_same_touchpoints():
+    made = {}
+    for size in (THRESHOLD - 1, THRESHOLD):
+        with mock_aws():
+            world = World.create(bulk_api_threshold=THRESHOLD)
+            campaign_id = a_campaign(world.org)
+            members(world.org, campaign_id, size)
+            recompute(world, campaign_id)
+            done = summary(world, campaign_id)
+            assert done["read_path"] == ("bulk" if size >= THRESHOLD else "rest")
+            assert done["created"] == size
+            made[size] = len(touchpoint_dates(world, campaign_id))
+    assert made == {THRESHOLD - 1: THRESHOLD - 1, THRESHOLD: THRESHOLD}
+
+
+def test_an_excluded_bulk_campaign_loses_every_touchpoint_through_one_delete_job():
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        campaign_id = a_campaign(world.org)
+        members(world.org, campaign_id, 1500)
+        recompute(world, campaign_id)
+        world.org.update_record(
+            "Campaign", campaign_id, {"Enable_Buyer_Touchpoints__c": "Exclude All Campaign Members"}
+        )
+
+        recompute(world, campaign_id)
+
+        assert touchpoint_dates(world, campaign_id) == {}
+        done = summary(world, campaign_id)
+        assert (done["deleted"], done["failed"]) == (1500, 0)
+        # the campaign read at the start, the walk and the end; the member query; one delete job
+        # with the record ids the upsert job's results gave (no lookup by key)
+        assert done["api_calls"] == {
+            "query": 3,
+            "bulk2_create_job": 2,
+            "bulk2_poll": 2,
+            "bulk2_results": 1,
+            "bulk2_upload": 1,
+            "bulk2_close": 1,
+        }
+        assert leftovers(world, campaign_id) == set()
