@@ -102,6 +102,16 @@ def test_the_queue_and_scheduled_functions_load_no_pydantic_at_import(logical_id
     assert [name for name in ("pydantic", "pydantic_core") if _loaded(modules, name)] == []
 
 
+@pytest.mark.parametrize("logical_id", SALESFORCE_CALLERS)
+def test_the_salesforce_client_loads_without_its_metadata_api_client(logical_id):
+    """simple-salesforce imports zeep and lxml for the Metadata API, which we never call: a
+    stand-in defers them (adapters/salesforce_metadata.py)."""
+    modules = probe_handler(logical_id, first_call=True).modules
+
+    assert "simple_salesforce.api" in modules
+    assert [name for name in ("zeep", "lxml") if _loaded(modules, name)] == []
+
+
 def test_the_read_only_sync_status_never_loads_a_salesforce_or_marketo_client():
     """Its first call reads the state table only."""
     modules = probe_handler("SyncStatusFunction", first_call=True).modules
