@@ -266,6 +266,23 @@ def test_a_member_query_that_keeps_failing_stops_the_run_with_a_clear_error():
     assert salesforce.touchpoints == {}
 
 
+def test_recording_a_large_jobs_created_rows_goes_on_in_a_continuation_when_time_runs_short():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 2501))), FakeState()
+    looks = iter([900.0, 900.0, 30.0])  # the walk's two chunks, then the first 1,000 rows
+
+    results = run_to_end(
+        salesforce, state, bulk_threshold=4, seconds_left=lambda: next(looks, 900.0)
+    )
+
+    short = next(result for result in results if not result.finished and not result.wait_seconds)
+    assert short.totals.state_writes < 2500  # stopped after a batch, saved where it was
+    done = results[-1]
+    assert done.created == 2500
+    assert len(state.members[CAMPAIGN_ID]) == 2500
+    assert all(m.record_id for m in state.members[CAMPAIGN_ID].values())  # none recorded twice
+    assert done.totals.state_writes == 2500
+
+
 def test_writes_fill_each_collection_call_across_chunks():
     """400 changes spread over 8 chunks of 50 go in 2 calls of 200, not 8 half-empty ones."""
     salesforce, state = org_with(*(a_member(n) for n in range(1, 401))), FakeState()
