@@ -173,7 +173,6 @@ class World:
         environment = self.stack.function_environment(logical_id)
         settings = replace(
             load_settings(environment),
-            bulk_poll_seconds=0,  # the emulator completes Bulk jobs at once
             job_continue_delay_seconds=0,  # watchdogs and Bulk API polls run at the next drain
         )
         deps = Dependencies(
