@@ -12,17 +12,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 from touchpoints.edge.api import admin_api, iam_caller
 from touchpoints.edge.handler import add_counts, lambda_entry
-from touchpoints.edge.ids import JOB_ID_PATTERN, SalesforceId
+from touchpoints.edge.id_patterns import JOB_ID_PATTERN
+from touchpoints.edge.ids import SalesforceId
 from touchpoints.edge.models.bulk_date import (
     ERRORS,
     DateBody,
     JobView,
     PreviewView,
-    finished_job_counts,
     job_view,
     preview_view,
 )
 from touchpoints.edge.openapi import responses
+from touchpoints.edge.run_reports import finished_job_counts
 from touchpoints.services import bulk_date as service
 from touchpoints.wiring import Dependencies
 

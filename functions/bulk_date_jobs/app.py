@@ -13,7 +13,8 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
-from touchpoints.edge.models.bulk_date import JobContinuation, finished_job_counts
+from touchpoints.edge.queue_messages import read_job_continuation
+from touchpoints.edge.run_reports import finished_job_counts
 from touchpoints.services.api_limit import postponed_on_api_limit
 from touchpoints.services.bulk_date import run_job
 from touchpoints.wiring import Dependencies
@@ -23,7 +24,7 @@ TIMEOUT_MARGIN_SECONDS = 5.0
 
 
 def _continue(record: SQSRecord, deps: Dependencies, context: Any) -> None:
-    message = JobContinuation.model_validate_json(record.body)
+    message = read_job_continuation(record.body)
     with postponed_on_api_limit(deps.job_queue, record, job_id=message.job_id):
         job = run_job(
             deps.bulk_date,

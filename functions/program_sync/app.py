@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
-from touchpoints.edge.models.program_sync import run_counts
+from touchpoints.edge.run_reports import program_sync_counts
 from touchpoints.services import program_sync as sync
 from touchpoints.wiring import Dependencies
 
@@ -23,7 +23,7 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
     )
     for outcome in outcomes:
         logger.info("program synced", extra={"program_sync": {"outcome": outcome}})
-        add_counts(run_counts(outcome))
+        add_counts(program_sync_counts(outcome))
     failed = [o["program_id"] for o in outcomes if o.get("error")]
     add_counts({"ProgramSyncRunsFailed": len(failed)})
     return {"links": len(outcomes), "failed": failed}

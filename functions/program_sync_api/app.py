@@ -17,9 +17,9 @@ from touchpoints.edge.models.program_sync import (
     AddMemberBody,
     LinkBody,
     StatusBody,
-    run_counts,
 )
 from touchpoints.edge.openapi import responses
+from touchpoints.edge.run_reports import program_sync_counts
 from touchpoints.services import campaign_members
 from touchpoints.services import program_sync as sync
 from touchpoints.wiring import Dependencies
@@ -88,7 +88,7 @@ def run_now(program_id: ProgramId) -> dict[str, Any]:
         sync_enabled=deps.settings.campaign_sync_enabled,
         now=deps.clock(),
     )
-    add_counts(run_counts(result.as_record()))
+    add_counts(program_sync_counts(result.as_record()))
     return result.as_record()
 
 

@@ -12,7 +12,8 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger, metrics
-from touchpoints.edge.models.recompute import RecomputeMessage, run_counts, run_log
+from touchpoints.edge.queue_messages import RecomputeMessage, read_recompute_message
+from touchpoints.edge.run_reports import recompute_counts, recompute_log
 from touchpoints.errors import SalesforceLimitExceededError
 from touchpoints.ports.state import ChannelMappingPort
 from touchpoints.rules.limit_backoff import ROLLOVER_AT_RECEIVE, hold_on_limit
@@ -38,7 +39,7 @@ class _Batch:
 
 
 def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch: _Batch) -> None:
-    message = RecomputeMessage.model_validate_json(record.body)
+    message = read_recompute_message(record.body)
     if batch.limit_reached:
         _hold_for_limit(record, message, deps, batch)
         return
@@ -71,13 +72,13 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         rerun = f"rerun:{result.run_id}"
         deps.queue.enqueue(message.campaign_id, "changed during run", rerun, full=message.full)
     done = "campaign recomputed" if result.finished else "campaign recompute continues"
-    logger.info(done, extra={"recompute": run_log(message, result)})
+    logger.info(done, extra={"recompute": recompute_log(message, result)})
     if result.unmapped_type:
         logger.warning(
             "campaign type has no channel mapping",
             extra={"channel_mapping": {"campaign_type": result.unmapped_type}},
         )
-    add_counts(run_counts(result))
+    add_counts(recompute_counts(result))
 
 
 def _wait_for_bulk_job(

@@ -82,6 +82,36 @@ def test_the_salesforce_client_loads_with_the_first_salesforce_call_not_the_impo
     assert [name for name in ("simple_salesforce", "requests") if _loaded(modules, name)] == []
 
 
+@pytest.mark.parametrize(
+    "logical_id",
+    [
+        "CampaignWebhookFunction",
+        "BulkDateJobFunction",
+        "TouchpointRecomputeFunction",
+        "ReconciliationSweepFunction",
+        "ProgramSyncFunction",
+    ],
+)
+def test_the_queue_and_scheduled_functions_load_no_pydantic_at_import(logical_id):
+    """Their messages are read without it (edge/queue_messages.py) and their run reports are
+    pydantic-free (edge/run_reports.py): about a third of their cold import (issue 11). A message
+    not in our producers' plain shape loads the pydantic model when it comes."""
+    modules = probe_handler(logical_id).modules
+
+    assert "app" in modules
+    assert [name for name in ("pydantic", "pydantic_core") if _loaded(modules, name)] == []
+
+
+@pytest.mark.parametrize("logical_id", SALESFORCE_CALLERS)
+def test_the_salesforce_client_loads_without_its_metadata_api_client(logical_id):
+    """simple-salesforce imports zeep and lxml for the Metadata API, which we never call: a
+    stand-in defers them (adapters/salesforce_metadata.py)."""
+    modules = probe_handler(logical_id, first_call=True).modules
+
+    assert "simple_salesforce.api" in modules
+    assert [name for name in ("zeep", "lxml") if _loaded(modules, name)] == []
+
+
 def test_the_read_only_sync_status_never_loads_a_salesforce_or_marketo_client():
     """Its first call reads the state table only."""
     modules = probe_handler("SyncStatusFunction", first_call=True).modules

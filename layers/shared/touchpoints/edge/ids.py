@@ -7,10 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
+from touchpoints.edge.id_patterns import SALESFORCE_ID_PATTERN
 from touchpoints.rules.salesforce_ids import canonical_id
-
-SALESFORCE_ID_PATTERN = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
-JOB_ID_PATTERN = r"^[0-9a-f-]{36}$"
 
 
 def _canonical(text: str) -> str:

@@ -24,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from touchpoints.edge.ids import JOB_ID_PATTERN
+from touchpoints.edge.id_patterns import JOB_ID_PATTERN
 from touchpoints.errors import (
     InvalidPageTokenError,
     SalesforceLimitExceededError,
@@ -287,13 +287,6 @@ def job_view(job: Job, errors: Sequence[Any] = (), next_page: str | None = None)
         ],
         next=next_page,
     )
-
-
-def finished_job_counts(job: Job) -> dict[str, int]:
-    """The metrics a job reports once, when it has finished."""
-    if not job.state.finished:
-        return {}
-    return {"BulkDateMembersUpdated": job.updated, "BulkDateMembersFailed": job.failed}
 
 
 def preview_view(result: Preview) -> PreviewView:

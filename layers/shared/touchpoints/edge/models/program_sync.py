@@ -3,8 +3,6 @@ services/campaign_members.py): program ↔ campaign links and the flow-action eq
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from touchpoints.edge.ids import SalesforceId
@@ -70,13 +68,3 @@ class AddMemberBody(BaseModel):
 class StatusBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: str = Field(min_length=1, max_length=80)
-
-
-def run_counts(record: dict[str, Any]) -> dict[str, int]:
-    """A sync run's count metrics, from its record."""
-    return {
-        "ProgramSyncWritesToSalesforce": sum(record.get("to_salesforce", {}).values()),
-        "ProgramSyncWritesToMarketo": sum(record.get("to_marketo", {}).values()),
-        "ProgramSyncConflicts": len(record.get("conflicts", [])),
-        "ProgramSyncFailures": len(record.get("failures", [])),
-    }

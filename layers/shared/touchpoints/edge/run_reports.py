@@ -1,0 +1,61 @@
+"""What a run reports in its log line and its metrics: counts and ids only, never a member's email
+or name. No pydantic here: the queue and scheduled functions import it at their cold start."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from touchpoints.edge.queue_messages import RecomputeMessage
+    from touchpoints.rules.bulk_jobs import Job
+    from touchpoints.services.recompute import RecomputeResult
+
+
+def recompute_log(message: RecomputeMessage, result: RecomputeResult) -> dict[str, Any]:
+    """A recompute run's log fields."""
+    return {
+        "campaign_id": message.campaign_id,
+        "cause": message.cause,
+        "run_id": result.run_id,
+        "superseded": result.superseded,
+        "finished": result.finished,
+        "waits_seconds": result.wait_seconds,
+        "read_path": "bulk" if result.bulk else "rest",
+        "state_repair": result.state_repair,
+        "totals": result.totals.as_dict(),
+        "api_calls": dict(result.api_calls),
+    }
+
+
+def recompute_counts(result: RecomputeResult) -> dict[str, int]:
+    """A recompute run's count metrics: writes by kind, skipped members by reason, Salesforce
+    calls."""
+    counts = {
+        "TouchpointsCreated": result.created,
+        "TouchpointsUpdated": result.updated,
+        "TouchpointsDeleted": result.deleted,
+        "TouchpointWritesFailed": result.failed,
+    }
+    for status, count in result.statuses.items():
+        if status.startswith("No Touchpoint"):
+            counts[f"MembersSkipped.{status.split(': ', 1)[1]}"] = count
+    for kind, count in result.api_calls.items():
+        counts[f"SalesforceCalls.{kind}"] = count
+    return counts
+
+
+def finished_job_counts(job: Job) -> dict[str, int]:
+    """The metrics a bulk date job reports once, when it has finished."""
+    if not job.state.finished:
+        return {}
+    return {"BulkDateMembersUpdated": job.updated, "BulkDateMembersFailed": job.failed}
+
+
+def program_sync_counts(record: dict[str, Any]) -> dict[str, int]:
+    """A program sync run's count metrics, from its record."""
+    return {
+        "ProgramSyncWritesToSalesforce": sum(record.get("to_salesforce", {}).values()),
+        "ProgramSyncWritesToMarketo": sum(record.get("to_marketo", {}).values()),
+        "ProgramSyncConflicts": len(record.get("conflicts", [])),
+        "ProgramSyncFailures": len(record.get("failures", [])),
+    }
