@@ -152,15 +152,7 @@ def render(rows: list[Row], webhook: dict[str, Any]) -> str:
     """The one results table (the webhook row is `measure_message`'s figures), then what the
     counters disagreed on, kind by kind."""
     lines = [HEADER, "-" * len(HEADER)]
-    for row in rows:
-        lines.append(
-            f"{row.size:>9,} {row.run:<17} {row.path:<4} {row.http_calls.total():>5} "
-            f"{row.product_calls.total():>8} {'yes' if row.counters_agree else 'NO':<5} "
-            f"{row.bound:>5} {row.writes:>6} {row.goal():<8} {row.verdict():<7} "
-            f"{row.invocations:>4} {row.wall:>8.2f} {(row.wall - row.aws_seconds) / row.baseline:>6.2f} "
-            f"{row.aws_seconds:>7.2f} {100 * row.aws_seconds / row.wall:>5.0f} "
-            f"{row.aws_calls:>6} {row.peak_bytes / 2**20:>8.1f}  {row.dynamodb}"
-        )
+    lines += [row_line(row) for row in rows]
     lines.append(_webhook_line(webhook))
     for row in rows:
         if not row.counters_agree:
@@ -173,6 +165,17 @@ def render(rows: list[Row], webhook: dict[str, Any]) -> str:
         "bound = lower_bound(path); x base = (wall - AWS s) / baseline read; AWS = moto or the stand-in"
     )
     return "\n".join(lines)
+
+
+def row_line(row: Row) -> str:
+    return (
+        f"{row.size:>9,} {row.run:<17} {row.path:<4} {row.http_calls.total():>5} "
+        f"{row.product_calls.total():>8} {'yes' if row.counters_agree else 'NO':<5} "
+        f"{row.bound:>5} {row.writes:>6} {row.goal():<8} {row.verdict():<7} "
+        f"{row.invocations:>4} {row.wall:>8.2f} {(row.wall - row.aws_seconds) / row.baseline:>6.2f} "
+        f"{row.aws_seconds:>7.2f} {100 * row.aws_seconds / row.wall:>5.0f} "
+        f"{row.aws_calls:>6} {row.peak_bytes / 2**20:>8.1f}  {row.dynamodb}"
+    )
 
 
 def _webhook_line(webhook: dict[str, Any]) -> str:
@@ -383,10 +386,14 @@ def bench_size(size: int, moto_up_to: int, report: Callable[[str], None] = print
         base = baseline(bench)
         clock = AwsClock(bench.world.session)
         sqs = boto3.session.Session(region_name="eu-west-1").client("sqs")
+        report(f"  baseline read of {size:,} members: {base:.1f}s")
         rows = [measure_run(bench, FIRST, size, base, clock, sqs)]
+        report(row_line(rows[-1]))  # as each row ends: a long run shows what it has so far
         rows.append(measure_run(bench, NO_CHANGE, 0, base, clock, sqs))
+        report(row_line(rows[-1]))
         changes = change_one_percent(bench)
         rows.append(measure_run(bench, CHANGED, changes, base, clock, sqs))
+        report(row_line(rows[-1]))
         touchpoints = bench.world.touchpoints()
         assert len(touchpoints) == size, len(touchpoints)
         date_field = bench.world.touchpoint_fields.touchpoint_date
