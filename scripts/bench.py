@@ -432,10 +432,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     quiet_powertools()
+    webhook = webhook_row()  # first: seconds, where the sizes can take an hour
+    print(_webhook_line(webhook), flush=True)
     rows = []
     for size in args.sizes:
         rows += bench_size(size, args.moto_up_to)
-    print(render(rows, webhook_row()))
+    print(render(rows, webhook))
     bench_rules()
 
 
