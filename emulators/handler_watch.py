@@ -40,6 +40,12 @@ class HandlerWatch(logging.Handler):
         # service logger would stand first in its list, where Powertools expects its formatter.
         logging.getLogger().addHandler(self)
 
+    def attach(self) -> None:
+        """Listen without clearing what was seen (a World created outside the test fixture, as
+        the demo and the benchmarks do, still learns which messages wait on a Bulk job)."""
+        if self not in logging.getLogger().handlers:
+            logging.getLogger().addHandler(self)
+
     def stop(self) -> list[str]:
         logging.getLogger().removeHandler(self)
         return list(self.failures)

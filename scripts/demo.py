@@ -15,6 +15,7 @@ from moto import mock_aws
 from emulators.api_gateway import admin_request
 from emulators.world import World, lambda_context, quiet_powertools
 from scripts.demo_program_sync import second_act
+from scripts.demo_scale import third_act
 from scripts.demo_support import call_api, calls_spent, deliver_campaign_change, step, table
 
 CONFERENCE_DAY = datetime(2026, 1, 15, tzinfo=UTC)
@@ -200,6 +201,7 @@ def main() -> None:
         print(table(["member outcome", "members"], sorted(status["statuses"].items())))
 
         second_act(world, campaign_id, first_step=7)
+        third_act(world, first_step=13)
 
 
 if __name__ == "__main__":

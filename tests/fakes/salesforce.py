@@ -35,6 +35,7 @@ class FakeSalesforce:
         self._ingest_results: dict[str, list[RecordResult]] = {}
         self._created: dict[str, list[tuple[Touchpoint, str]]] = {}
         self.polls_before_complete = 0
+        self.failing_query_jobs = 0  # query jobs Salesforce fails before one completes
 
     # -- arranging -----------------------------------------------------------------------------
     def add(self, campaign: Campaign, *members: Member) -> None:
@@ -78,6 +79,9 @@ class FakeSalesforce:
         if self._polls_left[job.id]:
             self._polls_left[job.id] -= 1
             return BulkJobStatus(job, running=True, succeeded=False)
+        if job.operation == "query" and self.failing_query_jobs:
+            self.failing_query_jobs -= 1
+            return BulkJobStatus(job, running=False, succeeded=False, message="fake failure")
         if job.operation != "query" and job.id not in self._ingest_results:
             rows = self._jobs[job.id]
             new = (

@@ -124,3 +124,10 @@ def test_the_sweep_touches_only_its_watermark_in_the_table(world):
     assert written == {("CONFIG", "SWEEP_WATERMARK")}
     assert allowed["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["CONFIG"]
     assert sorted(allowed["Action"]) == ["dynamodb:GetItem", "dynamodb:PutItem"]
+
+
+def test_the_recompute_has_room_in_tmp_for_a_million_member_bulk_run():
+    """A Bulk run sorts its query's result pages and stages its writes in /tmp (decision 0006):
+    about 600 MB at a million members, more than Lambda's 512 MB default."""
+    recompute = load_template()["Resources"]["TouchpointRecomputeFunction"]["Properties"]
+    assert recompute["EphemeralStorage"]["Size"] >= 1024

@@ -166,3 +166,26 @@ def test_an_excluded_bulk_campaign_loses_every_touchpoint_through_one_delete_job
             "bulk2_close": 1,
         }
         assert leftovers(world, campaign_id) == set()
+
+
+def test_a_run_waiting_through_many_polls_moves_to_a_fresh_copy_before_the_dead_letter_queue():
+    """SQS dead-letters a message received more than maxReceiveCount (5) times; a held message
+    counts a receive per poll, so at its 4th delivery a fresh copy carrying the run takes over."""
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        world.org.bulk_polls_before_complete = 8  # a slow org: 8 polls before each job is over
+        campaign_id = a_campaign(world.org)
+        members(world.org, campaign_id, THRESHOLD)
+        world.recompute.deps.queue.enqueue(campaign_id, "test", "slow-org")
+
+        world.drain_queue(max_rounds=60)
+
+        done = summary(world, campaign_id)
+        assert done["created"] == THRESHOLD
+        assert done["api_calls"]["bulk2_poll"] == 2 * 9  # each job: 8 polls running, 1 over
+        assert world.queue_depth() == 0
+        dlq = world.session.client("sqs").get_queue_attributes(
+            QueueUrl=world.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        assert dlq["Attributes"]["ApproximateNumberOfMessages"] == "0"
+        assert leftovers(world, campaign_id) == set()

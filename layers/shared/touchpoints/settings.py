@@ -51,7 +51,6 @@ class Settings:
     outbound_token_secret_id: str | None = None
     service_name: str = "offline-touchpoints"
     bulk_api_threshold: int = 2000
-    bulk_poll_seconds: float = 5.0
     idempotency_expiry_seconds: int = 48 * 3600
     # Each member's outcome written back to CampaignMember.Touchpoint_Status__c (only on change).
     write_back_member_status: bool = False

@@ -189,7 +189,6 @@ class Dependencies:
             self.salesforce_transport,
             self.settings.campaign_fields,
             self.settings.touchpoint_fields,
-            bulk_poll_seconds=self.settings.bulk_poll_seconds,
         )
 
     def _reconnect_salesforce(self) -> Salesforce:

@@ -54,3 +54,31 @@ def test_batch_items_handed_back_are_seen_and_an_empty_list_is_not(watch):
     assert watch.failures == []
     function.lambda_handler({}, None)
     assert watch.failures == ["StandInFunction handed back batch items [{'itemIdentifier': 'm1'}]"]
+
+
+def test_a_record_held_to_poll_a_bulk_job_is_not_a_failure(watch):
+    """The recompute keeps a message on its queue on purpose while a Bulk job runs; its INFO line
+    names the message, and only that message's hand-back is excused."""
+
+    logger = Logger(service="offline-touchpoints-waits", level="INFO")
+
+    def handler(event, context, deps):
+        logger.info(
+            "recompute waits for a Salesforce Bulk job",
+            extra={"bulk_wait": {"message_id": "m-1", "seconds": 5}},
+        )
+        return {"batchItemFailures": [{"itemIdentifier": "m-1"}, {"itemIdentifier": "m-2"}]}
+
+    _function(handler, watch).lambda_handler({}, None)
+
+    assert watch.failures == ["StandInFunction handed back batch items [{'itemIdentifier': 'm-2'}]"]
+    watch.failures.clear()
+
+
+@pytest.mark.handler_errors_expected  # the suite's own watch sees it too
+def test_a_logger_created_after_the_watch_started_is_still_watched(watch):
+    """Powertools' log deduplication filters the root logger's handlers for its service when a
+    Logger is created (as a World does when it loads the handlers); the watch ignores that."""
+    Logger(service="offline-touchpoints-late")
+    logging.getLogger("offline-touchpoints-late").error("could not write")
+    assert watch.failures == ["offline-touchpoints-late logged ERROR: could not write"]

@@ -5,6 +5,8 @@ tests/integration/test_touchpoint_recompute.py and test_recompute_faults.py."""
 
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.builders import CAMPAIGN_ID, a_campaign, a_member
 from tests.fakes.channel_mapping import FakeChannelMapping
 from tests.fakes.salesforce import FakeSalesforce
@@ -14,8 +16,10 @@ from touchpoints.rules.models import Reason, SyncMode
 from touchpoints.services.recompute import (
     CREATED,
     NO_RECORDED_STATE,
+    QUERY_ATTEMPTS,
     UNCONFIRMED_WRITES,
     UPDATED,
+    BulkQueryFailedError,
     Recompute,
     RecomputeRequest,
     RecomputeResult,
@@ -240,6 +244,43 @@ def test_rows_a_bulk_ingest_job_refused_are_recorded_as_errors_and_retried_next_
     again = run_to_end(salesforce, state, bulk_threshold=10)[-1]  # a small change: collections
     assert (again.created, again.failed) == (1, 0)
     assert len(salesforce.touchpoints) == 4
+
+
+def test_a_member_query_salesforce_failed_is_submitted_again():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
+    salesforce.failing_query_jobs = 1
+
+    done = run_to_end(salesforce, state, bulk_threshold=4)[-1]
+
+    assert salesforce.query_jobs == 2
+    assert done.created == 4
+
+
+def test_a_member_query_that_keeps_failing_stops_the_run_with_a_clear_error():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
+    salesforce.failing_query_jobs = QUERY_ATTEMPTS
+
+    with pytest.raises(BulkQueryFailedError, match="failed the member query 3 times"):
+        run_to_end(salesforce, state, bulk_threshold=4)
+
+    assert salesforce.touchpoints == {}
+
+
+def test_recording_a_large_jobs_created_rows_goes_on_in_a_continuation_when_time_runs_short():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 2501))), FakeState()
+    looks = iter([900.0, 900.0, 30.0])  # the walk's two chunks, then the first 1,000 rows
+
+    results = run_to_end(
+        salesforce, state, bulk_threshold=4, seconds_left=lambda: next(looks, 900.0)
+    )
+
+    short = next(result for result in results if not result.finished and not result.wait_seconds)
+    assert short.totals.state_writes < 2500  # stopped after a batch, saved where it was
+    done = results[-1]
+    assert done.created == 2500
+    assert len(state.members[CAMPAIGN_ID]) == 2500
+    assert all(m.record_id for m in state.members[CAMPAIGN_ID].values())  # none recorded twice
+    assert done.totals.state_writes == 2500
 
 
 def test_writes_fill_each_collection_call_across_chunks():

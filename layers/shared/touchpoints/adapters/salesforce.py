@@ -51,14 +51,12 @@ class SalesforceGateway:
         transport: SalesforceTransport,
         campaign_fields: CampaignFields | None = None,
         touchpoint_fields: TouchpointFields | None = None,
-        bulk_poll_seconds: float = 5,
         bulk_page_size: int = BULK_PAGE_SIZE,
     ) -> None:
         self._sf = transport
         self._campaign_fields = campaign_fields or CampaignFields()
         self._fields = touchpoint_fields or TouchpointFields()
         self._map = RecordMapper(self._campaign_fields, self._fields)
-        self._bulk_poll_seconds = bulk_poll_seconds
         self._bulk = BulkRequests(transport)
         self._bulk_page_size = bulk_page_size
 

@@ -73,22 +73,9 @@ class RecordMapper:
 
     @property
     def touchpoint_columns(self) -> str:
-        f = self.touchpoint
-        return ", ".join(
-            (
-                "Id",
-                f.key,
-                f.campaign,
-                f.campaign_member_id,
-                f.lead,
-                f.contact,
-                f.email,
-                f.touchpoint_date,
-                f.channel,
-                f.channel_path,
-                f.medium,
-            )
-        )
+        """What a touchpoint query selects: its Id and the fields we write, but the constant source."""
+        written = self.touchpoint_fields_header()
+        return ", ".join(("Id", *(name for name in written if name != self.touchpoint.source)))
 
     def touchpoint_fields_header(self) -> tuple[str, ...]:
         """The columns `touchpoint_fields` writes, in its order (a Bulk upload's header)."""

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from touchpoints.ports.salesforce import (
@@ -69,6 +70,14 @@ QUERY_ATTEMPTS = 3  # a Bulk query job Salesforce failed is submitted again this
 # Where a run saved itself: walking members, or waiting on a Bulk query or ingest job.
 WALK, QUERY, INGEST = "walk", "query", "ingest"
 WAITING = (QUERY, INGEST)
+
+
+class _Collecting(Enum):
+    """What one look at a run's ingest jobs came to."""
+
+    RUNNING = "running"  # some job is not over: wait
+    DONE = "done"  # every outcome is recorded
+    OUT_OF_TIME = "out of time"  # recording goes on in a continuation
 
 
 class MemberOrderError(RuntimeError):
@@ -180,6 +189,7 @@ class _Run:
     query_attempts: int = 0
     ingest_jobs: list[BulkJob] = field(default_factory=list)
     polls: int = 0  # polls of the job(s) waited on now
+    rows_recorded: int = 0  # created rows of the first ingest job already recorded
     rerun: bool = False
     holder: str | None = None  # the message held on the queue while the run waits
     state_repair: str | None = None
@@ -200,6 +210,7 @@ class _Run:
             "query_attempts": self.query_attempts,
             "ingest_jobs": [job.as_dict() for job in self.ingest_jobs],
             "polls": self.polls,
+            "rows_recorded": self.rows_recorded,
             "rerun": self.rerun,
             "holder": self.holder,
             "state_repair": self.state_repair,
@@ -220,6 +231,7 @@ class _Run:
             query_attempts=int(data.get("query_attempts") or 0),
             ingest_jobs=[BulkJob.from_dict(job) for job in data.get("ingest_jobs") or []],
             polls=int(data.get("polls") or 0),
+            rows_recorded=int(data.get("rows_recorded") or 0),
             rerun=bool(data.get("rerun")),
             holder=data.get("holder"),
             state_repair=data.get("state_repair"),
@@ -440,8 +452,12 @@ class Recompute:
             if not self._query_done(campaign_id, run):
                 return self._wait(run, now, result)
         elif run.phase == INGEST:
-            if not self._ingest_collected(campaign_id, run):
+            collected = self._ingest_collected(campaign_id, run, seconds_left)
+            if collected is _Collecting.RUNNING:
                 return self._wait(run, now, result)
+            if collected is _Collecting.OUT_OF_TIME:  # goes on in a continuation, where it left off
+                self._save_checkpoint(campaign_id, run, now)
+                return result
             if run.walk_done:
                 campaign = self._sf.read_campaign(campaign_id)  # for its summary
                 result.found = campaign is not None
@@ -497,24 +513,31 @@ class Recompute:
         run.phase, run.polls = WALK, 0
         return True
 
-    def _ingest_collected(self, campaign_id: str, run: _Run) -> bool:
-        """One poll of each ingest job; once all are over, the rows they refused are recorded."""
+    def _ingest_collected(
+        self, campaign_id: str, run: _Run, seconds_left: Callable[[], float]
+    ) -> _Collecting:
+        """One poll of each ingest job; once all are over, their outcomes are recorded, a job at
+        a time (a job recorded is dropped from the run, and a long one resumes at the row it
+        reached)."""
         statuses = [self._sf.bulk_status(job) for job in run.ingest_jobs]
         if any(status.running for status in statuses):
-            return False
-        failures = _Failures()
+            return _Collecting.RUNNING
         for status in statuses:
-            if status.job.operation == "upsert" and status.processed > status.failed:
-                self._record_created(campaign_id, status, run.totals)
+            has_created = status.job.operation == "upsert" and status.processed > status.failed
+            if has_created and not self._record_created(campaign_id, status, run, seconds_left):
+                return _Collecting.OUT_OF_TIME
+            failures = _Failures()
             for result, touchpoint in self._sf.ingest_failures(status):
                 if touchpoint is None:
                     failures.by_record_id.append(result)
                 else:
                     failures.by_key.append(result)
                     failures.attempted[result.ref] = touchpoint
-        self._record_refusals(campaign_id, failures, run.totals)
-        run.ingest_jobs, run.phase, run.polls = [], WALK, 0
-        return True
+            self._record_refusals(campaign_id, failures, run.totals)
+            run.ingest_jobs.remove(status.job)
+            run.rows_recorded = 0
+        run.phase, run.polls = WALK, 0
+        return _Collecting.DONE
 
     # -- walking members -----------------------------------------------------------------------
 
@@ -591,11 +614,20 @@ class Recompute:
             run.phase, run.ingest_jobs, run.polls = INGEST, jobs, 0
         return bool(jobs)
 
-    def _record_created(self, campaign_id: str, status: BulkJobStatus, totals: RunTotals) -> None:
+    def _record_created(
+        self,
+        campaign_id: str,
+        status: BulkJobStatus,
+        run: _Run,
+        seconds_left: Callable[[], float],
+    ) -> bool:
         """The members whose touchpoint an upsert job created: their state, with its record id,
-        as Salesforce confirmed it (read from the job's successful rows, a batch at a time)."""
+        as Salesforce confirmed it (read from the job's successful rows, a batch at a time).
+        False when time ran short: `run.rows_recorded` says how far it got."""
         batch: list[StoredMember] = []
-        for touchpoint, record_id in self._sf.created_touchpoints(status):
+        for row, (touchpoint, record_id) in enumerate(self._sf.created_touchpoints(status)):
+            if row < run.rows_recorded:
+                continue
             person_id = touchpoint.contact_id or touchpoint.lead_id
             batch.append(
                 StoredMember(
@@ -608,9 +640,12 @@ class Recompute:
                 )
             )
             if len(batch) == STATE_BATCH:
-                totals.state_writes += self._state.save_members(campaign_id, batch)
-                batch = []
-        totals.state_writes += self._state.save_members(campaign_id, batch)
+                run.totals.state_writes += self._state.save_members(campaign_id, batch)
+                run.rows_recorded, batch = row + 1, []
+                if seconds_left() < HANDOFF_MARGIN_SECONDS:
+                    return False
+        run.totals.state_writes += self._state.save_members(campaign_id, batch)
+        return True
 
     def _record_planned(self, campaign_id: str, pending: list[_Pending], totals: RunTotals) -> None:
         """Staged writes: the planned states of updated and cleared touchpoints are recorded now
