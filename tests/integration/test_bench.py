@@ -34,3 +34,4 @@ def test_webhook_message_is_measured_in_a_world_of_its_own():
 
     assert 0 < figures["aws_calls"] <= 20  # at least the idempotency write and the enqueue
     assert figures["outside_aws_ms"] > 0
+    assert 0 < figures["outside_aws_cpu_ms"] <= figures["outside_aws_ms"] * 1.5

@@ -84,3 +84,11 @@ def test_webhook_row_shows_its_figures_against_the_goal():
     assert "MISSED" in too_slow
     too_many_calls = render([], {"aws_calls": 21, "outside_aws_ms": 1.0})
     assert "MISSED" in too_many_calls
+
+
+def test_webhook_row_is_judged_on_cpu_time_when_measured():
+    slow_wall_busy_machine = {"aws_calls": 9, "outside_aws_ms": 140.0, "outside_aws_cpu_ms": 30.0}
+    measured = render([], slow_wall_busy_machine)
+    assert "140.0 ms outside AWS (30.0 ms CPU)" in measured
+    assert "met" in measured
+    assert "MISSED" in render([], {**slow_wall_busy_machine, "outside_aws_cpu_ms": 60.0})
