@@ -23,11 +23,7 @@ class RequiredFields:
         if not required:
             return
         values = {name.lower(): value for name, value in record.items()}
-        missing = [
-            field
-            for field in required
-            if values.get(field.lower()) in (None, "")
-        ]
+        missing = [field for field in required if values.get(field.lower()) in (None, "")]
         if missing:
             raise RecordError(
                 "REQUIRED_FIELD_MISSING",
