@@ -21,12 +21,17 @@ notifications over 37 campaigns, its own World on moto, median of 5 runs) and th
 
 Usage: python -m scripts.bench [SIZES...] [--moto-up-to N]   (default sizes: 1000 10000 100000
 1000000); `python -m scripts.bench 1000 10000` runs fewer. Each row is printed as it ends, the
-table at the end. Measured here (2 shared cores, niced, under other load; 16:00 on 1 Dec 2026):
-- webhook row: ~10 s; 1,000: ~1 min (moto); 10,000: ~1.5 min;
-- 100,000: ~11 min wall (seeding 52 s, first run 5.5 min, reruns 1.7 and 2.6 min), 1.2 GB RSS;
-- 300,000: seeding 75 s, 1.4 GB RSS once seeded; see the 300k log line in the PR for the rest;
-- 1,000,000: not run to the end here. Extrapolated (labelled so): ~4.5 GB once seeded and about
-  ten times the 100k times, i.e. 2-3 hours on this machine; give it a free machine.
+table at the end. Measured here on 1 Dec 2026 (2 cores shared with other work, load ~3.5, niced):
+- webhook row ~15 s; 1,000 members ~1.5 min (moto); 10,000 ~1 min, 0.2 GB;
+- 100,000: ~8 min (seeding 32 s, baseline read 63 s, first run 273 s, reruns 82 s and 68 s),
+  1.2 GB resident;
+- 300,000: ~20 min (seeding 119 s, baseline read 163 s, first run 631 s, no-change rerun 146 s,
+  1% changed rerun 115 s), 3.2 GB resident, 12.5 CPU minutes in all;
+- 1,000,000: extrapolated from 300,000, not measured: ~10 GB resident and about 45 CPU minutes,
+  so roughly 45-60 min on two free cores and well over an hour on a busy machine.
+The run's CPU time is about half the in-process emulator's (seeding, shaping Bulk results,
+processing ingest rows) and half the product's; the seeded org is frozen out of the garbage
+collector's scans after seeding (`gc.freeze`), as it would not be in the Lambda's heap.
 """
 
 from __future__ import annotations
