@@ -148,8 +148,8 @@ def _report(label: str, samples: Samples, base: float) -> None:
 def measure_message(notifications: int, campaigns: int, runs: int = 5) -> dict[str, float]:
     """One warm message of `notifications` over `campaigns` campaigns, in a World of its own under
     moto: the most AWS calls a run made and the median time spent outside them (milliseconds),
-    as wall time and as this thread's CPU time (which other load on the machine does not inflate)."""
-    quiet_powertools()
+    as wall time and as this thread's CPU time (which other load on the machine does not inflate).
+    The caller quiets Powertools (`quiet_powertools` changes the process environment)."""
     with mock_aws():
         world = World.create()
         meter = AwsMeter(world)  # before the webhook builds its clients
