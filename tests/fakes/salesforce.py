@@ -104,6 +104,30 @@ class FakeSalesforce:
             job, running=False, succeeded=True, processed=len(results), failed=failed
         )
 
+    def submit_touchpoint_query(self, campaign_id: str) -> BulkJob:
+        """A Bulk query job over the campaign's touchpoints as they are now, in no order."""
+        self.calls["bulk2_create_job"] += 1
+        job = BulkJob(f"750Q{len(self._jobs):014d}", "Touchpoint", "query")
+        self._jobs[job.id] = [
+            (tp, record_id)
+            for tp, record_id in reversed(self.touchpoints.values())
+            if tp.campaign_id == campaign_id
+        ]
+        self._polls_left[job.id] = self.polls_before_complete
+        return job
+
+    def sorted_touchpoints(
+        self, job: BulkJob, after_member_id: str
+    ) -> Iterator[tuple[Touchpoint, str]]:
+        self.calls["bulk2_results"] += 1
+        after = f"OCT-{after_member_id}" if after_member_id else ""
+        return iter(
+            sorted(
+                (row for row in self._jobs[job.id] if row[0].key > after),
+                key=lambda row: row[0].key,
+            )
+        )
+
     def sorted_member_chunks(
         self, job: BulkJob, after_id: str, size: int
     ) -> Iterator[list[Member]]:

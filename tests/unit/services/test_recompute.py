@@ -374,3 +374,23 @@ def test_a_deleted_campaign_settles_its_state_once():
     assert result.deleted == 1
     assert state.members[CAMPAIGN_ID] == {}
     assert result.finished
+
+
+def test_a_full_reconciliation_above_the_threshold_reads_touchpoints_beside_the_members():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 6))), FakeState()
+    run_to_end(salesforce, state, bulk_threshold=4)
+    del salesforce.touchpoints[touchpoint_key(a_member(2).id)]  # deleted by hand
+    salesforce.remove_member(a_member(5).id)
+    salesforce.calls.clear()
+
+    done = run_to_end(
+        salesforce, state, RecomputeRequest(CAMPAIGN_ID, full_reconciliation=True), bulk_threshold=4
+    )[-1]
+
+    assert done.full_reconciliation
+    assert (done.created, done.deleted) == (1, 1)
+    assert sorted(tp.member_id for tp, _ in salesforce.touchpoints.values()) == [
+        a_member(n).id for n in range(1, 5)
+    ]
+    assert salesforce.query_jobs == 1 + 2  # the first run's members; now members and touchpoints
+    assert salesforce.calls["query"] == 2  # campaign reads only: no lookups by key

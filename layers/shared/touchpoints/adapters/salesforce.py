@@ -33,7 +33,7 @@ from touchpoints.ports.salesforce import (
     StagedTouchpointWrites,
     TouchpointRecord,
 )
-from touchpoints.rules.keys import KEY_PREFIX
+from touchpoints.rules.keys import KEY_PREFIX, touchpoint_key
 from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
 from touchpoints.rules.sync_mode import parse_sync_mode
@@ -250,6 +250,27 @@ class SalesforceGateway:
     def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]:
         """Delete by record id; a record already gone counts as deleted."""
         return self._sf.delete_records(refs_to_ids.items())
+
+    def submit_touchpoint_query(self, campaign_id: str) -> BulkJob:
+        """One Bulk API 2.0 query job over our touchpoints (key prefix) on the campaign, for a
+        full reconciliation; submitted, not waited for, and without ORDER BY (sorted here)."""
+        f = self._fields
+        soql = format_soql(
+            f"SELECT {self._map.touchpoint_columns} FROM {f.sobject} "
+            f"WHERE {f.campaign} = {{}} AND {f.key} LIKE {{}}",
+            campaign_id,
+            f"{KEY_PREFIX}%",
+        )
+        return BulkJob(self._bulk.submit_query(f.sobject, soql), f.sobject, "query")
+
+    def sorted_touchpoints(
+        self, job: BulkJob, after_member_id: str
+    ) -> Iterator[tuple[Touchpoint, str]]:
+        """A finished touchpoint query job's rows in key order, after the member's key: (as
+        found, record id)."""
+        after_key = touchpoint_key(after_member_id) if after_member_id else ""
+        for row in self._bulk.sorted_rows(job, self._fields.key, after_key, self._bulk_page_size):
+            yield self._map.touchpoint_from_csv(row), row["Id"]
 
     def read_touchpoints_by_record_ids(
         self, record_ids: Iterable[str]

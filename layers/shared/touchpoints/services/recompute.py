@@ -186,6 +186,7 @@ class _Run:
     bulk: bool = False
     walk_done: bool = False  # every member was walked; only the last writes are outstanding
     query_job: BulkJob | None = None
+    touchpoint_job: BulkJob | None = None  # a full reconciliation's read of what Salesforce holds
     query_attempts: int = 0
     ingest_jobs: list[BulkJob] = field(default_factory=list)
     polls: int = 0  # polls of the job(s) waited on now
@@ -207,6 +208,7 @@ class _Run:
             "bulk": self.bulk,
             "walk_done": self.walk_done,
             "query_job": self.query_job.as_dict() if self.query_job else None,
+            "touchpoint_job": self.touchpoint_job.as_dict() if self.touchpoint_job else None,
             "query_attempts": self.query_attempts,
             "ingest_jobs": [job.as_dict() for job in self.ingest_jobs],
             "polls": self.polls,
@@ -219,7 +221,7 @@ class _Run:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> _Run:
-        query_job = data.get("query_job")
+        query_job, touchpoint_job = data.get("query_job"), data.get("touchpoint_job")
         return cls(
             run_id=data["run_id"],
             full=bool(data["full"]),
@@ -228,6 +230,7 @@ class _Run:
             bulk=bool(data.get("bulk")),
             walk_done=bool(data.get("walk_done")),
             query_job=BulkJob.from_dict(query_job) if query_job else None,
+            touchpoint_job=BulkJob.from_dict(touchpoint_job) if touchpoint_job else None,
             query_attempts=int(data.get("query_attempts") or 0),
             ingest_jobs=[BulkJob.from_dict(job) for job in data.get("ingest_jobs") or []],
             polls=int(data.get("polls") or 0),
@@ -362,6 +365,26 @@ class _Writes:
             self._staged.discard()
 
 
+class _HeldTouchpoints:
+    """Our touchpoints on the campaign as Salesforce holds them, in key order (a key is the
+    member id behind a prefix, so key order is Id order), taken a member range at a time beside
+    the walk; one in no member's range (a stray) falls in the range around its key."""
+
+    def __init__(self, touchpoints: Iterator[tuple[Touchpoint, str]]) -> None:
+        self._touchpoints = touchpoints
+        self._next = next(touchpoints, None)
+
+    def upto(self, member_id: str | None) -> dict[str, tuple[Touchpoint, str | None]]:
+        """Those up to the member's key (all the rest when None), by key."""
+        limit = touchpoint_key(member_id) if member_id else None
+        found: dict[str, tuple[Touchpoint, str | None]] = {}
+        while self._next is not None and (limit is None or self._next[0].key <= limit):
+            touchpoint, record_id = self._next
+            found[touchpoint.key] = (touchpoint, record_id)
+            self._next = next(self._touchpoints, None)
+        return found
+
+
 def _with_last[T](items: Iterable[list[T]]) -> Iterator[tuple[list[T], bool]]:
     """Each chunk with whether it is the last; no chunks at all reads as one empty last chunk."""
     iterator = iter(items)
@@ -484,6 +507,8 @@ class Recompute:
             run.bulk = result.bulk = self._size(campaign_id, summary) >= self._bulk_threshold
             if run.bulk:  # submitted now, read once Salesforce has run it
                 run.query_job, run.phase = self._sf.submit_member_query(campaign_id), QUERY
+                if run.full:  # what Salesforce holds, read the same way (not key by key)
+                    run.touchpoint_job = self._sf.submit_touchpoint_query(campaign_id)
                 return self._wait(run, now, result)
         return self._walk(run, campaign, channels, intent, now, seconds_left, result)
 
@@ -497,21 +522,32 @@ class Recompute:
         return result
 
     def _query_done(self, campaign_id: str, run: _Run) -> bool:
-        """One poll of the member query job; a job Salesforce failed is submitted again."""
+        """One poll of each query job (members; a full run's touchpoints too); a job Salesforce
+        failed is submitted again."""
         assert run.query_job is not None
-        status = self._sf.bulk_status(run.query_job)
-        if status.running:
-            return False
-        if not status.succeeded:
+        jobs = {"member": run.query_job, "touchpoint": run.touchpoint_job}
+        done = True
+        for name, job in jobs.items():
+            if job is None:
+                continue
+            status = self._sf.bulk_status(job)
+            if status.succeeded:
+                continue
+            done = False
+            if status.running:
+                continue
             run.query_attempts += 1
             if run.query_attempts >= QUERY_ATTEMPTS:
                 raise BulkQueryFailedError(
-                    f"Salesforce failed the member query {QUERY_ATTEMPTS} times: {status.message}"
+                    f"Salesforce failed the {name} query {QUERY_ATTEMPTS} times: {status.message}"
                 )
-            run.query_job = self._sf.submit_member_query(campaign_id)
-            return False
-        run.phase, run.polls = WALK, 0
-        return True
+            if name == "member":
+                run.query_job = self._sf.submit_member_query(campaign_id)
+            else:
+                run.touchpoint_job = self._sf.submit_touchpoint_query(campaign_id)
+        if done:
+            run.phase, run.polls = WALK, 0
+        return done
 
     def _ingest_collected(
         self, campaign_id: str, run: _Run, seconds_left: Callable[[], float]
@@ -558,6 +594,11 @@ class Recompute:
             lambda pending: self._record_planned(campaign_id, pending, run.totals),
         )
         chunks = self._member_chunks(campaign_id, run) if campaign else iter(())
+        held = (
+            _HeldTouchpoints(self._sf.sorted_touchpoints(run.touchpoint_job, run.cursor))
+            if run.touchpoint_job is not None
+            else None
+        )
         slowest_chunk = 0.0
         try:
             for members, is_last in _with_last(chunks):
@@ -567,7 +608,7 @@ class Recompute:
                 _check_order(members, run.cursor)
                 upper = None if is_last else members[-1].id
                 self._reconcile(
-                    campaign_id, campaign, members, run, upper, channels, intent, writes
+                    campaign_id, campaign, members, run, upper, channels, intent, writes, held
                 )
                 if not run.bulk:  # a small campaign's writes: full calls as soon as they fill
                     self._send(campaign_id, run, writes, whole_calls_only=True)
@@ -575,7 +616,7 @@ class Recompute:
                 if is_last:
                     break
                 run.cursor = upper
-            if run.full:
+            if run.full and held is None:  # (read beside the walk, strays were in its ranges)
                 self._delete_strays(campaign_id, writes, run.totals)
             run.walk_done = True
             if self._send(campaign_id, run, writes):
@@ -787,13 +828,18 @@ class Recompute:
         channels: Mapping[str, Channel],
         intent: _WriteIntent,
         writes: _Writes,
+        held: _HeldTouchpoints | None = None,
     ) -> None:
         totals = run.totals
         stored = self._state.load_members_range(campaign_id, run.cursor, upto_id)
         outcomes = (
             {m.id: evaluate_member(campaign, m, channels) for m in members} if campaign else {}
         )
-        if run.full:  # drift repair: compare with what Salesforce holds, not with what we recorded
+        if held is not None:  # drift repair, Bulk: what Salesforce holds in this Id range
+            baseline = held.upto(upto_id)
+        elif (
+            run.full
+        ):  # drift repair: compare with what Salesforce holds, not with what we recorded
             baseline = self._sf.read_touchpoints_by_keys(
                 touchpoint_key(m) for m in {*outcomes, *stored}
             )
