@@ -27,7 +27,8 @@ table at the end. Measured here on 1 Dec 2026 (2 cores shared with other work, l
   1.2 GB resident;
 - 300,000: ~20 min (seeding 119 s, baseline read 163 s, first run 631 s, no-change rerun 146 s,
   1% changed rerun 115 s), 3.2 GB resident, 12.5 CPU minutes in all;
-- 1,000,000: extrapolated from 300,000, not measured: ~10 GB resident and about 45 CPU minutes,
+- 1,000,000: seeding measured at 411 s and 4.2 GB resident once seeded; the rest extrapolated
+  from 300,000, not measured: ~10 GB resident at the first run's peak and about 45 CPU minutes,
   so roughly 45-60 min on two free cores and well over an hour on a busy machine.
 The run's CPU time is about half the in-process emulator's (seeding, shaping Bulk results,
 processing ingest rows) and half the product's; the seeded org is frozen out of the garbage
