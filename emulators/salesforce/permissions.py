@@ -200,6 +200,8 @@ class PermissionSetAccess(UnrestrictedAccess):
     def __init__(self, permissions: PermissionSet, custom: CustomFieldFacts | None = None) -> None:
         self.permissions = permissions
         self.custom = custom or CustomFieldFacts()
+        # both are frozen, so an answer never changes: remembered (an ingest job asks per row)
+        self._field_answers: dict[tuple[str, str], FieldAccess] = {}
 
     @classmethod
     def load(cls, permission_set_path: str | Path) -> PermissionSetAccess:
@@ -237,6 +239,12 @@ class PermissionSetAccess(UnrestrictedAccess):
 
     # -- fields ------------------------------------------------------------------------------
     def field_access(self, sobject: str, field: str) -> FieldAccess:
+        answer = self._field_answers.get((sobject, field))
+        if answer is None:
+            answer = self._field_answers[(sobject, field)] = self._field_access(sobject, field)
+        return answer
+
+    def _field_access(self, sobject: str, field: str) -> FieldAccess:
         key, name = sobject.lower(), field.lower()
         if not self.can_read_object(sobject):
             return FieldAccess()

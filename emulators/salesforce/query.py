@@ -245,10 +245,29 @@ class QueryEngine:
         return ".".join(spelled)
 
     def to_rows(self, result: QueryResult) -> list[list[object]]:
-        return [
-            [self.resolve(result.sobject, record, ref.parts)[2] for ref in result.query.fields]
-            for record in result.records
-        ]
+        """The selected values of each record, as `resolve` finds them (field names are looked up
+        once per object type, not once per row: a Bulk job shapes up to millions of rows)."""
+        names: dict[tuple[str, str], str | None] = {}
+
+        def name(sobject: str, field: str) -> str | None:
+            key = (sobject, field)
+            if key not in names:
+                names[key] = self.schema.field_name(sobject, field)
+            return names[key]
+
+        def value(record: dict, parts: tuple[str, ...]) -> object:
+            sobject = result.sobject
+            for relationship in parts[:-1]:
+                lookup = name(sobject, relationship_field(relationship))
+                target = self.store.follow(record.get(lookup)) if lookup else None
+                if target is None:
+                    return None
+                sobject, record = target
+            field = name(sobject, parts[-1])
+            return record.get(field) if field else None
+
+        paths = [ref.parts for ref in result.query.fields]
+        return [[value(record, parts) for parts in paths] for record in result.records]
 
 
 def attributes(sobject: str, record_id: str, version: str) -> dict:

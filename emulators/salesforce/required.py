@@ -19,12 +19,11 @@ class RequiredFields:
 
     def check(self, sobject: str, record: Mapping[str, object]) -> None:
         """REQUIRED_FIELD_MISSING when a required field is absent or blank after the write."""
+        required = self._fields.get(sobject.lower(), ())
+        if not required:
+            return
         values = {name.lower(): value for name, value in record.items()}
-        missing = [
-            field
-            for field in self._fields.get(sobject.lower(), ())
-            if values.get(field.lower()) in (None, "")
-        ]
+        missing = [field for field in required if values.get(field.lower()) in (None, "")]
         if missing:
             raise RecordError(
                 "REQUIRED_FIELD_MISSING",

@@ -75,6 +75,9 @@ class Schema:
 
     # -- objects -------------------------------------------------------------------------------
     def register_object(self, name: str) -> str:
+        known = self._objects.get(name.lower())
+        if known is not None:  # registered with its system fields already
+            return known
         canonical = self._objects.setdefault(name.lower(), name)
         self._fields.setdefault(name.lower(), {})
         self._kinds.setdefault(name.lower(), {})
@@ -125,6 +128,10 @@ class Schema:
 
     def learn(self, sobject: str, field: str, value: object) -> str:
         """Record a field seen in a write; returns its canonical spelling."""
+        key = sobject.lower()
+        canonical = self._fields.get(key, {}).get(field.lower())
+        if canonical is not None and field.lower() in self._kinds[key]:
+            return canonical  # known, with its kind: nothing to learn
         return self._learn_field(sobject, field, kind_of_value(value))
 
     def _learn_field(self, sobject: str, field: str, kind: str | None, force: bool = False) -> str:

@@ -4,6 +4,7 @@ moto and on the in-memory DynamoDB stand-in, with both call counters reported. N
 import pytest
 
 from scripts.bench import CHANGED, FIRST, NO_CHANGE, bench_size, render
+from scripts.bench_webhook import measure_message
 
 
 @pytest.mark.parametrize(("moto_up_to", "dynamodb"), [(50, "moto"), (0, "in-memory")])
@@ -22,7 +23,15 @@ def test_fifty_members_give_three_rows_with_both_counters(moto_up_to, dynamodb):
     assert changed.writes == 1
     assert all(row.path == "rest" and row.invocations >= 1 for row in rows)
     assert all(row.aws_calls > 0 for row in rows)
-    table = render(rows)
+    table = render(rows, {"aws_calls": 3, "outside_aws_ms": 1.0})
     assert table.count("\n       50 ") == 3
     assert "product" in table.splitlines()[0]
     assert "http" in table.splitlines()[0]
+
+
+def test_webhook_message_is_measured_in_a_world_of_its_own():
+    figures = measure_message(notifications=10, campaigns=4, runs=2)
+
+    assert 0 < figures["aws_calls"] <= 20  # at least the idempotency write and the enqueue
+    assert figures["outside_aws_ms"] > 0
+    assert 0 < figures["outside_aws_cpu_ms"] <= figures["outside_aws_ms"] * 1.5

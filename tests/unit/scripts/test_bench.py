@@ -6,6 +6,8 @@ import pytest
 
 from scripts.bench import CHANGED, FIRST, NO_CHANGE, Row, lower_bound, render
 
+A_WEBHOOK = {"aws_calls": 12, "outside_aws_ms": 31.5}
+
 
 def a_row(size: int, run: str, http: dict, product: dict | None = None, changes: int = 0) -> Row:
     return Row(
@@ -52,7 +54,7 @@ def test_table_shows_both_counters_and_flags_their_disagreement():
         a_row(1_000_000, FIRST, bulk, product={"query": 3, "bulk2_results": 4}, changes=10),
         a_row(1_000_000, NO_CHANGE, {"query": 2, "bulk2_results": 100}),
     ]
-    table = render(rows).splitlines()
+    table = render(rows, A_WEBHOOK).splitlines()
     first, rerun = table[2], table[3]
     assert first.split()[:7] == ["1,000,000", "first", "run", "bulk", "11", "7", "NO"]
     assert rerun.split()[:7] == ["1,000,000", "no-change", "rerun", "bulk", "102", "102", "yes"]
@@ -74,9 +76,19 @@ def test_goal_is_met_only_within_calls_and_writes():
     assert a_row(10, FIRST, {"query": 2}).verdict() == "-"
 
 
-def test_webhook_row_says_not_measured_without_figures():
-    assert "webhook" in render([], None)
-    assert "not measured" in render([], None)
-    measured = render([], {"aws_calls": 12, "outside_aws_ms": 31.5})
+def test_webhook_row_shows_its_figures_against_the_goal():
+    measured = render([], A_WEBHOOK)
     assert "12 AWS calls, 31.5 ms outside AWS" in measured
     assert "met" in measured
+    too_slow = render([], {"aws_calls": 12, "outside_aws_ms": 50.5})
+    assert "MISSED" in too_slow
+    too_many_calls = render([], {"aws_calls": 21, "outside_aws_ms": 1.0})
+    assert "MISSED" in too_many_calls
+
+
+def test_webhook_row_is_judged_on_cpu_time_when_measured():
+    slow_wall_busy_machine = {"aws_calls": 9, "outside_aws_ms": 140.0, "outside_aws_cpu_ms": 30.0}
+    measured = render([], slow_wall_busy_machine)
+    assert "140.0 ms outside AWS (30.0 ms CPU)" in measured
+    assert "met" in measured
+    assert "MISSED" in render([], {**slow_wall_busy_machine, "outside_aws_cpu_ms": 60.0})
