@@ -146,7 +146,19 @@ def probe_handler(logical_id: str, bytecode: bool = True, first_call: bool = Fal
 def layer_size() -> int | None:
     if not BUILT_LAYER.is_dir():
         return None
-    return sum(f.stat().st_size for f in BUILT_LAYER.rglob("*") if f.is_file())
+    return _size(BUILT_LAYER)
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def largest_packages(count: int = 5) -> list[tuple[str, int]]:
+    """The built layer's largest top-level packages, name and bytes, largest first."""
+    site = BUILT_LAYER / "python"
+    folders = [entry for entry in site.iterdir() if entry.is_dir()] if site.is_dir() else []
+    sizes = [(folder.name, _size(folder)) for folder in folders]
+    return sorted(sizes, key=lambda pair: pair[1], reverse=True)[:count]
 
 
 def main() -> None:
@@ -185,6 +197,8 @@ def main() -> None:
         print("Layer: not built (run `make sam-check` to build .aws-sam/build/SharedLayer)")
     else:
         print(f"Layer {BUILT_LAYER.relative_to(ROOT)}: {size / 1_000_000:.1f} MB unzipped")
+        for name, bytes_ in largest_packages():
+            print(f"  {name:<28} {bytes_ / 1_000_000:>6.1f} MB")
 
 
 if __name__ == "__main__":

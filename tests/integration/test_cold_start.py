@@ -132,3 +132,10 @@ def test_the_layer_carries_no_aws_sdk_of_its_own():
 
     assert names & RUNTIME_PROVIDED == set()
     assert {"aws-xray-sdk", "aws-lambda-powertools", "simple-salesforce"} <= names
+
+
+def test_the_layer_ships_no_metadata_api_client():
+    """No function imports zeep or lxml (the tests above), so the layer leaves them out."""
+    names = {line.split("==")[0] for line in LOCK.read_text().splitlines() if "==" in line}
+
+    assert names & {"zeep", "lxml"} == set()

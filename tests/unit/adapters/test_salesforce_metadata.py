@@ -38,3 +38,29 @@ def test_the_metadata_api_loads_on_first_use_and_is_the_real_one():
         "real_client": True,
         "loaded_after": ["zeep", "lxml"],
     }
+
+
+_WITHOUT_ZEEP = """
+import sys
+sys.modules["zeep"] = None  # as in the Lambda layer, which does not ship it
+from touchpoints.adapters.salesforce_client import connect
+client = connect({"instance_url": "https://example.my.salesforce.com", "access_token": "t"})
+try:
+    client.mdapi
+except RuntimeError as error:
+    print(error)
+"""
+
+
+def test_without_zeep_as_in_the_layer_the_metadata_api_says_what_is_missing():
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_ZEEP],
+        env={"PYTHONPATH": str(LAYER)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.strip() == (
+        "simple-salesforce's Metadata API needs zeep, which the layer does not ship"
+    )

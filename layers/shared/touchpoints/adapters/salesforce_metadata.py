@@ -1,7 +1,8 @@
 """simple-salesforce imports its Metadata API client, and with it zeep and lxml (about a quarter of
 the Salesforce client's load, issue 11), whenever it is imported; we never call the Metadata API
 (`Salesforce.mdapi`). Until something does, a stand-in takes that module's place: calling its
-`SfdcMetadataApi` loads the real module and builds the real client.
+`SfdcMetadataApi` loads the real module and builds the real client. The Lambda layer does not
+ship zeep and lxml at all (scripts/layer_lock.py), so there the call fails with a clear error.
 
 Importing only the submodules we use cannot avoid it: any of them runs the package's __init__,
 which imports `api`, which imports `metadata`."""
@@ -30,4 +31,11 @@ def _metadata_api(*args: Any, **kwargs: Any) -> Any:
     loaded = sys.modules.get(METADATA_MODULE)
     if loaded is not None and loaded.SfdcMetadataApi is _metadata_api:  # the stand-in
         del sys.modules[METADATA_MODULE]
-    return importlib.import_module(METADATA_MODULE).SfdcMetadataApi(*args, **kwargs)
+    try:
+        module = importlib.import_module(METADATA_MODULE)
+    except ModuleNotFoundError as missing:
+        package = (missing.name or "zeep").partition(".")[0]
+        raise RuntimeError(
+            f"simple-salesforce's Metadata API needs {package}, which the layer does not ship"
+        ) from missing
+    return module.SfdcMetadataApi(*args, **kwargs)
