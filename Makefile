@@ -9,7 +9,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint imports unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
+.PHONY: demo test lint imports unit pytest sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,12 @@ lint: $(VENV)/.installed imports
 imports: $(VENV)/.installed
 	PYTHONPATH=layers/shared $(VENV)/bin/lint-imports --no-cache
 
+# The fast loop (seconds): rules, services on fakes, properties, the emulators themselves.
 unit: $(VENV)/.installed
+	$(VENV)/bin/pytest -q tests/unit tests/property tests/emulator
+
+# Everything, the handlers through moto and the emulators included (minutes).
+pytest: $(VENV)/.installed
 	$(VENV)/bin/pytest -q
 
 sam-check: $(SAM_VENV)/.installed
@@ -74,7 +79,7 @@ salesforce-metadata: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --stack "$(STACK)" \
 		--integration-user "$(INTEGRATION_USER)" $(if $(REGION),--region "$(REGION)")
 
-test: lint unit sam-check scan salesforce-check
+test: lint pytest sam-check scan salesforce-check
 
 bench: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench
