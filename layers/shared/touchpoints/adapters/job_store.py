@@ -163,7 +163,10 @@ class JobStore:
         )
 
     def load(self, job_id: str) -> Job | None:
-        item = self._table.get_item(Key={"PK": _job_pk(job_id), "SK": _JOB}).get("Item")
+        # Strongly consistent: the job's queue continuation reads what the last invocation wrote.
+        item = self._table.get_item(
+            Key={"PK": _job_pk(job_id), "SK": _JOB}, ConsistentRead=True
+        ).get("Item")
         return _job_from_item(item) if item else None
 
     def delete(self, job_id: str) -> None:

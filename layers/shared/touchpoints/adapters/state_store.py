@@ -42,6 +42,10 @@ def _touchpoint_from_item(item: Mapping[str, Any]) -> Touchpoint:
 
 
 class StateStore:
+    """A campaign's state. Every read a run (or its continuation, or a held message) makes of what
+    an earlier invocation wrote is strongly consistent: an eventually consistent read may miss a
+    write made a moment before (DynamoDB Developer Guide, "Read consistency")."""
+
     def __init__(self, table: Any) -> None:
         self._table = table
 
@@ -58,7 +62,7 @@ class StateStore:
         low = f"MEMBER#{after_id}" if after_id else "MEMBER#"
         high = f"MEMBER#{upto_id}" if upto_id else "MEMBER$"  # "$" sorts right after "#"
         condition &= Key("SK").between(low, high)
-        items = query_all(self._table, KeyConditionExpression=condition)
+        items = query_all(self._table, KeyConditionExpression=condition, ConsistentRead=True)
         return {
             item["member_id"]: self._member_from_item(item)
             for item in items
@@ -73,7 +77,8 @@ class StateStore:
         for chunk in batched(
             dict.fromkeys(member_ids), 100, strict=False
         ):  # BatchGetItem: 100 keys
-            request = {self._table.name: {"Keys": [{"PK": pk, "SK": f"MEMBER#{m}"} for m in chunk]}}
+            keys = [{"PK": pk, "SK": f"MEMBER#{m}"} for m in chunk]
+            request = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
             while request:
                 reply = self._table.meta.client.batch_get_item(RequestItems=request)
                 for item in reply["Responses"].get(self._table.name, []):
@@ -148,13 +153,17 @@ class StateStore:
         self._table.put_item(Item={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY", **summary})
 
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY"})
+        item = self._table.get_item(
+            Key={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY"}, ConsistentRead=True
+        )
         return item_values(item["Item"]) if "Item" in item else None
 
     # -- configuration -----------------------------------------------------------------------
 
     def load_sweep_watermark(self) -> str | None:
-        item = self._table.get_item(Key={"PK": _CONFIG, "SK": "SWEEP_WATERMARK"}).get("Item")
+        item = self._table.get_item(
+            Key={"PK": _CONFIG, "SK": "SWEEP_WATERMARK"}, ConsistentRead=True
+        ).get("Item")
         return item["watermark"] if item else None
 
     def save_sweep_watermark(self, watermark: str) -> None:
@@ -175,7 +184,9 @@ class StateStore:
         )
 
     def load_checkpoint(self, campaign_id: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"})
+        item = self._table.get_item(
+            Key={"PK": _campaign_pk(campaign_id), "SK": "CHECKPOINT"}, ConsistentRead=True
+        )
         return item_values(item["Item"]) if "Item" in item else None
 
     def clear_checkpoint(self, campaign_id: str) -> None:
@@ -196,7 +207,9 @@ class StateStore:
         )
 
     def load_write_intent(self, campaign_id: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key={"PK": _campaign_pk(campaign_id), "SK": "WRITE_INTENT"})
+        item = self._table.get_item(
+            Key={"PK": _campaign_pk(campaign_id), "SK": "WRITE_INTENT"}, ConsistentRead=True
+        )
         return item_values(item["Item"]) if "Item" in item else None
 
     def clear_write_intent(self, campaign_id: str) -> None:

@@ -1,0 +1,74 @@
+"""Every read of what an earlier invocation wrote (checkpoint, write intent, state ranges, summary,
+sweep watermark, a bulk date job) is strongly consistent: DynamoDB's default, eventually
+consistent read may miss a write made a moment before (Amazon DynamoDB Developer Guide, "Read
+consistency": https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
+moto does not model staleness, so the test reads the requests as they go over the wire."""
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from touchpoints.adapters.job_store import JobStore
+from touchpoints.adapters.state_store import StateStore
+
+CAMPAIGN = "701000000000001AAA"
+
+
+@pytest.fixture
+def table_and_reads():
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="eu-west-1")
+        table = dynamodb.create_table(
+            TableName="state",
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        reads: list[tuple[str, dict]] = []
+
+        def record(params, model, **_):
+            reads.append((model.name, params))
+
+        table.meta.client.meta.events.register("before-parameter-build.dynamodb.*", record)
+        yield table, reads
+
+
+def _consistent(operation: str, params: dict) -> bool:
+    if operation == "BatchGetItem":
+        return all(request.get("ConsistentRead") for request in params["RequestItems"].values())
+    return params.get("ConsistentRead") is True
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda store: store.load_checkpoint(CAMPAIGN),
+        lambda store: store.load_write_intent(CAMPAIGN),
+        lambda store: store.load_summary(CAMPAIGN),
+        lambda store: store.load_sweep_watermark(),
+        lambda store: store.load_members_range(CAMPAIGN, "", None),
+        lambda store: store.load_members_by_ids(CAMPAIGN, ["00v000000000001AAA"]),
+    ],
+    ids=["checkpoint", "write intent", "summary", "sweep watermark", "range", "by ids"],
+)
+def test_a_run_reads_its_own_state_strongly_consistent(table_and_reads, read):
+    table, reads = table_and_reads
+
+    read(StateStore(table))
+
+    assert reads
+    assert all(_consistent(operation, params) for operation, params in reads), reads
+
+
+def test_a_bulk_date_jobs_continuation_reads_its_job_strongly_consistent(table_and_reads):
+    table, reads = table_and_reads
+
+    JobStore(table, retention_days=30).load("job-1")
+
+    assert [_consistent(operation, params) for operation, params in reads] == [True]
