@@ -9,7 +9,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint imports unit pytest sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
+.PHONY: demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,13 @@ $(SF_DIR)/node_modules/.installed: $(SF_DIR)/package.json $(SF_DIR)/package-lock
 demo: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.demo
 
-lint: $(VENV)/.installed imports
+lint: $(VENV)/.installed imports typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The layer, strict (pyproject.toml [tool.mypy]): Protocols are promises the adapters keep.
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
 
 # Dependencies point inward: the contracts are in .importlinter (handlers: tests/unit/test_handler_imports.py).
 imports: $(VENV)/.installed

@@ -101,10 +101,11 @@ def parse_org_ids(raw: str) -> frozenset[str]:
     """Comma separated 18-character organization ids, kept in their canonical form; anything
     else is a configuration error."""
     parts = [part.strip() for part in raw.split(",") if part.strip()]
-    bad = sorted(part for part in parts if len(part) != 18 or canonical_id(part) is None)
+    canonical = {part: canonical_id(part) if len(part) == 18 else None for part in parts}
+    bad = sorted(part for part, org_id in canonical.items() if org_id is None)
     if bad:
         raise SettingsError(f"ALLOWED_ORG_IDS must hold 18-character org ids; not valid: {bad}")
-    return frozenset(canonical_id(part) for part in parts)
+    return frozenset(org_id for org_id in canonical.values() if org_id is not None)
 
 
 # An API name: letters, digits and single underscores, starting with a letter and not ending with

@@ -52,7 +52,7 @@ def query_all(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
 
 def is_condition_failure(error: ClientError) -> bool:
     """A conditional write whose condition did not hold (not a failure of DynamoDB itself)."""
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 def is_first_condition_failure(error: ClientError) -> bool:

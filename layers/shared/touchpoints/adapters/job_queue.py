@@ -28,7 +28,7 @@ class JobQueue:
             MessageBody=json.dumps({"job_id": job_id}),
             DelaySeconds=max(0, min(delay_seconds, MAX_DELAY_SECONDS)),
         )
-        return reply["MessageId"]
+        return str(reply["MessageId"])
 
     def postpone(self, receipt_handle: str, deliveries: int) -> int:
         """Hide a continuation for longer after each delivery; returns the delay in seconds."""

@@ -193,7 +193,9 @@ class MarketoClient:
             method, url, params=params, json=body, headers=headers, timeout=self._timeout
         )
 
-    def _lookup(self, kind: str, path: str, params: Mapping[str, Any] | None = None) -> list:
+    def _lookup(
+        self, kind: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """A lookup's result rows; none when Marketo says 702 (no data found)."""
         try:
             return self._request(kind, "GET", path, params).get("result") or []
@@ -396,7 +398,7 @@ def _lead(row: Mapping[str, Any]) -> MarketoLead:
 
 
 def _url_bytes(url: str, params: Mapping[str, Any] | None) -> int:
-    return len(requests.Request("GET", url, params=params).prepare().url.encode())
+    return len((requests.Request("GET", url, params=params).prepare().url or "").encode())
 
 
 def _json_or_raise(kind: str, reply: requests.Response) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class RecomputeQueue:
         reply = self._sqs.send_message(
             QueueUrl=self._url, **_message(campaign_id, cause, dedup_source, details)
         )
-        return reply["MessageId"]
+        return str(reply["MessageId"])
 
     def enqueue_many(self, cause: str, dedup_sources: Mapping[str, str]) -> BatchSend:
         """One message per campaign, as `enqueue` sends it, ten a SendMessageBatch call. Entries

@@ -88,7 +88,7 @@ class SalesforceGateway:
 
     def count_members(self, campaign_id: str) -> int:
         soql = f"SELECT COUNT() FROM CampaignMember WHERE CampaignId = '{escape_id(campaign_id)}'"
-        return self._sf.query_page(soql)["totalSize"]
+        return int(self._sf.query_page(soql)["totalSize"])
 
     def changed_campaign_ids(self, since: datetime, *, all_synced: bool) -> set[str]:
         """Campaigns whose record or members changed after `since` (SystemModstamp); with
@@ -346,7 +346,7 @@ class SalesforceGateway:
         for member_id, when in dates.items():
             writer.writerow([member_id, format_datetime(when) if when else "#N/A"])
         job = self._sf.call("bulk2_create_job", lambda sf: _ingest(sf).create_job("update"))
-        job_id = job["id"]
+        job_id = str(job["id"])
         self._sf.call(
             "bulk2_upload", lambda sf: _ingest(sf).upload_job_data(job_id, buffer.getvalue())
         )

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 from typing import IO, Any
 
@@ -36,6 +37,10 @@ def _client(sf: Any, sobject: str) -> Any:
     return getattr(sf.bulk2, sobject)._client
 
 
+def _results_page(sf: Any, job: BulkJob, locator: str, page_size: int) -> Any:
+    return _client(sf, job.sobject).get_query_results(job.id, locator, page_size)
+
+
 def _rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
@@ -50,7 +55,7 @@ class BulkRequests:
         job = self._sf.call(
             "bulk2_create_job", lambda sf: _client(sf, sobject).create_job("query", query=soql)
         )
-        return job["id"]
+        return str(job["id"])
 
     def status(self, job: BulkJob) -> BulkJobStatus:
         is_query = job.operation == "query"
@@ -97,9 +102,7 @@ class BulkRequests:
         while True:
             page = self._sf.call(
                 "bulk2_results",
-                lambda sf, locator=locator: _client(sf, job.sobject).get_query_results(
-                    job.id, locator, page_size
-                ),
+                partial(_results_page, job=job, locator=locator, page_size=page_size),
             )
             rows = _rows(page["records"])
             if rows:
@@ -121,7 +124,7 @@ class BulkRequests:
         options = {"external_id_field": external_id} if external_id else {}
         job_id = self._sf.call(
             "bulk2_create_job",
-            lambda sf: _client(sf, sobject).create_job(operation, **options)["id"],
+            lambda sf: str(_client(sf, sobject).create_job(operation, **options)["id"]),
         )
 
         def upload(sf: Any) -> None:

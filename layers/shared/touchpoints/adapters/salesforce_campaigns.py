@@ -170,7 +170,7 @@ class CampaignSyncGateway:
         return self._sf.delete_records(refs_to_ids.items())
 
     def update_campaign(self, campaign_id: str, fields: Mapping[str, Any]) -> None:
-        self._sf.call(
-            "sobject_update",
-            lambda sf: sf.Campaign.update(escape_id(campaign_id), dict(fields)),
-        )
+        def update(sf: Any) -> Any:  # (simple-salesforce types sf.Campaign as any of its APIs)
+            return sf.Campaign.update(escape_id(campaign_id), dict(fields))
+
+        self._sf.call("sobject_update", update)

@@ -28,10 +28,12 @@ def connect(secret: Mapping[str, str], session: requests.Session | None = None) 
     `session` is the HTTP session the client uses; production passes none (plain HTTPS),
     tests and the demo pass one with the Salesforce emulator mounted on it.
     """
-    common = {"session": session, "version": API_VERSION}
     if _has(secret, _SESSION_KEYS):
         return Salesforce(
-            instance_url=secret["instance_url"], session_id=secret["access_token"], **common
+            instance_url=secret["instance_url"],
+            session_id=secret["access_token"],
+            session=session,
+            version=API_VERSION,
         )
     domain = secret.get("domain") or "login"
     if _has(secret, _JWT_KEYS):
@@ -40,7 +42,8 @@ def connect(secret: Mapping[str, str], session: requests.Session | None = None) 
             consumer_key=secret["consumer_key"],
             privatekey=secret["private_key"],
             domain=domain,
-            **common,
+            session=session,
+            version=API_VERSION,
         )
     if _has(secret, _PASSWORD_KEYS):
         return Salesforce(
@@ -48,7 +51,8 @@ def connect(secret: Mapping[str, str], session: requests.Session | None = None) 
             password=secret["password"],
             security_token=secret["security_token"],
             domain=domain,
-            **common,
+            session=session,
+            version=API_VERSION,
         )
     raise SalesforceSecretError(
         "Salesforce secret must hold one of: "

@@ -10,6 +10,14 @@ def parse_datetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def parse_required_datetime(value: str) -> datetime:
+    """A datetime Salesforce always fills (`CreatedDate`, `SystemModstamp`)."""
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError("a required Salesforce datetime is blank")
+    return parsed
+
+
 def parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 

@@ -7,9 +7,15 @@ dotted columns (`Lead.Email`) and text for every value. Both become the same `Me
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from touchpoints.adapters.salesforce_dates import format_datetime, parse_date, parse_datetime
+from touchpoints.adapters.salesforce_dates import (
+    format_datetime,
+    parse_date,
+    parse_datetime,
+    parse_required_datetime,
+)
 from touchpoints.rules.email import member_email
 from touchpoints.rules.models import Member, Touchpoint
 from touchpoints.settings import CampaignFields, TouchpointFields
@@ -63,7 +69,7 @@ class RecordMapper:
                 lead_email, contact_email, has_contact=bool(record.get("ContactId"))
             ),
             has_responded=bool(responded),
-            created_date=parse_datetime(record["CreatedDate"]),
+            created_date=parse_required_datetime(record["CreatedDate"]),
             first_responded_date=parse_date(record.get("FirstRespondedDate")),
             touchpoint_date=parse_datetime(record.get(self.campaign.member_touchpoint_date)),
             status=record.get("Status"),
@@ -117,18 +123,23 @@ class RecordMapper:
         )
 
     def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
-        """What Salesforce holds (possibly edited by hand), as a comparable Touchpoint."""
+        """What Salesforce holds (possibly edited by hand), as a comparable Touchpoint. A field
+        blanked by hand (or cleared by a deleted lookup) stays None, so it compares unequal to
+        what the rules want and is corrected."""
         f = self.touchpoint
-        when = parse_datetime(record.get(f.touchpoint_date))
+
+        def held(name: str) -> Any:
+            return record.get(name)
+
         return Touchpoint(
             key=record[f.key],
-            campaign_id=record.get(f.campaign),
-            member_id=record.get(f.campaign_member_id),
-            lead_id=record.get(f.lead),
-            contact_id=record.get(f.contact),
-            email=record.get(f.email),
-            touchpoint_date=when,
-            channel=record.get(f.channel),
-            channel_path=record.get(f.channel_path),
-            medium=record.get(f.medium),
+            campaign_id=held(f.campaign),
+            member_id=held(f.campaign_member_id),
+            lead_id=held(f.lead),
+            contact_id=held(f.contact),
+            email=held(f.email),
+            touchpoint_date=cast(datetime, parse_datetime(held(f.touchpoint_date))),
+            channel=held(f.channel),
+            channel_path=held(f.channel_path),
+            medium=held(f.medium),
         )

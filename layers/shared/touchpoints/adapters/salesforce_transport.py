@@ -12,6 +12,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import batched
 from typing import Any
 from urllib.parse import urlencode
@@ -51,7 +52,7 @@ Send = Callable[[Salesforce], Any]
 
 
 def _error_codes(error: SalesforceError) -> set[str]:
-    content = error.content if isinstance(error.content, list) else []
+    content: list[Any] = error.content if isinstance(error.content, list) else []
     return {item.get("errorCode", "") for item in content if isinstance(item, dict)}
 
 
@@ -190,7 +191,7 @@ class SalesforceTransport:
                 self._sleep(0.5 * attempt)  # a locked row usually frees within a second
             for chunk in batched(pending, COLLECTION_LIMIT, strict=False):
                 body = [record for _, (_, record) in chunk]
-                replies = self.call(kind, lambda sf, body=body: _send(sf, method, path, body))
+                replies = self.call(kind, partial(_send, method=method, path=path, records=body))
                 refs = [ref for _, (ref, _) in chunk]
                 for (index, _), result in zip(chunk, record_results(refs, replies), strict=True):
                     results[index] = result

@@ -78,7 +78,9 @@ class StateStore:
             dict.fromkeys(member_ids), 100, strict=False
         ):  # BatchGetItem: 100 keys
             keys = [{"PK": pk, "SK": f"MEMBER#{m}"} for m in chunk]
-            request = {self._table.name: {"Keys": keys, "ConsistentRead": True}}
+            request: dict[str, Any] | None = {
+                self._table.name: {"Keys": keys, "ConsistentRead": True}
+            }
             while request:
                 reply = self._table.meta.client.batch_get_item(RequestItems=request)
                 for item in reply["Responses"].get(self._table.name, []):
@@ -110,7 +112,7 @@ class StateStore:
         written = 0
         with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
             for member in members:
-                item = {
+                item: dict[str, Any] = {
                     "PK": _campaign_pk(campaign_id),
                     "SK": f"MEMBER#{member.member_id}",
                     "member_id": member.member_id,

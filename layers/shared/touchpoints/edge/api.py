@@ -17,7 +17,7 @@ ErrorTable = Mapping[type[Exception], tuple[int, str]]
 MAX_PROBLEMS = 5
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[Any]:
     body = {"error": code, "message": message, **({"field": field} if field else {})}
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
@@ -26,7 +26,7 @@ def register_error_table(api: APIGatewayRestResolver, errors: ErrorTable) -> Non
     """Every exception class in the table answers with its status and code; a subclass uses
     its nearest listed ancestor. The exception's `field` attribute, if any, names the field."""
 
-    def refused(error: Exception) -> Response:
+    def refused(error: Exception) -> Response[Any]:
         status, code = next(errors[cls] for cls in type(error).__mro__ if cls in errors)
         return error_response(status, code, str(error), getattr(error, "field", None))
 
@@ -44,12 +44,13 @@ def admin_api(
     api = APIGatewayRestResolver(enable_validation=True)
     register_error_table(api, errors)
 
-    @api.exception_handler(RequestValidationError)
-    def invalid(error: RequestValidationError) -> Response:
+    def invalid(error: RequestValidationError) -> Response[Any]:
         return validation_error_response(error.errors(), body_models, invalid_code)
 
+    api.exception_handler(RequestValidationError)(invalid)
+
     @api.not_found
-    def no_route(error: NotFoundError) -> Response:
+    def no_route(error: NotFoundError) -> Response[Any]:
         """API Gateway only forwards the routes template.yaml declares; this keeps the shape."""
         return error_response(404, "NOT_FOUND", "no such route")
 
@@ -66,7 +67,7 @@ def validation_error_response(
     errors: Sequence[Mapping[str, Any]],
     body_models: Sequence[type[BaseModel]] = (),
     code: str = "INVALID_REQUEST",
-) -> Response:
+) -> Response[Any]:
     """Powertools' validation errors (422) in the API's error shape: one problem per field (a
     union, e.g. date or date-time, reports each alternative), the first field named."""
     problems = {field_name(e.get("loc", ()), body_models): _problem(e) for e in reversed(errors)}

@@ -10,4 +10,4 @@ MAX_WAIT_SECONDS = 60
 
 def bulk_wait_seconds(polls_so_far: int) -> int:
     """5 s before the first poll, then twice as long after each poll, up to a minute."""
-    return min(FIRST_WAIT_SECONDS * 2 ** max(polls_so_far, 0), MAX_WAIT_SECONDS)
+    return min(FIRST_WAIT_SECONDS << max(polls_so_far, 0), MAX_WAIT_SECONDS)

@@ -12,4 +12,4 @@ def touchpoint_key(member_id: str) -> str:
 
 def is_our_key(key: str | None) -> bool:
     """Touchpoints whose key carries our prefix are ours to correct or delete."""
-    return bool(key) and key.startswith(KEY_PREFIX)
+    return key is not None and key.startswith(KEY_PREFIX)

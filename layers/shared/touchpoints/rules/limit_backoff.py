@@ -15,7 +15,7 @@ MAX_BACKOFF_SECONDS = 6 * 3600  # below SQS's 12 h visibility maximum
 def backoff_seconds(deliveries: int, cap: int = MAX_BACKOFF_SECONDS) -> int:
     """A message the limit refused waits five minutes, twice as long after each delivery, up to
     `cap`."""
-    return min(LIMIT_BACKOFF_SECONDS * 2 ** max(deliveries - 1, 0), cap)
+    return min(LIMIT_BACKOFF_SECONDS << max(deliveries - 1, 0), cap)
 
 
 # The recompute queue (FIFO) counts its own attempts, so a limit that lasts a day never reaches

@@ -472,7 +472,7 @@ def _write_with_bulk_api(ports: BulkDatePorts, job: Job) -> bool:
     return True
 
 
-def _finish(ports: BulkDatePorts, job_id: str, now: datetime) -> Job:
+def _finish(ports: BulkDatePorts, job_id: str, now: datetime) -> Job | None:
     job = ports.jobs.load(job_id)
     if job is None or job.state.finished:
         return job

@@ -63,9 +63,7 @@ def add_campaign_member(
     if person_id is None:
         names = names or {}
         lead = NewLead(key, names.get("first_name"), names.get("last_name"), names.get("company"))
-        result = salesforce.create_leads([lead])[key]
-        _require_success(result)
-        person_id, created = result.record_id, True
+        person_id, created = _created_id(salesforce.create_leads([lead])[key]), True
     result = salesforce.add_members(campaign_id, {key: (person_id, status)})[key]
     _require_success(result)
     return {
@@ -153,3 +151,11 @@ def _require_member(campaign_id: str, person: str, salesforce: CampaignsPort) ->
 def _require_success(result: RecordResult) -> None:
     if not result.success:
         raise SalesforceRefusedError(f"Salesforce refused: {result.error_code}: {result.message}")
+
+
+def _created_id(result: RecordResult) -> str:
+    """The id of a record Salesforce created (a success always carries one)."""
+    _require_success(result)
+    if result.record_id is None:
+        raise SalesforceRefusedError("Salesforce answered success without the record's id")
+    return result.record_id

@@ -178,7 +178,8 @@ def describe_link(link: ProgramLink) -> dict[str, Any]:
         "campaign_id": link.campaign_id,
         "channel": link.channel,
         "statuses": sorted(
-            (name for name in link.steps if name != NOT_IN_PROGRAM), key=link.steps.get
+            (name for name in link.steps if name != NOT_IN_PROGRAM),
+            key=lambda name: link.steps[name],
         ),
         "linked_at": link.linked_at,
         "watermark": link.watermark,
@@ -260,6 +261,9 @@ def sync_program(
     return result
 
 
+_UNDECIDED = MemberDecision(status=None, write_to=frozenset(), changed_on=frozenset())
+
+
 @dataclass
 class _Person:
     """Everything one run knows about one person (keyed by email)."""
@@ -269,7 +273,7 @@ class _Person:
     marketo_lead_id: int | None = None
     marketo_status: str | None = None
     salesforce: CampaignPerson | None = None
-    decision: MemberDecision | None = None
+    decision: MemberDecision = _UNDECIDED  # until the run decides (before anything is written)
     salesforce_person_id: str | None = None
     salesforce_member_id: str | None = None
     failed: bool = False
@@ -377,18 +381,17 @@ class _Run:
         if adds:
             self._add_to_campaign(adds)
         if changes:
+            member_ids = {p.email: _member_id(p) for p in changes}
             results = self.salesforce.set_member_statuses(
-                {p.salesforce.member_id: p.decision.status for p in changes}
+                {member_ids[p.email]: _status(p) for p in changes}
             )
             for person in changes:
                 self._outcome(
-                    person, results[person.salesforce.member_id], Side.SALESFORCE, "status_changed"
+                    person, results[member_ids[person.email]], Side.SALESFORCE, "status_changed"
                 )
         if removals:
-            results = self.salesforce.delete_records(
-                {p.email: p.salesforce.member_id for p in removals}
-            )
-            by_email = {r.ref: r for r in results}
+            deleted = self.salesforce.delete_records({p.email: _member_id(p) for p in removals})
+            by_email = {r.ref: r for r in deleted}
             for person in removals:
                 if self._outcome(person, by_email[person.email], Side.SALESFORCE, "removed"):
                     person.salesforce_member_id = None
@@ -404,17 +407,18 @@ class _Run:
         missing = [p for p in adds if p.email not in found]
         if missing:
             created = self.salesforce.create_leads(
-                _new_lead(p.email, self.marketo_leads.get(p.marketo_lead_id)) for p in missing
+                _new_lead(p.email, _lookup(self.marketo_leads, p.marketo_lead_id)) for p in missing
             )
             for person in missing:
                 result = created[person.email]
-                if self._outcome(person, result, Side.SALESFORCE, "leads_created"):
+                succeeded = self._outcome(person, result, Side.SALESFORCE, "leads_created")
+                if succeeded and result.record_id:
                     found[person.email] = result.record_id
         ready = [p for p in adds if p.email in found and not p.failed]
         if not ready:
             return
         results = self.salesforce.add_members(
-            self.campaign_id, {p.email: (found[p.email], p.decision.status) for p in ready}
+            self.campaign_id, {p.email: (found[p.email], _status(p)) for p in ready}
         )
         for person in ready:
             if self._outcome(person, results[person.email], Side.SALESFORCE, "added"):
@@ -426,7 +430,7 @@ class _Run:
         first, then sfdcLeadId), when that record still exists."""
         candidates: dict[str, list[str]] = {}
         for person in people:
-            lead = self.marketo_leads.get(person.marketo_lead_id)
+            lead = _lookup(self.marketo_leads, person.marketo_lead_id)
             ids = [i for i in (lead.sfdc_contact_id, lead.sfdc_lead_id) if i] if lead else []
             if ids:
                 candidates[person.email] = ids
@@ -478,19 +482,15 @@ class _Run:
                     }
                 )
             elif person.marketo_lead_id and not person.failed:
-                by_status[person.decision.status].append(person)
+                by_status[_status(person)].append(person)
         bounced: list[_Person] = []
         for status, group in sorted(by_status.items()):
-            writes = self.marketo.set_member_status(
-                self.program_id, status, [p.marketo_lead_id for p in group]
-            )
+            writes = self.marketo.set_member_status(self.program_id, status, _lead_ids(group))
             bounced += self._marketo_outcomes(group, writes, "added_or_status_changed")
         if bounced:
             self._settle_bounced(bounced)
         if removals:
-            writes = self.marketo.remove_members(
-                self.program_id, [p.marketo_lead_id for p in removals]
-            )
+            writes = self.marketo.remove_members(self.program_id, _lead_ids(removals))
             self._marketo_outcomes(removals, writes, "removed")
 
     def _resolve_marketo_leads(self, people: list[_Person]) -> None:
@@ -506,12 +506,12 @@ class _Run:
         }
         if by_person_id:  # Marketo's link to the Salesforce person first, then the email
             for lead in self.marketo.leads_by_salesforce_id(
-                p.salesforce_person_id for p in by_person_id.values()
+                person_id for p in by_person_id.values() if (person_id := p.salesforce_person_id)
             ):
                 for person_id in (lead.sfdc_contact_id, lead.sfdc_lead_id):
-                    person = by_person_id.get((person_id or "")[:15])
-                    if person is not None and not person.marketo_lead_id:
-                        person.marketo_lead_id = lead.id
+                    linked = by_person_id.get((person_id or "")[:15])
+                    if linked is not None and not linked.marketo_lead_id:
+                        linked.marketo_lead_id = lead.id
         unresolved = {p.email: p for p in people if not p.marketo_lead_id}
         if unresolved:
             for lead in self.marketo.leads_by_email(unresolved):
@@ -539,7 +539,7 @@ class _Run:
         by_lead = {w.lead_id: w for w in writes}
         bounced = []
         for person in people:
-            write = by_lead.get(person.marketo_lead_id)
+            write = _lookup(by_lead, person.marketo_lead_id)
             if write is not None and write.success:
                 self.result.to_marketo[counter] += 1
                 continue
@@ -561,10 +561,10 @@ class _Run:
         """Marketo skipped these status writes (1037): the person had moved to or past the status
         since it was read. Marketo's status stands; Salesforce is set to it in this run, so the
         skipped write is never sent again."""
-        now_in = self.marketo.member_statuses(self.program_id, [p.marketo_lead_id for p in people])
+        now_in = self.marketo.member_statuses(self.program_id, _lead_ids(people))
         back_to_salesforce = []
         for person in people:
-            current = member_status(now_in.get(person.marketo_lead_id))
+            current = member_status(_lookup(now_in, person.marketo_lead_id))
             if current == person.decision.status:
                 self.result.to_marketo["added_or_status_changed"] += 1
                 continue
@@ -648,6 +648,30 @@ def _decide(person: _Person, steps: Mapping[str, int]) -> MemberDecision:
     )
 
 
+def _lookup[Value](by_lead_id: Mapping[int, Value], lead_id: int | None) -> Value | None:
+    """What `by_lead_id` holds for a person's Marketo lead, when the person has one."""
+    return None if lead_id is None else by_lead_id.get(lead_id)
+
+
+def _lead_ids(people: Iterable[_Person]) -> list[int]:
+    """The Marketo lead ids of those people who have one."""
+    return [p.marketo_lead_id for p in people if p.marketo_lead_id is not None]
+
+
+def _member_id(person: _Person) -> str:
+    """The campaign member id of a person the run read in the campaign."""
+    if person.salesforce is None:
+        raise ValueError("the person is not in the campaign")
+    return person.salesforce.member_id
+
+
+def _status(person: _Person) -> str:
+    """The status the run decided a person has (not a removal)."""
+    if person.decision.status is None:
+        raise ValueError("the person is to be removed, not given a status")
+    return person.decision.status
+
+
 def _writes(person: _Person, side: Side) -> bool:
     return side in person.decision.write_to
 
@@ -658,7 +682,7 @@ def _conflict(person: _Person) -> dict[str, Any]:
         "base_status": person.base.status if person.base else None,
         "marketo_status": person.marketo_status,
         "salesforce_status": person.salesforce.status if person.salesforce else None,
-        "winner": person.decision.winner.value,
+        "winner": person.decision.winner.value if person.decision.winner else None,
         "resolved_status": person.decision.status,
         "rule": person.decision.rule,
     }
@@ -675,7 +699,7 @@ def _new_lead(email: str, lead: MarketoLead | None) -> NewLead:
 
 def _marketo_lead(person: _Person) -> dict[str, Any]:
     source = person.salesforce
-    lead = {"email": person.email}
+    lead: dict[str, str | None] = {"email": person.email}
     if source is not None:
         lead |= {"firstName": source.first_name, "lastName": source.last_name}
         if source.company:

@@ -615,7 +615,7 @@ class Recompute:
                 slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
                 if is_last:
                     break
-                run.cursor = upper
+                run.cursor = members[-1].id
             if run.full and held is None:  # (read beside the walk, strays were in its ranges)
                 self._delete_strays(campaign_id, writes, run.totals)
             run.walk_done = True
@@ -835,6 +835,7 @@ class Recompute:
         outcomes = (
             {m.id: evaluate_member(campaign, m, channels) for m in members} if campaign else {}
         )
+        baseline: Mapping[str, tuple[Touchpoint, str | None]]
         if held is not None:  # drift repair, Bulk: what Salesforce holds in this Id range
             baseline = held.upto(upto_id)
         elif (

@@ -299,6 +299,7 @@ def preview_view(result: Preview) -> PreviewView:
         already_dated_members=[
             DatedMemberView(member_id=m.id, touchpoint_date=m.touchpoint_date)
             for m in result.already_dated[:100]
+            if m.touchpoint_date is not None  # (all of them: that is what "already dated" is)
         ],
         sample=[
             MemberView(

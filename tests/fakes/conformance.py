@@ -1,0 +1,39 @@
+"""Each in-memory fake keeps its port's promise. `make typecheck` runs mypy over this module, so a
+fake whose methods drift from its Protocol (a name, a parameter, a return type) fails the build;
+the fakes' own bodies are test code and are not checked strictly. (The sweep has no fakes: its
+tests drive the handler.)"""
+
+from tests.fakes.channel_mapping import FakeChannelMapping
+from tests.fakes.jobs import FakeJobStore, FakeQueue
+from tests.fakes.program_sync import FakeCampaigns, FakeEvents, FakeLinks, FakeMarketo
+from tests.fakes.salesforce import FakeSalesforce, FakeStagedWrites
+from tests.fakes.state import FakeState
+from touchpoints.ports.events import EventsPort
+from touchpoints.ports.jobs import JobStorePort
+from touchpoints.ports.marketo import MarketoPort
+from touchpoints.ports.program_links import LinksPort
+from touchpoints.ports.queues import QueuePort
+from touchpoints.ports.salesforce import (
+    BulkSalesforcePort,
+    CampaignsPort,
+    RecomputeSalesforcePort,
+    StagedTouchpointWrites,
+)
+from touchpoints.ports.state import ChannelMappingPort, StatePort
+
+
+def fakes_keep_their_ports() -> None:
+    salesforce = FakeSalesforce()
+    recompute_salesforce: RecomputeSalesforcePort = salesforce
+    bulk_salesforce: BulkSalesforcePort = salesforce
+    staged: StagedTouchpointWrites = FakeStagedWrites(salesforce)
+    recompute_state: StatePort = FakeState()
+    mapping: ChannelMappingPort = FakeChannelMapping()
+    jobs: JobStorePort = FakeJobStore()
+    queue: QueuePort = FakeQueue()
+    marketo: MarketoPort = FakeMarketo()
+    campaigns: CampaignsPort = FakeCampaigns()
+    links: LinksPort = FakeLinks()
+    events: EventsPort = FakeEvents()
+    del recompute_salesforce, bulk_salesforce, staged, recompute_state, mapping, jobs, queue
+    del marketo, campaigns, links, events
