@@ -90,19 +90,6 @@ class SalesforceGateway:
         soql = f"SELECT COUNT() FROM CampaignMember WHERE CampaignId = '{escape_id(campaign_id)}'"
         return self._sf.query_page(soql)["totalSize"]
 
-    def changed_campaign_ids(self, since: datetime, *, all_synced: bool) -> set[str]:
-        """Campaigns whose record or members changed after `since` (SystemModstamp); with
-        `all_synced`, every synced campaign as well (its sync field set)."""
-        literal = format_datetime(since)
-        campaign_filter = f"{self._campaign_fields.sync_mode} != null"
-        if not all_synced:
-            campaign_filter += f" AND SystemModstamp > {literal}"
-        ids = {r["Id"] for r in self._sf.query(f"SELECT Id FROM Campaign WHERE {campaign_filter}")}
-        members = self._sf.query(
-            f"SELECT CampaignId FROM CampaignMember WHERE SystemModstamp > {literal}"
-        )
-        return ids | {r["CampaignId"] for r in members}
-
     def _member_soql(self, campaign_id: str, after_id: str) -> str:
         where = f"CampaignId = '{escape_id(campaign_id)}'"
         if after_id:
