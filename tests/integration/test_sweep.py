@@ -128,6 +128,30 @@ def test_a_deleted_lead_loses_its_touchpoint(world, synced):
     assert member not in unchanged_but(world, before, member)
 
 
+def test_an_undeleted_lead_gets_its_touchpoint_back(world, synced):
+    _, (member, *_) = synced
+    before = by_member(world)
+    lead = person(world, member)
+    world.org.delete_record("Lead", lead)
+    sweep_and_recompute(world)
+    world.org.undelete_record("Lead", lead)
+    sweep_and_recompute(world)
+    back = unchanged_but(world, before, member)[member]
+    assert (back["Lead__c"], back["Email__c"]) == (lead, before[member]["Email__c"])
+
+
+def test_a_deleted_contact_loses_its_touchpoint(world, synced):
+    campaign, _ = synced
+    contact = world.org.insert("Contact", {"LastName": "Roe", "Email": "roe@example.com"})
+    member = world.org.insert("CampaignMember", {"CampaignId": campaign, "ContactId": contact})
+    sweep_and_recompute(world)
+    before = by_member(world)
+    assert before[member]["Contact__c"] == contact
+    world.org.delete_record("Contact", contact)
+    sweep_and_recompute(world)
+    assert member not in unchanged_but(world, before, member)
+
+
 def test_a_merged_lead_s_touchpoint_follows_the_master(world, synced):
     _, (member, *_) = synced
     before = by_member(world)
