@@ -51,11 +51,18 @@ def _consistent(operation: str, params: dict) -> bool:
         lambda store: store.load_checkpoint(CAMPAIGN),
         lambda store: store.load_write_intent(CAMPAIGN),
         lambda store: store.load_summary(CAMPAIGN),
-        lambda store: store.load_sweep_watermark(),
+        lambda store: store.load_sweep(),
         lambda store: store.load_members_range(CAMPAIGN, "", None),
         lambda store: store.load_members_by_ids(CAMPAIGN, ["00v000000000001AAA"]),
     ],
-    ids=["checkpoint", "write intent", "summary", "sweep watermark", "range", "by ids"],
+    ids=[
+        "checkpoint",
+        "write intent",
+        "summary",
+        "sweep watermark and checkpoint",
+        "range",
+        "by ids",
+    ],
 )
 def test_a_run_reads_its_own_state_strongly_consistent(table_and_reads, read):
     table, reads = table_and_reads
