@@ -222,6 +222,13 @@ class World:
         world = cls(session, org, mkto, stack)
         fields = world.touchpoint_fields
         org.define_external_id(fields.sobject, fields.key)
+        # The shipped lookups are SetNull (salesforce/…/Buyer_Touchpoint__c/fields/*.field-meta.xml)
+        for target, field in (
+            ("Campaign", fields.campaign),
+            ("Lead", fields.lead),
+            ("Contact", fields.contact),
+        ):
+            org.define_set_null_lookup(fields.sobject, field, target)
         return world
 
     @property

@@ -12,6 +12,9 @@ Served under /services/data/vNN.N/ (any version):
 Permissions: by default the API user may do anything; `org.enforce_permission_set(path)` makes it
 a minimum-access user holding that SFDX permission set (object permissions and field-level
 security, see permissions.py). Seeding (insert, update_record, ...) is never restricted.
+Deletes go to the Recycle Bin (seen by queryAll) and cascade as Salesforce's do; SOAP's undelete
+and merge, which REST lacks, are test-side helpers (`undelete_record`, `merge_records`); lookups
+declared SetNull (`define_set_null_lookup`) are cleared on delete and restored on undelete.
 SOQL subset: see soql.py. Not served: SOSL search, the composite/batch/tree resources, Bulk API
 1.0 (/services/async), Apex REST, metadata/tooling, OAuth login (any bearer token is accepted
 unless `accepted_tokens` is set).

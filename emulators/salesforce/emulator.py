@@ -174,6 +174,29 @@ class SalesforceEmulator(Emulator):
             name = self._object(sobject)
             self._seed(lambda: self.store.delete(name, record_id))
 
+    def undelete_record(self, sobject: str, record_id: str) -> None:
+        """Restore a record from the Recycle Bin, as SOAP `undelete()` or Apex `undelete` do
+        (REST has no undelete resource): the records its delete cascaded to come back, and so
+        do the lookups its delete cleared."""
+        with self._lock:
+            name = self._object(sobject)
+            self._seed(lambda: self.store.undelete(name, record_id))
+
+    def merge_records(self, sobject: str, master_id: str, *loser_ids: str) -> None:
+        """Merge up to two leads or contacts into a master, as SOAP `merge()` or Apex `merge`
+        do (REST has no merge resource)."""
+        with self._lock:
+            name = self._object(sobject)
+            if name not in ("Lead", "Contact") or not 1 <= len(loser_ids) <= 2:
+                raise ValueError("merge takes a Lead or Contact master and one or two others")
+            self._seed(lambda: self.store.merge(name, master_id, list(loser_ids)))
+
+    def define_set_null_lookup(self, sobject: str, field: str, target: str) -> None:
+        """Declare a lookup whose deleteConstraint is SetNull (the default for an optional
+        custom lookup): deleting the target clears it, undeleting restores it."""
+        with self._lock:
+            self.store.define_set_null_lookup(self._object(sobject), field, self._object(target))
+
     def get(self, sobject: str, record_id: str) -> dict | None:
         with self._lock:
             name = self.schema.object_name(sobject)

@@ -54,6 +54,7 @@ SYSTEM_FIELDS = frozenset(
         "lastmodifieddate",
         "lastmodifiedbyid",
         "systemmodstamp",
+        "masterrecordid",  # set by merges on leads and contacts, like the audit fields
     }
 )
 # Standard fields outside field-level security: the universally required ones (Object Reference:

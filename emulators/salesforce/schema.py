@@ -20,7 +20,11 @@ SYSTEM_FIELDS = {
     "SystemModstamp": DATETIME,
 }
 # Fields Salesforce computes; the API refuses to write them.
-READ_ONLY_FIELDS = {name.lower() for name in SYSTEM_FIELDS} | {"createdbyid", "lastmodifiedbyid"}
+READ_ONLY_FIELDS = {name.lower() for name in SYSTEM_FIELDS} | {
+    "createdbyid",
+    "lastmodifiedbyid",
+    "masterrecordid",  # set by a merge
+}
 DERIVED_READ_ONLY = {"campaignmember": {"hasresponded", "firstrespondeddate"}}
 # Fields that can be set on create but never changed.
 CREATE_ONLY = {"campaignmember": {"campaignid"}}
@@ -48,8 +52,15 @@ STANDARD_FIELD_KINDS: dict[str, dict[str, str]] = {
         "LastName": STRING,
         "Company": STRING,
         "IsConverted": BOOLEAN,
+        "MasterRecordId": STRING,
     },
-    "Contact": {"Email": STRING, "FirstName": STRING, "LastName": STRING, "AccountId": STRING},
+    "Contact": {
+        "Email": STRING,
+        "FirstName": STRING,
+        "LastName": STRING,
+        "AccountId": STRING,
+        "MasterRecordId": STRING,
+    },
     "Account": {"Name": STRING},
 }
 

@@ -46,6 +46,13 @@ class Store:
         self._member_by_person: dict[tuple[str, str], str] = {}
         self._statuses_by_campaign: dict[str, set[str]] = {}
         self.required = RequiredFields()  # opt-in required fields for API writes
+        # Lookups whose value is cleared when the record they point at is deleted (SetNull):
+        # target object -> [(object, field)].
+        self._set_null_lookups: dict[str, list[tuple[str, str]]] = {}
+        # What a delete did besides binning the record, so an undelete can restore it:
+        # record id -> the records deleted with it, and the lookups it cleared.
+        self._cascaded: dict[str, list[tuple[str, str]]] = {}
+        self._cleared: dict[str, list[tuple[str, str, str]]] = {}
 
     # -- reading -------------------------------------------------------------------------------
     def records(self, sobject: str, include_deleted: bool = False) -> Iterator[dict]:
@@ -145,31 +152,100 @@ class Store:
         self._set_live(sobject, old["Id"], record)
         self._after_write(sobject, record, old)
 
-    def delete(self, sobject: str, record_id: str) -> None:
+    def define_set_null_lookup(self, sobject: str, field: str, target: str) -> None:
+        """A lookup from `sobject.field` to `target` with deleteConstraint SetNull."""
+        self._set_null_lookups.setdefault(target, []).append((sobject, field))
+
+    def delete(self, sobject: str, record_id: str, master_id: str | None = None) -> None:
+        """Move the record to the Recycle Bin (`MasterRecordId` set when a merge deleted it)."""
         old = self.require_live(sobject, record_id)
         rid = old["Id"]
         now = format_datetime(self.clock())
+        binned = {**old, "IsDeleted": True, "LastModifiedDate": now, "SystemModstamp": now}
+        if master_id is not None:
+            binned["MasterRecordId"] = master_id
         self._set_live(sobject, rid, None)
-        self._set_deleted(
-            sobject,
-            rid,
-            {**old, "IsDeleted": True, "LastModifiedDate": now, "SystemModstamp": now},
-        )
+        self._set_deleted(sobject, rid, binned)
         # Cascades Salesforce performs: a campaign's members and statuses go with it, and so do
         # the campaign memberships of a deleted lead or contact.
+        children: list[tuple[str, str]] = []
         if sobject == CAMPAIGN:
-            for child in sorted(self._members_by_campaign.get(rid, ())):
-                self.delete(MEMBER, child)
-            for child in sorted(self._statuses_by_campaign.get(rid, ())):
-                self.delete(MEMBER_STATUS, child)
+            children += [(MEMBER, c) for c in sorted(self._members_by_campaign.get(rid, ()))]
+            children += [
+                (MEMBER_STATUS, c) for c in sorted(self._statuses_by_campaign.get(rid, ()))
+            ]
         elif sobject in ("Lead", "Contact"):
             person_field = sobject + "Id"
-            for child in [
-                member["Id"]
+            children += [
+                (MEMBER, member["Id"])
                 for member in self._live.get(MEMBER, {}).values()
                 if member.get(person_field) == rid
+            ]
+        for child_type, child in children:
+            self.delete(child_type, child)
+        self._cascaded[rid] = children
+        self._cleared[rid] = self._clear_lookups_to(sobject, rid)
+
+    def _clear_lookups_to(self, target: str, rid: str) -> list[tuple[str, str, str]]:
+        cleared = []
+        for sobject, field in self._set_null_lookups.get(target, ()):
+            for record in list(self._live.get(sobject, {}).values()):
+                if record.get(field) == rid:
+                    self._set_live(sobject, record["Id"], {**record, field: None})
+                    cleared.append((sobject, record["Id"], field))
+        return cleared
+
+    def undelete(self, sobject: str, record_id: str) -> None:
+        """Restore a record from the Recycle Bin with what its delete took along: the records
+        deleted with it, and the SetNull lookups it cleared that nothing has replaced since."""
+        rid = to_18(record_id) if isinstance(record_id, str) else None
+        binned = self._deleted.get(sobject, {}).get(rid) if rid else None
+        if binned is None:
+            raise RecordError("INVALID_ID_FIELD", f"not in the Recycle Bin: {record_id}", ["Id"])
+        now = format_datetime(self.clock())
+        restored = {**binned, "IsDeleted": False, "LastModifiedDate": now, "SystemModstamp": now}
+        restored.pop("MasterRecordId", None)
+        if sobject == MEMBER:
+            for field, target in MEMBER_LOOKUPS.items():
+                if restored.get(field) and restored[field] not in self._live.get(target, {}):
+                    raise RecordError("ENTITY_IS_DELETED", f"{target} is deleted", [field])
+        self._set_deleted(sobject, rid, None)
+        self._set_live(sobject, rid, restored)
+        for child_type, child in self._cascaded.pop(rid, ()):
+            if child in self._deleted.get(child_type, {}):
+                self.undelete(child_type, child)
+        for child_type, child, field in self._cleared.pop(rid, ()):
+            record = self._live.get(child_type, {}).get(child)
+            if record is not None and record.get(field) is None:
+                self._set_live(child_type, child, {**record, field: rid})
+
+    def merge(self, sobject: str, master_id: str, loser_ids: list[str]) -> None:
+        """Merge leads or contacts: each loser's campaign memberships move to the master (one the
+        master already has in the same campaign is deleted instead), lookups to it follow, and
+        the loser is deleted with `MasterRecordId` set."""
+        master = self.require_live(sobject, master_id)["Id"]
+        person_field = sobject + "Id"
+        for loser_id in loser_ids:
+            loser = self.require_live(sobject, loser_id)["Id"]
+            if loser == master:
+                raise RecordError("INVALID_ID_FIELD", "cannot merge a record with itself", [])
+            for member in [
+                m for m in self._live.get(MEMBER, {}).values() if m.get(person_field) == loser
             ]:
-                self.delete(MEMBER, child)
+                if (member["CampaignId"], master) in self._member_by_person:
+                    self.delete(MEMBER, member["Id"])
+                else:
+                    self._reparent(MEMBER, member, person_field, master)
+            for child_type, field in self._set_null_lookups.get(sobject, ()):
+                for record in list(self._live.get(child_type, {}).values()):
+                    if record.get(field) == loser:
+                        self._reparent(child_type, record, field, master)
+            self.delete(sobject, loser, master_id=master)
+
+    def _reparent(self, sobject: str, record: dict, field: str, parent: str) -> None:
+        now = format_datetime(self.clock())
+        moved = {**record, field: parent, "LastModifiedDate": now, "SystemModstamp": now}
+        self._set_live(sobject, record["Id"], moved)
 
     def require_live(self, sobject: str, record_id: str) -> dict:
         rid = to_18(record_id) if isinstance(record_id, str) else None

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from touchpoints.adapters.recompute_queue import RecomputeQueue
     from touchpoints.adapters.salesforce import SalesforceGateway
     from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+    from touchpoints.adapters.salesforce_org_changes import SalesforceOrgChanges
     from touchpoints.adapters.salesforce_transport import SalesforceTransport
     from touchpoints.adapters.secrets import JsonSecrets
     from touchpoints.adapters.state_store import StateStore
@@ -190,6 +191,13 @@ class Dependencies:
             self.settings.campaign_fields,
             self.settings.touchpoint_fields,
         )
+
+    @cached_property
+    def org_changes(self) -> SalesforceOrgChanges:
+        """What the org changed without an outbound message (the sweep, Change Data Capture)."""
+        from touchpoints.adapters.salesforce_org_changes import SalesforceOrgChanges
+
+        return SalesforceOrgChanges(self.salesforce_transport, self.settings.campaign_fields)
 
     def _reconnect_salesforce(self) -> Salesforce:
         from touchpoints.adapters.salesforce_client import connect

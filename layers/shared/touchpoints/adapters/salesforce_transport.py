@@ -137,16 +137,19 @@ class SalesforceTransport:
         uri_bytes = len(f"{self._sf.base_url}query/?{urlencode({'q': soql})}".encode())
         return len(soql) <= MAX_SOQL_CHARS and uri_bytes <= MAX_QUERY_URI_BYTES
 
-    def query_page(self, soql: str) -> dict[str, Any]:
+    def query_page(self, soql: str, *, include_deleted: bool = False) -> dict[str, Any]:
         """The first page of a query's reply (`totalSize`, `records`, `done`): one call. A query
-        too long for one request is refused before it is sent."""
+        too long for one request is refused before it is sent. `include_deleted` asks
+        `queryAll`, which also returns records in the Recycle Bin (`IsDeleted = true`)."""
         if not self.query_fits(soql):
             raise SoqlTooLongError(f"a query of {len(soql):,} characters was not sent: too long")
+        if include_deleted:
+            return self.call("query_all", lambda sf: sf.query(soql, include_deleted=True))
         return self.call("query", lambda sf: sf.query(soql))
 
-    def query(self, soql: str) -> Iterator[dict[str, Any]]:
+    def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         """Every record the query matches, following `nextRecordsUrl` pages lazily."""
-        page = self.query_page(soql)
+        page = self.query_page(soql, include_deleted=include_deleted)
         while True:
             yield from page["records"]
             if page.get("done", True):
@@ -157,7 +160,9 @@ class SalesforceTransport:
     def query_more(self, next_url: str) -> dict[str, Any]:
         return self.call("query_more", lambda sf: sf.query_more(next_url, identifier_is_url=True))
 
-    def query_in(self, template: str, values: list[str]) -> Iterator[dict[str, Any]]:
+    def query_in(
+        self, template: str, values: list[str], *, include_deleted: bool = False
+    ) -> Iterator[dict[str, Any]]:
         """Every record `template` (one `IN {}` list) matches for all `values`, in as few queries as
         fit: up to 200 values a query, fewer where long values would make the URL too long."""
         start = 0
@@ -167,7 +172,7 @@ class SalesforceTransport:
             while size > 1 and not self.query_fits(soql):
                 size //= 2
                 soql = format_soql(template, values[start : start + size])
-            yield from self.query(soql)
+            yield from self.query(soql, include_deleted=include_deleted)
             start += size
 
     # -- sObject collections -------------------------------------------------------------------
