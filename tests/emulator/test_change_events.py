@@ -98,7 +98,7 @@ def test_an_update_carries_only_the_changed_fields_and_last_modified_date():
         ORG,
         "Lead",
         "UPDATE",
-        ["00Q5w00000AbCdEAAV"],
+        ["00Q5w00000AbCdEEAV"],
         committed_at=AT,
         fields={"Email": "ada@example.com", "Phone": None},
     )["detail"]["payload"]
@@ -158,7 +158,7 @@ def test_events_of_one_entity_share_a_schema_id_and_each_event_has_its_own_id():
     event schema; each event is its own message."""
     first = change_event(ORG, "Contact", "DELETE", ["0035w00000AbCdEAAV"], committed_at=AT)
     second = change_event(ORG, "Contact", "DELETE", ["0035w00000AbCdFAAV"], committed_at=AT)
-    other = change_event(ORG, "Lead", "DELETE", ["00Q5w00000AbCdEAAV"], committed_at=AT)
+    other = change_event(ORG, "Lead", "DELETE", ["00Q5w00000AbCdEEAV"], committed_at=AT)
 
     assert first["detail"]["schemaId"] == second["detail"]["schemaId"]
     assert first["detail"]["schemaId"] != other["detail"]["schemaId"]
