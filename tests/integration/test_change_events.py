@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from emulators.change_events import change_event, transaction_key
 from emulators.template_stack import load_template
-from emulators.world import CHANGE_EVENT_SOURCE, ORG_ID, World, lambda_context
+from emulators.world import CHANGE_EVENT_SOURCE, ORG_ID, World, event, lambda_context
 from tests.integration.seeds import a_campaign, a_lead, members
 from tests.integration.test_touchpoint_recompute import recompute
 from tests.integration.test_webhook_hardening import metrics
@@ -29,7 +29,7 @@ def world():
 
 def relay(world, entity, change_type, ids=(), transaction=None, **fields):
     """Salesforce publishes the change; Event Relay puts it on the bus; the rule invokes us."""
-    event = change_event(
+    change = change_event(
         ORG_ID,
         entity,
         change_type,
@@ -38,7 +38,7 @@ def relay(world, entity, change_type, ids=(), transaction=None, **fields):
         fields=fields or None,
         transaction=transaction,
     )
-    return world.relay(event)
+    return world.relay(change)
 
 
 def touchpoints(world):
@@ -304,11 +304,11 @@ def test_an_update_of_fields_no_touchpoint_reads_asks_for_nothing(world, capsys)
 
 
 def test_other_entities_events_never_reach_the_function(world):
-    event = change_event(
+    change = change_event(
         ORG_ID, "Lead", "DELETE", ["00Q5w00000AbCdEEAV"], committed_at=world.org.now
     )
-    event["detail-type"] = "AccountChangeEvent"
-    assert world.relay(event) is None
+    change["detail-type"] = "AccountChangeEvent"
+    assert world.relay(change) is None
 
 
 @pytest.mark.handler_errors_expected
@@ -349,3 +349,17 @@ def test_the_function_writes_only_its_own_idempotency_records(world):
     [allowed] = policy["Statement"]
     keys = allowed["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
     assert keys == ["IDEMPOTENCY#change-events"]
+
+
+def test_the_sample_events_are_read_and_reach_the_function(world):
+    """events/: a member deleted, a lead's email changed, an overflow of members. Their records
+    are not in this org, so they concern no campaign; the overflow finds the one synced one."""
+    synced, _ = synced_campaign_with_touchpoints(world, 1)
+    expected = {
+        "change-event-member-deleted.json": ("ignored", []),
+        "change-event-lead-email-changed.json": ("ignored", []),
+        "change-event-member-overflow.json": ("enqueued", [synced]),
+    }
+    for name, (outcome, campaigns) in expected.items():
+        reply = world.relay(event(name))
+        assert (reply["outcome"], reply["campaign_ids"]) == (outcome, campaigns), name
