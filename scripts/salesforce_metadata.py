@@ -59,7 +59,13 @@ from xml.etree import ElementTree
 from defusedxml import ElementTree as SafeElementTree
 
 from touchpoints.rules.change_events import ENTITIES as CHANGE_EVENT_ENTITIES
-from touchpoints.settings import CampaignFields, TouchpointFields, parse_field_names
+from touchpoints.rules.sync_mode import SyncSettingValues
+from touchpoints.settings import (
+    CampaignFields,
+    TouchpointFields,
+    parse_field_names,
+    parse_sync_setting_values,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "salesforce/force-app/main/default"
@@ -93,6 +99,7 @@ class StackFacts:
     aws_account: str  # where Event Relay puts the change events
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
+    sync_setting_values: SyncSettingValues = field(default_factory=SyncSettingValues)
 
     @property
     def endpoint_url(self) -> str:
@@ -145,6 +152,7 @@ def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFac
         outputs["OutboundTokenSecretArn"].split(":")[4],  # the stack's own account
         touchpoint_fields,
         campaign_fields,
+        parse_sync_setting_values(parameters.get("SyncSettingValues", "")),
     )
 
 
@@ -239,9 +247,26 @@ def _filter(field: str, operator: str, value: bool) -> ElementTree.Element:
     )
 
 
+def member_entry_formula(facts: StackFacts) -> str:
+    """True when the member's campaign is synced to include members (one of the including sync
+    values): a formula entry condition may read the parent record through `$Record` ("Flow
+    Start", Metadata API Developer Guide: `filterFormula`)."""
+    field_path = f"{{!$Record.Campaign.{facts.campaign_fields.sync_mode}}}"
+    return " || ".join(
+        f"ISPICKVAL({field_path}, {_formula_text(value)})"
+        for value in facts.sync_setting_values.including
+    )
+
+
+def _formula_text(value: str) -> str:
+    """A formula string literal (backslash escapes, as in Salesforce formulas)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def flow(facts: StackFacts, sobject: str) -> str:
     """After save, on create and update, send the object's outbound message. The Campaign flow
-    runs only for campaigns whose sync mode is set or has just changed (cleared included)."""
+    runs only for campaigns whose sync mode is set or has just changed (cleared included); the
+    CampaignMember flow only for members of campaigns synced to include members."""
     action = _element(
         "actionCalls",
         ("name", "Send_Outbound_Message"),
@@ -260,6 +285,8 @@ def flow(facts: StackFacts, sobject: str) -> str:
             _filter(mode, "IsNull", False),
             _filter(mode, "IsChanged", True),
         ]
+    else:
+        entry = [("filterFormula", member_entry_formula(facts))]
     start = _element(
         "start",
         ("locationX", 50),

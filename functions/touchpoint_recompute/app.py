@@ -19,6 +19,7 @@ from touchpoints.ports.state import ChannelMappingPort
 from touchpoints.rules.limit_backoff import ROLLOVER_AT_RECEIVE, hold_on_limit
 from touchpoints.services.recompute import (
     HANDOFF_MARGIN_SECONDS,
+    UNKNOWN_SYNC_ACTION,
     Recompute,
     RecomputeRequest,
     RecomputeResult,
@@ -73,12 +74,28 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         deps.queue.enqueue(message.campaign_id, "changed during run", rerun, full=message.full)
     done = "campaign recomputed" if result.finished else "campaign recompute continues"
     logger.info(done, extra={"recompute": recompute_log(message, result)})
+    if result.unknown_sync_value is not None:
+        _report_unknown_sync_value(message.campaign_id, result)
     if result.unmapped_type:
         logger.warning(
             "campaign type has no channel mapping",
             extra={"channel_mapping": {"campaign_type": result.unmapped_type}},
         )
     add_counts(recompute_counts(result))
+
+
+def _report_unknown_sync_value(campaign_id: str, result: RecomputeResult) -> None:
+    """Once per campaign and value: an ERROR line and a metric (its alarm); the message is
+    finished, since a retry would meet the same value. The sync status names it too."""
+    details = {"campaign_id": campaign_id, "value": result.unknown_sync_value}
+    if not result.unknown_sync_first_seen:
+        logger.info("campaign's sync setting is still unknown", extra={"sync_setting": details})
+        return
+    logger.error(
+        "campaign's sync setting is a value this product does not know; nothing was written",
+        extra={"sync_setting": {**details, "action": UNKNOWN_SYNC_ACTION}},
+    )
+    metrics.add_metric(name="UnknownSyncSettingValue", unit=MetricUnit.Count, value=1)
 
 
 def _wait_for_bulk_job(

@@ -162,3 +162,11 @@ def test_only_leads_and_contacts_merge(org, campaign):
     other = org.insert("Campaign", {"Name": "Other"})
     with pytest.raises(ValueError, match="merge"):
         org.merge_records("Campaign", campaign, other)
+
+
+def test_undeleting_a_lead_brings_its_memberships_back(sf, org, people):
+    lead, _, members = people
+    sf.Lead.delete(lead)
+    org.undelete_record("Lead", lead)
+    assert members["lead"] not in _deleted(sf, "CampaignMember")
+    assert org.get("CampaignMember", members["lead"])["LeadId"] == lead

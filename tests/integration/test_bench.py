@@ -4,6 +4,8 @@ moto and on the in-memory DynamoDB stand-in, with both call counters reported. N
 import pytest
 
 from scripts.bench import CHANGED, FIRST, NO_CHANGE, bench_size, render
+from scripts.bench_sweep import measure_sweeps
+from scripts.bench_sweep import render as render_sweeps
 from scripts.bench_webhook import measure_message
 
 
@@ -35,3 +37,12 @@ def test_webhook_message_is_measured_in_a_world_of_its_own():
     assert 0 < figures["aws_calls"] <= 20  # at least the idempotency write and the enqueue
     assert figures["outside_aws_ms"] > 0
     assert 0 < figures["outside_aws_cpu_ms"] <= figures["outside_aws_ms"] * 1.5
+
+
+def test_the_sweep_bench_counts_calls_with_nothing_changed_and_per_change():
+    rows = {row.change: row for row in measure_sweeps(campaigns=5, size=3)}
+
+    assert (rows["nothing changed"].salesforce_calls, rows["nothing changed"].enqueued) == (4, 0)
+    assert all(row.enqueued == 1 for name, row in rows.items() if name != "nothing changed")
+    assert max(row.salesforce_calls for row in rows.values()) <= 5
+    assert "Salesforce calls" in render_sweeps(list(rows.values())).splitlines()[0]

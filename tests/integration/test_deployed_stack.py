@@ -110,7 +110,8 @@ def test_each_function_serves_one_kind_of_trigger():
 
 
 def test_the_sweep_touches_only_its_watermark_in_the_table(world):
-    """ReconciliationSweepFunction's policy allows GetItem/PutItem on the CONFIG items only."""
+    """ReconciliationSweepFunction's policy allows GetItem/PutItem on the CONFIG items only; its
+    checkpoint (a sweep that stopped short) lives in the watermark's own item."""
     statement = TEMPLATE["Resources"]["ReconciliationSweepFunction"]["Properties"]["Policies"][0]
     [allowed] = statement["Statement"]
     campaign_id = a_campaign(world.org)
@@ -119,7 +120,7 @@ def test_the_sweep_touches_only_its_watermark_in_the_table(world):
 
     reply = world.sweep.lambda_handler(event("schedule-sweep.json"), lambda_context("sweep"))
 
-    assert reply == {"enqueued": 1, "full_reconciliation": True}
+    assert reply == {"enqueued": 1, "full_reconciliation": True, "finished": True}
     written = {(i["PK"], i["SK"]) for i in world.table_items()} - before
     assert written == {("CONFIG", "SWEEP_WATERMARK")}
     assert allowed["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["CONFIG"]

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from touchpoints.rules.salesforce_ids import canonical_id
+from touchpoints.rules.sync_mode import SyncSettingValues
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,9 @@ class Settings:
     bulk_date_job_queue_url: str = ""
     job_continue_delay_seconds: int = 60
     job_retention_days: int = 90
+    # The Enable_Buyer_Touchpoints__c values meaning each sync mode (this project's and Marketo
+    # Measure's wording by default).
+    sync_setting_values: SyncSettingValues = field(default_factory=SyncSettingValues)
 
 
 class SettingsError(RuntimeError):
@@ -171,6 +175,53 @@ def _distinct(section: str, names: object, attributes: list[str]) -> None:
         seen[name] = attribute
 
 
+SYNC_VALUES_VARIABLE = "SYNC_SETTING_VALUES"
+SYNC_VALUE_KEYS = ("include_all", "include_responded", "exclude_all")
+PICKLIST_VALUE_LIMIT = 255  # characters in a Salesforce picklist value
+
+
+def parse_sync_setting_values(raw: str) -> SyncSettingValues:
+    """`SYNC_SETTING_VALUES`: a JSON object `{"include_all": [...], "include_responded": [...],
+    "exclude_all": [...]}`; a key left out keeps its defaults. Each value means one mode only."""
+    if not raw.strip():
+        return SyncSettingValues()
+    try:
+        config = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"{SYNC_VALUES_VARIABLE} is not valid JSON: {error.msg}") from None
+    if not isinstance(config, dict):
+        raise SettingsError(f"{SYNC_VALUES_VARIABLE} must be a JSON object")
+    unknown = sorted(set(config) - set(SYNC_VALUE_KEYS))
+    if unknown:
+        raise SettingsError(
+            f"{SYNC_VALUES_VARIABLE}: unknown key {unknown[0]!r}; expected {SYNC_VALUE_KEYS}"
+        )
+    chosen: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {}
+    for key in SYNC_VALUE_KEYS:
+        values = config.get(key, getattr(SyncSettingValues(), key))
+        if not isinstance(values, list | tuple) or not values:
+            raise SettingsError(f"{SYNC_VALUES_VARIABLE}: {key} must be a non-empty list")
+        for value in values:
+            if (
+                not isinstance(value, str)
+                or not value.strip()
+                or value != value.strip()
+                or len(value) > PICKLIST_VALUE_LIMIT
+            ):
+                raise SettingsError(
+                    f"{SYNC_VALUES_VARIABLE}: {key} holds {value!r}; a value is non-blank text "
+                    f"of up to {PICKLIST_VALUE_LIMIT} characters without surrounding spaces"
+                )
+            if value in owner:
+                raise SettingsError(
+                    f"{SYNC_VALUES_VARIABLE}: {value!r} is in both {owner[value]} and {key}"
+                )
+            owner[value] = key
+        chosen[key] = tuple(values)
+    return SyncSettingValues(**chosen)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     touchpoint_fields, campaign_fields = parse_field_names(env.get(FIELD_NAMES_VARIABLE, ""))
@@ -191,4 +242,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         job_retention_days=_positive_int(env, "JOB_RETENTION_DAYS", 90),
         touchpoint_fields=touchpoint_fields,
         campaign_fields=campaign_fields,
+        sync_setting_values=parse_sync_setting_values(env.get(SYNC_VALUES_VARIABLE, "")),
     )

@@ -212,6 +212,7 @@ class Dependencies:
             self.salesforce_transport,
             self.settings.campaign_fields,
             self.settings.touchpoint_fields,
+            sync_values=self.settings.sync_setting_values,
         )
 
     @cached_property

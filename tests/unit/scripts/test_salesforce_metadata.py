@@ -19,6 +19,7 @@ from defusedxml import ElementTree
 from moto import mock_aws
 
 from scripts import salesforce_metadata as generator
+from touchpoints.rules.sync_mode import SyncSettingValues
 from touchpoints.settings import CampaignFields, TouchpointFields
 
 NS = {"md": generator.NAMESPACE}
@@ -103,6 +104,35 @@ def test_the_campaign_flow_runs_when_the_sync_mode_is_set_or_changed(files):
     assert texts(root, "md:start/md:filterLogic") == ["or"]
     assert texts(root, "md:start/md:filters/md:field") == ["Enable_Buyer_Touchpoints__c"] * 2
     assert texts(root, "md:start/md:filters/md:operator") == ["IsNull", "IsChanged"]
+
+
+def test_the_member_flow_runs_only_for_members_of_campaigns_synced_to_include_them(files):
+    """A formula entry condition on the parent campaign's sync value ("FlowStart.filterFormula",
+    Metadata API Developer Guide): one ISPICKVAL per including value, Measure's wording too."""
+    root = parsed(files, "flows/Offline_Touchpoints_CampaignMember_Changed.flow-meta.xml")
+    assert texts(root, "md:start/md:filters") == []
+    [formula] = texts(root, "md:start/md:filterFormula")
+    field_path = "{!$Record.Campaign.Enable_Buyer_Touchpoints__c}"
+    assert formula.split(" || ") == [
+        f'ISPICKVAL({field_path}, "Include All Campaign Members")',
+        f'ISPICKVAL({field_path}, "Include Responded Campaign Members")',
+        f'ISPICKVAL({field_path}, "Include only \\"Responded\\" Campaign Members")',
+    ]
+    assert "Exclude" not in formula
+
+
+def test_the_member_flow_follows_configured_values_and_field_names():
+    facts = replace(
+        FACTS,
+        campaign_fields=CampaignFields(sync_mode="bizible2__Bizible_Touchpoints__c"),
+        sync_setting_values=SyncSettingValues(("Yes",), ("Responders",), ("No",)),
+    )
+    member_flow = generator.flow(facts, "CampaignMember")
+    [formula] = texts(ElementTree.fromstring(member_flow.encode()), "md:start/md:filterFormula")
+    assert formula == (
+        'ISPICKVAL({!$Record.Campaign.bizible2__Bizible_Touchpoints__c}, "Yes") || '
+        'ISPICKVAL({!$Record.Campaign.bizible2__Bizible_Touchpoints__c}, "Responders")'
+    )
 
 
 def test_the_admin_api_is_signed_with_sigv4_for_execute_api_in_the_stack_region(files):
@@ -239,7 +269,8 @@ def test_the_stack_outputs_token_and_field_names_are_read_from_aws():
         "CreationTime": datetime(2026, 1, 1, tzinfo=UTC),
         "StackStatus": "CREATE_COMPLETE",
         "Parameters": [
-            {"ParameterKey": "SalesforceFieldNames", "ParameterValue": json.dumps(names)}
+            {"ParameterKey": "SalesforceFieldNames", "ParameterValue": json.dumps(names)},
+            {"ParameterKey": "SyncSettingValues", "ParameterValue": '{"exclude_all": ["No"]}'},
         ],
         "Outputs": [{"OutputKey": key, "OutputValue": value} for key, value in outputs.items()],
     }
@@ -253,6 +284,7 @@ def test_the_stack_outputs_token_and_field_names_are_read_from_aws():
     assert facts.touchpoint_fields.sobject == "bizible2__Buyer_Touchpoint__c"
     assert facts.integration_user == "integration@acme.com"
     assert facts.aws_account == "123456789012"  # the stack's account, from its secret's ARN
+    assert facts.sync_setting_values.exclude_all == ("No",)
 
 
 # -- Change Data Capture through Event Relay ------------------------------------------------------

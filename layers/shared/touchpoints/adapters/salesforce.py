@@ -36,7 +36,11 @@ from touchpoints.ports.salesforce import (
 from touchpoints.rules.keys import KEY_PREFIX, touchpoint_key
 from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
-from touchpoints.rules.sync_mode import parse_sync_mode
+from touchpoints.rules.sync_mode import (
+    DEFAULT_SYNC_SETTING_VALUES,
+    SyncSettingValues,
+    parse_sync_mode,
+)
 from touchpoints.settings import CampaignFields, TouchpointFields
 
 # Rows per Bulk query results page: a page is sorted in memory (about 1 KB a row while sorted),
@@ -52,8 +56,10 @@ class SalesforceGateway:
         campaign_fields: CampaignFields | None = None,
         touchpoint_fields: TouchpointFields | None = None,
         bulk_page_size: int = BULK_PAGE_SIZE,
+        sync_values: SyncSettingValues = DEFAULT_SYNC_SETTING_VALUES,
     ) -> None:
         self._sf = transport
+        self._sync_values = sync_values
         self._campaign_fields = campaign_fields or CampaignFields()
         self._fields = touchpoint_fields or TouchpointFields()
         self._map = RecordMapper(self._campaign_fields, self._fields)
@@ -81,7 +87,7 @@ class SalesforceGateway:
             id=record["Id"],
             name=record.get("Name") or "",
             type=record.get("Type"),
-            sync_mode=parse_sync_mode(record.get(f.sync_mode)),
+            sync_mode=parse_sync_mode(record.get(f.sync_mode), self._sync_values),
             start_date=parse_date(record.get(f.start_date)),
             end_date=parse_date(record.get(f.end_date)),
         )
@@ -89,19 +95,6 @@ class SalesforceGateway:
     def count_members(self, campaign_id: str) -> int:
         soql = f"SELECT COUNT() FROM CampaignMember WHERE CampaignId = '{escape_id(campaign_id)}'"
         return self._sf.query_page(soql)["totalSize"]
-
-    def changed_campaign_ids(self, since: datetime, *, all_synced: bool) -> set[str]:
-        """Campaigns whose record or members changed after `since` (SystemModstamp); with
-        `all_synced`, every synced campaign as well (its sync field set)."""
-        literal = format_datetime(since)
-        campaign_filter = f"{self._campaign_fields.sync_mode} != null"
-        if not all_synced:
-            campaign_filter += f" AND SystemModstamp > {literal}"
-        ids = {r["Id"] for r in self._sf.query(f"SELECT Id FROM Campaign WHERE {campaign_filter}")}
-        members = self._sf.query(
-            f"SELECT CampaignId FROM CampaignMember WHERE SystemModstamp > {literal}"
-        )
-        return ids | {r["CampaignId"] for r in members}
 
     def _member_soql(self, campaign_id: str, after_id: str) -> str:
         where = f"CampaignId = '{escape_id(campaign_id)}'"

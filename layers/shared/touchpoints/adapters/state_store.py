@@ -5,7 +5,7 @@ CAMPAIGN#<id> / MEMBER#<memberId>   a member's last outcome, its person (id, ema
 CAMPAIGN#<id> / SUMMARY             the last recompute's counts
 CAMPAIGN#<id> / CHECKPOINT          a run handed over to a continuation: where it stopped
 CAMPAIGN#<id> / WRITE_INTENT        Salesforce writes began whose outcome is not recorded yet
-CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp watermark
+CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp watermark (+ checkpoint)
 """
 
 from __future__ import annotations
@@ -153,12 +153,22 @@ class StateStore:
 
     # -- configuration -----------------------------------------------------------------------
 
-    def load_sweep_watermark(self) -> str | None:
+    def load_sweep(self) -> tuple[str | None, dict[str, Any] | None]:
+        """The sweep's watermark and, while a sweep is unfinished, its checkpoint: one item, so
+        the sweep's rights stay on that one key."""
         item = self._table.get_item(Key={"PK": _CONFIG, "SK": "SWEEP_WATERMARK"}).get("Item")
-        return item["watermark"] if item else None
+        if not item:
+            return None, None
+        checkpoint = item.get("checkpoint")
+        return item.get("watermark"), item_values(checkpoint) if checkpoint else None
 
-    def save_sweep_watermark(self, watermark: str) -> None:
-        self._table.put_item(Item={"PK": _CONFIG, "SK": "SWEEP_WATERMARK", "watermark": watermark})
+    def save_sweep(self, watermark: str | None, checkpoint: Mapping[str, Any] | None) -> None:
+        item: dict[str, Any] = {"PK": _CONFIG, "SK": "SWEEP_WATERMARK"}
+        if watermark:
+            item["watermark"] = watermark
+        if checkpoint:
+            item["checkpoint"] = dict(checkpoint)
+        self._table.put_item(Item=item)
 
     # -- run checkpoints ---------------------------------------------------------------------
 

@@ -151,12 +151,6 @@ class RecomputeSalesforcePort(Protocol):
     def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]: ...
 
 
-class SweepSalesforcePort(Protocol):
-    """The sweep asks which campaigns changed since a moment."""
-
-    def changed_campaign_ids(self, since: datetime, *, all_synced: bool) -> set[str]: ...
-
-
 class BulkSalesforcePort(Protocol):
     """The bulk date update selects members and writes their touchpoint date."""
 

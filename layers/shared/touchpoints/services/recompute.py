@@ -57,6 +57,7 @@ from touchpoints.rules.models import (
     SyncMode,
     Touchpoint,
 )
+from touchpoints.rules.sync_mode import UnknownSyncModeError
 
 CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
@@ -70,6 +71,12 @@ QUERY_ATTEMPTS = 3  # a Bulk query job Salesforce failed is submitted again this
 # Where a run saved itself: walking members, or waiting on a Bulk query or ingest job.
 WALK, QUERY, INGEST = "walk", "query", "ingest"
 WAITING = (QUERY, INGEST)
+# What the sync status tells an admin whose campaign holds a value the product does not know.
+UNKNOWN_SYNC_ACTION = (
+    "Nothing was written for this campaign: set Enable_Buyer_Touchpoints__c to a known value, or "
+    "add this value to the SyncSettingValues parameter (include_all, include_responded or "
+    "exclude_all) and redeploy."
+)
 
 
 class _Collecting(Enum):
@@ -148,6 +155,10 @@ class RecomputeResult:
     message_id: str | None = None  # the request's queue message
     wait_seconds: int | None = None  # waiting on a Bulk job: wake the run again after this long
     rerun: bool = False  # a request came in while the run waited: run again once it is over
+    # The campaign's sync setting is a value the product does not know: nothing was written;
+    # `unknown_sync_first_seen` when the last run did not already report this value.
+    unknown_sync_value: str | None = None
+    unknown_sync_first_seen: bool = False
 
     # shorthands for logs and tests
     @property
@@ -456,6 +467,8 @@ class Recompute:
         try:
             crashed = found_intent is not None and not own_intent
             return self._go(run, crashed, intent, now, seconds_left, result)
+        except UnknownSyncModeError as error:
+            return self._unknown_sync_value(run, error.value, now, result)
         finally:
             result.api_calls = Counter(self._sf.calls) - calls_before
             result.totals = run.totals
@@ -777,6 +790,30 @@ class Recompute:
         self._tally_calls(run)
         result.totals = run.totals
         self._state.save_summary(campaign_id, _summary(result, campaign, now))
+        return result
+
+    def _unknown_sync_value(
+        self, run: _Run, value: str, now: datetime, result: RecomputeResult
+    ) -> RecomputeResult:
+        """A sync setting the product does not know: nothing is written or removed, the run is
+        over (a retry would meet the same value), and the summary says which value and why."""
+        campaign_id = result.campaign_id
+        if run.checkpointed:
+            self._state.clear_checkpoint(campaign_id)
+        previous = self._state.load_summary(campaign_id) or {}
+        result.finished = True
+        result.unknown_sync_value = value
+        result.unknown_sync_first_seen = previous.get("unknown_sync_value") != value
+        self._tally_calls(run)
+        result.totals = run.totals
+        self._state.save_summary(
+            campaign_id,
+            {
+                **_summary(result, None, now),
+                "unknown_sync_value": value,
+                "unknown_sync_action": UNKNOWN_SYNC_ACTION,
+            },
+        )
         return result
 
     def _tally_calls(self, run: _Run) -> None:
