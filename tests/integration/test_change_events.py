@@ -212,6 +212,25 @@ def test_a_deleted_contact_s_touchpoints_go_with_its_memberships(world):
     assert set(touchpoints(world)) == set(kept)
 
 
+def test_an_undeleted_lead_gets_its_touchpoint_back(world):
+    campaign_id, (member_id, *_) = synced_campaign_with_touchpoints(world, 2)
+    before = touchpoints(world)
+    lead_id = world.org.get("CampaignMember", member_id)["LeadId"]
+    world.org.delete_record("Lead", lead_id)  # its membership goes with it
+    transaction = transaction_key()
+    relay(world, "Lead", "DELETE", [lead_id], transaction)
+    relay(world, "CampaignMember", "DELETE", [member_id], transaction)
+    world.drain_queue()
+    assert set(touchpoints(world)) == set(before) - {member_id}
+    world.org.undelete_record("Lead", lead_id)  # and comes back with it
+
+    reply = relay(world, "Lead", "UNDELETE", [lead_id], LastName="Person 1")
+    world.drain_queue()
+
+    assert reply["campaign_ids"] == [campaign_id]
+    assert touchpoints(world) == before
+
+
 # -- lost changes: gap and overflow events ----------------------------------------------------
 
 
