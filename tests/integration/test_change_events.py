@@ -380,3 +380,23 @@ def test_the_sample_events_are_read_and_reach_the_function(world):
     for name, (outcome, campaigns) in expected.items():
         reply = world.relay(event(name))
         assert (reply["outcome"], reply["campaign_ids"]) == (outcome, campaigns), name
+
+
+def test_what_an_event_costs_in_salesforce_calls(world):
+    """A campaign event names its campaign (no call); a member's is one queryAll; a person's
+    reads the person (for a merge's master) and its memberships; an overflow lists the synced
+    campaigns once."""
+    campaign_id, (member_id, *_) = synced_campaign_with_touchpoints(world, 1)
+    lead_id = world.org.get("CampaignMember", member_id)["LeadId"]
+    costs = {}
+    for name, args in {
+        "campaign": ("Campaign", "UPDATE", [campaign_id]),
+        "member": ("CampaignMember", "DELETE", [member_id]),
+        "person": ("Lead", "DELETE", [lead_id]),
+        "overflow": ("Contact", "GAP_OVERFLOW"),
+    }.items():
+        world.org.calls.clear()
+        relay(world, *args, **({"Type": "Webinar"} if name == "campaign" else {}))
+        costs[name] = sum(world.org.calls.values())
+
+    assert costs == {"campaign": 0, "member": 1, "person": 2, "overflow": 1}
