@@ -101,6 +101,11 @@ class Stack:
     def condition(self, name: str) -> bool:
         return self._evaluate(self.template["Conditions"][name])
 
+    def deploys(self, logical_id: str) -> bool:
+        """Whether the resource is made with these parameters (its `Condition`, if any, holds)."""
+        condition = self.template["Resources"][logical_id].get("Condition")
+        return condition is None or self.condition(condition)
+
     def _evaluate(self, expression: dict[str, Any]) -> bool:
         [(key, argument)] = expression.items()
         if key == "Fn::Not":
@@ -180,11 +185,15 @@ def create_stack(
     template = load_template()
     stack = Stack(name, template, resolve_parameters(template, parameters))
     resources = template["Resources"]
-    queues = {k: v for k, v in resources.items() if v["Type"] == "AWS::SQS::Queue"}
+    queues = {
+        k: v for k, v in resources.items() if v["Type"] == "AWS::SQS::Queue" and stack.deploys(k)
+    }
     # A queue's redrive policy names its dead-letter queue: create those first.
     for logical_id in sorted(queues, key=lambda k: "RedrivePolicy" in queues[k]["Properties"]):
         _create_queue(session, stack, logical_id, queues[logical_id]["Properties"])
     for logical_id, resource in resources.items():
+        if not stack.deploys(logical_id):
+            continue
         if resource["Type"] == "AWS::DynamoDB::Table":
             _create_table(session, stack, logical_id, resource["Properties"])
         elif resource["Type"] == "AWS::SecretsManager::Secret":

@@ -20,6 +20,7 @@ from typing import Any
 
 import boto3
 
+from emulators.change_events import partner_event_source
 from emulators.handler_watch import HANDLER_WATCH, HandlerWatch
 from emulators.marketo import MarketoEmulator
 from emulators.marketo.world import (
@@ -40,6 +41,8 @@ PERMISSION_SET = (
 )
 ORG_ID = "00D5w000004qGTOEA2"
 OUTBOUND_TOKEN = "demo-outbound-token"
+# What an event relay of the org creates in EventBridge (ChangeEventSourceName turns CDC on).
+CHANGE_EVENT_SOURCE = partner_event_source(ORG_ID)
 INSTANCE_URL = "https://acme.my.salesforce.com"
 SECRET = "offline-touchpoints/salesforce"
 START = datetime(2026, 2, 5, 16, 45, tzinfo=UTC)  # both clocks start here; tests move them
@@ -141,6 +144,7 @@ FUNCTIONS = {
     "program_sync": "ProgramSyncFunction",
     "program_sync_api": "ProgramSyncApiFunction",
     "channel_mapping": "ChannelMappingFunction",
+    "change_events": "ChangeEventFunction",  # only with ChangeEventSourceName
 }
 
 
@@ -168,10 +172,12 @@ class World:
             setattr(self, attribute, self._deploy(logical_id))
 
     def functions(self) -> list[DeployedFunction]:
-        """Every function of the template, as deployed here."""
-        return [getattr(self, attribute) for attribute in FUNCTIONS]
+        """Every function the template deploys with these parameters, as deployed here."""
+        return [getattr(self, a) for a in FUNCTIONS if getattr(self, a) is not None]
 
-    def _deploy(self, logical_id: str) -> DeployedFunction:
+    def _deploy(self, logical_id: str) -> DeployedFunction | None:
+        if not self.stack.deploys(logical_id):
+            return None  # its condition is false: the stack has no such function
         environment = self.stack.function_environment(logical_id)
         settings = replace(
             load_settings(environment),
@@ -249,6 +255,17 @@ class World:
 
     def message(self, notifications) -> str:
         return outbound_message(ORG_ID, notifications)
+
+    def relay(self, change: dict[str, Any]) -> dict[str, Any] | None:
+        """Event Relay puts a change event on the partner event bus; the template's rule hands it
+        to the change event function if its pattern matches (None when it does not)."""
+        if self.change_events is None:
+            raise AssertionError("deploy with ChangeEventSourceName to have change events")
+        rule = self.stack.template["Resources"]["ChangeEventFunction"]["Properties"]["Events"]
+        pattern = self.stack.resolve(rule["ChangeEvents"]["Properties"]["Pattern"])
+        if any(change.get(key) not in allowed for key, allowed in pattern.items()):
+            return None
+        return self.change_events.lambda_handler(change, lambda_context("change-events"))
 
     def deliver_recompute(self, request: dict[str, Any], context: Any = None) -> dict[str, Any]:
         """Hand one recompute request (the body of `sqs_event`'s record) to its handler through

@@ -41,6 +41,7 @@ FIRST_CALL_LOADS = {
     "BulkDateJobFunction": ("touchpoints.adapters.salesforce_client",),
     "TouchpointRecomputeFunction": ("touchpoints.adapters.salesforce_client",),
     "ReconciliationSweepFunction": ("touchpoints.adapters.salesforce_client",),
+    "ChangeEventFunction": ("touchpoints.adapters.salesforce_client",),  # a record's campaigns
     "SyncStatusFunction": (),  # the state table only
     "ChannelMappingFunction": (),  # the state table and the recompute queue
     "ProgramSyncFunction": (

@@ -25,7 +25,19 @@ token from its secret and the `SalesforceFieldNames` parameter, and writes under
   guide, https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_externalserviceregistration.htm),
   so a 3.0 copy is registered (`openapi_for_external_services`);
 - `permissionsets/Offline_Touchpoints_Integration…` only when the stack names other fields: the
-  shipped permission set with the configured names.
+  shipped permission set with the configured names;
+- Change Data Capture through Event Relay (the stack's `ChangeEventSourceName`): a custom channel
+  of type `data` (`platformEventChannels/`, "PlatformEventChannel",
+  https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_platformeventchannel.htm)
+  with one member per change event the function reads (`platformEventChannelMembers/`,
+  "PlatformEventChannelMember", …/meta_platformeventchannelmember.htm); the legacy named credential
+  Event Relay reads the AWS account from (URL `arn:aws:<REGION>:<account>`, region in capitals, named
+  principal, no authentication: Event Relay guide, "Create a Named Credential",
+  https://developer.salesforce.com/docs/platform/event-relay/guide/create-named-credential.html);
+  and the relay (`eventRelays/`, "EventRelayConfig", …/meta_eventrelayconfig.htm: destination
+  `callout:<named credential>`, the channel, `relayOption` ReplayRecovery EARLIEST, created
+  stopped). Deploying it creates the partner event source in EventBridge; the admin associates it
+  with a bus, deploys the stack with `ChangeEventSourceName`, then starts the relay.
 
 Every value is escaped by ElementTree; nothing is formatted into XML by hand.
 """
@@ -46,6 +58,7 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeElementTree
 
+from touchpoints.rules.change_events import ENTITIES as CHANGE_EVENT_ENTITIES
 from touchpoints.rules.sync_mode import SyncSettingValues
 from touchpoints.settings import (
     CampaignFields,
@@ -68,6 +81,12 @@ NAMED_CREDENTIAL = "Offline_Touchpoints_Admin_Api"
 EXTERNAL_SERVICE = "Offline_Touchpoints_Admin_Api"
 CALLERS_PERMISSION_SET = "Offline_Touchpoints_Admin_Api_Callers"
 
+CHANGE_EVENT_CHANNEL = "Offline_Touchpoints__chn"
+# The change events the function reads, one channel member each.
+CHANGE_EVENTS = tuple(sorted(f"{entity}ChangeEvent" for entity in CHANGE_EVENT_ENTITIES))
+EVENT_RELAY = "Offline_Touchpoints_Change_Events"
+EVENT_RELAY_CREDENTIAL = "Offline_Touchpoints_Event_Relay"
+
 
 @dataclass(frozen=True, slots=True)
 class StackFacts:
@@ -77,6 +96,7 @@ class StackFacts:
     outbound_token: str
     admin_api_url: str
     integration_user: str  # the username outbound messages are sent as
+    aws_account: str  # where Event Relay puts the change events
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
     sync_setting_values: SyncSettingValues = field(default_factory=SyncSettingValues)
@@ -95,6 +115,13 @@ class StackFacts:
         if not match:
             raise ValueError(f"AdminApiUrl is not an execute-api URL: {self.admin_api_url!r}")
         return match.group(1)
+
+    @property
+    def event_relay_url(self) -> str:
+        """The AWS account and region as Event Relay's named credential names them."""
+        if not re.fullmatch(r"[0-9]{12}", self.aws_account):
+            raise ValueError(f"not a 12-digit AWS account id: {self.aws_account!r}")
+        return f"arn:aws:{self.region.upper()}:{self.aws_account}"
 
 
 # -- reading the stack ---------------------------------------------------------------------------
@@ -122,6 +149,7 @@ def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFac
         token,
         outputs["AdminApiUrl"],
         integration_user,
+        outputs["OutboundTokenSecretArn"].split(":")[4],  # the stack's own account
         touchpoint_fields,
         campaign_fields,
         parse_sync_setting_values(parameters.get("SyncSettingValues", "")),
@@ -282,6 +310,74 @@ def flow(facts: StackFacts, sobject: str) -> str:
         start,
         ("status", "Active"),
     )
+
+
+# -- Change Data Capture through Event Relay -----------------------------------------------------
+
+
+def change_event_channel() -> str:
+    """A custom channel for change events (`data`), holding only the events the function reads."""
+    return _document(
+        "PlatformEventChannel",
+        ("channelType", "data"),
+        ("label", "Offline Touchpoints Change Events"),
+    )
+
+
+def change_event_channel_member(event: str) -> str:
+    return _document(
+        "PlatformEventChannelMember",
+        ("eventChannel", CHANGE_EVENT_CHANNEL),
+        ("selectedEntity", event),
+    )
+
+
+def event_relay_credential(facts: StackFacts) -> str:
+    """The legacy named credential Event Relay reads the AWS account and region from."""
+    return _document(
+        "NamedCredential",
+        ("allowMergeFieldsInBody", False),
+        ("allowMergeFieldsInHeader", False),
+        ("endpoint", facts.event_relay_url),
+        ("generateAuthorizationHeader", True),
+        ("label", "Offline Touchpoints Event Relay"),
+        ("principalType", "NamedUser"),
+        ("protocol", "NoAuthentication"),
+    )
+
+
+def event_relay() -> str:
+    """Relays the channel to EventBridge; created stopped (the only state a new relay may have),
+    and after an error it resends what the event bus still holds (3 days), since every change
+    event is safe to receive twice."""
+    return _document(
+        "EventRelayConfig",
+        ("destinationResourceName", f"callout:{EVENT_RELAY_CREDENTIAL}"),
+        ("eventChannel", CHANGE_EVENT_CHANNEL),
+        ("label", "Offline Touchpoints Change Events"),
+        ("relayOption", json.dumps({"ReplayRecovery": "EARLIEST"}, separators=(",", ":"))),
+        ("state", "STOP"),
+    )
+
+
+def change_data_capture_files(facts: StackFacts) -> dict[str, str]:
+    """The channel, its members, the relay and its named credential."""
+    files = {
+        f"platformEventChannels/{CHANGE_EVENT_CHANNEL}.platformEventChannel-meta.xml": (
+            change_event_channel()
+        ),
+        f"namedCredentials/{EVENT_RELAY_CREDENTIAL}.namedCredential-meta.xml": (
+            event_relay_credential(facts)
+        ),
+        f"eventRelays/{EVENT_RELAY}.eventRelay-meta.xml": event_relay(),
+    }
+    channel = CHANGE_EVENT_CHANNEL.removesuffix("__chn")
+    for event in CHANGE_EVENTS:
+        member = f"{channel}_chn_{event}"
+        files[f"platformEventChannelMembers/{member}.platformEventChannelMember-meta.xml"] = (
+            change_event_channel_member(event)
+        )
+    return files
 
 
 # -- the admin API for Flow builders -------------------------------------------------------------
@@ -477,6 +573,7 @@ def metadata_files(facts: StackFacts, openapi: Mapping[str, Any]) -> dict[str, s
         files[f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml"] = renamed_permission_set(
             shipped, facts.touchpoint_fields, facts.campaign_fields
         )
+    files.update(change_data_capture_files(facts))
     return files
 
 
@@ -506,6 +603,7 @@ SAMPLE = StackFacts(
     outbound_token="sample-token-not-a-secret",
     admin_api_url="https://abc123defg.execute-api.eu-west-1.amazonaws.com/Prod",
     integration_user="integration@example.com",
+    aws_account="123456789012",
 )
 
 

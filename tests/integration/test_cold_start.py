@@ -42,6 +42,7 @@ SALESFORCE_CALLERS = [
     "ReconciliationSweepFunction",
     "ProgramSyncFunction",
     "ProgramSyncApiFunction",
+    "ChangeEventFunction",
 ]
 
 
@@ -73,6 +74,7 @@ def test_salesforce_and_marketo_http_calls_are_still_traced(logical_id):
         "TouchpointRecomputeFunction",
         "ReconciliationSweepFunction",
         "SyncStatusFunction",
+        "ChangeEventFunction",
     ],
 )
 def test_the_salesforce_client_loads_with_the_first_salesforce_call_not_the_import(logical_id):
@@ -90,6 +92,7 @@ def test_the_salesforce_client_loads_with_the_first_salesforce_call_not_the_impo
         "TouchpointRecomputeFunction",
         "ReconciliationSweepFunction",
         "ProgramSyncFunction",
+        "ChangeEventFunction",
     ],
 )
 def test_the_queue_and_scheduled_functions_load_no_pydantic_at_import(logical_id):

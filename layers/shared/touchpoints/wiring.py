@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from touchpoints.adapters.secrets import JsonSecrets
     from touchpoints.adapters.state_store import StateStore
     from touchpoints.services.bulk_date import BulkDatePorts
+    from touchpoints.services.change_events import ChangeEventPorts
 
 
 def _utc_now() -> datetime:
@@ -96,6 +97,27 @@ class Dependencies:
         from touchpoints.adapters.enqueue_once import CampaignEnqueuer
 
         return CampaignEnqueuer(self.queue, self.table, self.settings.idempotency_expiry_seconds)
+
+    @cached_property
+    def change_events(self) -> ChangeEventPorts:
+        """What the change event function runs on: its own enqueue-once records and cause."""
+        from touchpoints.adapters.enqueue_once import CampaignEnqueuer
+        from touchpoints.adapters.salesforce_records import RecordMapper
+        from touchpoints.services.change_events import ChangeEventPorts
+
+        mapper = RecordMapper(self.settings.campaign_fields, self.settings.touchpoint_fields)
+        return ChangeEventPorts(
+            allowed_org_ids=self.settings.allowed_org_ids,
+            watched=mapper.watched_fields,
+            org_changes=self.org_changes,
+            enqueuer=CampaignEnqueuer(
+                self.queue,
+                self.table,
+                self.settings.idempotency_expiry_seconds,
+                pk="IDEMPOTENCY#change-events",
+                cause="change_event",
+            ),
+        )
 
     @cached_property
     def jobs(self) -> JobStore:

@@ -283,4 +283,52 @@ def test_the_stack_outputs_token_and_field_names_are_read_from_aws():
     assert facts.region == "eu-west-1"
     assert facts.touchpoint_fields.sobject == "bizible2__Buyer_Touchpoint__c"
     assert facts.integration_user == "integration@acme.com"
+    assert facts.aws_account == "123456789012"  # the stack's account, from its secret's ARN
     assert facts.sync_setting_values.exclude_all == ("No",)
+
+
+# -- Change Data Capture through Event Relay ------------------------------------------------------
+# "PlatformEventChannel", "PlatformEventChannelMember", "EventRelayConfig" (Metadata API Developer
+# Guide) and the Event Relay guide's "Create a Named Credential":
+# https://developer.salesforce.com/docs/platform/event-relay/guide/create-named-credential.html
+
+
+def test_a_data_channel_holds_the_four_change_events_the_function_reads(files):
+    channel = parsed(
+        files, "platformEventChannels/Offline_Touchpoints__chn.platformEventChannel-meta.xml"
+    )
+    assert texts(channel, "md:channelType") == ["data"]
+    members = {
+        name: parsed(files, name)
+        for name in files
+        if name.startswith("platformEventChannelMembers/")
+    }
+    assert {texts(m, "md:selectedEntity")[0] for m in members.values()} == {
+        "CampaignChangeEvent",
+        "CampaignMemberChangeEvent",
+        "LeadChangeEvent",
+        "ContactChangeEvent",
+    }
+    assert {texts(m, "md:eventChannel")[0] for m in members.values()} == {
+        "Offline_Touchpoints__chn"
+    }
+
+
+def test_the_relay_sends_the_channel_to_the_stack_s_account_and_region(files):
+    relay = parsed(files, "eventRelays/Offline_Touchpoints_Change_Events.eventRelay-meta.xml")
+    credential = parsed(
+        files, "namedCredentials/Offline_Touchpoints_Event_Relay.namedCredential-meta.xml"
+    )
+    assert texts(relay, "md:destinationResourceName") == ["callout:Offline_Touchpoints_Event_Relay"]
+    assert texts(relay, "md:eventChannel") == ["Offline_Touchpoints__chn"]
+    assert json.loads(texts(relay, "md:relayOption")[0]) == {"ReplayRecovery": "EARLIEST"}
+    assert texts(relay, "md:state") == ["STOP"]  # a new relay can only be created stopped
+    # arn:aws:<REGION>:<account>, the region in capitals; named principal, no authentication
+    assert texts(credential, "md:endpoint") == ["arn:aws:EU-WEST-1:123456789012"]
+    assert texts(credential, "md:principalType") == ["NamedUser"]
+    assert texts(credential, "md:protocol") == ["NoAuthentication"]
+
+
+def test_an_account_that_is_not_twelve_digits_is_refused():
+    with pytest.raises(ValueError, match="AWS account"):
+        generator.event_relay_credential(replace(FACTS, aws_account="acme"))

@@ -35,26 +35,45 @@ def _record_key(campaign_id: str, dedup_source: str) -> str:
 
 
 class CampaignEnqueuer:
-    """Enqueues each campaign's recompute once per (campaign, notification ids)."""
+    """Enqueues each campaign's recompute once per (campaign, notification ids). The webhook's
+    records and cause are the defaults; the change events keep theirs apart (`pk`, `cause`)."""
 
-    def __init__(self, queue: RecomputeQueue, table: Any, expiry_seconds: int) -> None:
+    def __init__(
+        self,
+        queue: RecomputeQueue,
+        table: Any,
+        expiry_seconds: int,
+        *,
+        pk: str = PK,
+        cause: str = CAUSE,
+    ) -> None:
         self._queue = queue
         self._table = table
         self._expiry = expiry_seconds
+        self._pk = pk
+        self._cause = cause
 
-    def enqueue(self, shares: Mapping[str, Sequence[str]], now: datetime) -> EnqueueReport:
-        """Sends the shares no earlier delivery enqueued, then remembers the ones SQS accepted;
-        raises `EnqueueIncompleteError` if SQS did not accept them all."""
+    def enqueue(
+        self, shares: Mapping[str, Sequence[str]], now: datetime, *, full: bool = False
+    ) -> EnqueueReport:
+        """Sends the shares no earlier delivery enqueued (`full`: as full recomputes), then
+        remembers the ones SQS accepted; raises `EnqueueIncompleteError` if SQS did not accept
+        them all."""
         sources = {campaign_id: ",".join(sorted(ids)) for campaign_id, ids in shares.items()}
         keys = {campaign_id: _record_key(campaign_id, s) for campaign_id, s in sources.items()}
         done = self._enqueued_before(keys, now)
         to_send = {c: source for c, source in sources.items() if keys[c] not in done}
-        result = self._queue.enqueue_many(CAUSE, to_send) if to_send else BatchSend({}, {})
+        details = {"full": True} if full else {}
+        result = (
+            self._queue.enqueue_many(self._cause, to_send, **details)
+            if to_send
+            else BatchSend({}, {})
+        )
         expires_at = int(now.timestamp()) + self._expiry
         batch_put(
             self._table,
             [
-                {"PK": PK, "SK": keys[c], "message_id": message_id, "expires_at": expires_at}
+                {"PK": self._pk, "SK": keys[c], "message_id": message_id, "expires_at": expires_at}
                 for c, message_id in result.sent.items()
             ],
         )
@@ -70,7 +89,7 @@ class CampaignEnqueuer:
         deletes expired items late, so the expiry is checked here)."""
         items = batch_get(
             self._table,
-            [{"PK": PK, "SK": key} for key in keys.values()],
+            [{"PK": self._pk, "SK": key} for key in keys.values()],
             projection="SK, expires_at",
         )
         return {item["SK"] for item in items if int(item["expires_at"]) > now.timestamp()}

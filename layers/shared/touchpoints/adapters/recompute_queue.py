@@ -49,8 +49,11 @@ class RecomputeQueue:
         )
         return str(reply["MessageId"])
 
-    def enqueue_many(self, cause: str, dedup_sources: Mapping[str, str]) -> BatchSend:
-        """One message per campaign, as `enqueue` sends it, ten a SendMessageBatch call. Entries
+    def enqueue_many(
+        self, cause: str, dedup_sources: Mapping[str, str], **details: Any
+    ) -> BatchSend:
+        """One message per campaign, as `enqueue` sends it (`details` in every body), ten a
+        SendMessageBatch call. Entries
         SQS reports failed through no fault of ours are sent again (same deduplication id, so a
         copy SQS did keep is not doubled); entries still failed, or refused as our fault, or in a
         call that failed as a whole, are returned as failed: never dropped silently."""
@@ -62,7 +65,10 @@ class RecomputeQueue:
             for start in range(0, len(pending), SEND_BATCH):
                 chunk = pending[start : start + SEND_BATCH]
                 entries = [
-                    {"Id": str(index), **_message(campaign_id, cause, dedup_sources[campaign_id])}
+                    {
+                        "Id": str(index),
+                        **_message(campaign_id, cause, dedup_sources[campaign_id], details),
+                    }
                     for index, campaign_id in enumerate(chunk)
                 ]
                 try:

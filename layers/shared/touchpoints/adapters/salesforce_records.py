@@ -16,6 +16,7 @@ from touchpoints.adapters.salesforce_dates import (
     parse_datetime,
     parse_required_datetime,
 )
+from touchpoints.rules.change_events import WatchedFields
 from touchpoints.rules.email import member_email
 from touchpoints.rules.models import Member, Touchpoint
 from touchpoints.settings import CampaignFields, TouchpointFields
@@ -37,6 +38,29 @@ class RecordMapper:
         return (
             "Id, CampaignId, LeadId, ContactId, Lead.Email, Contact.Email, Status, HasResponded, "
             f"FirstRespondedDate, CreatedDate, {self.campaign.member_touchpoint_date}"
+        )
+
+    @property
+    def watched_fields(self) -> WatchedFields:
+        """The fields the touchpoints are made from, as change events name them: the columns
+        the recompute reads (campaign, member) and, of a lead or contact, its email and what a
+        conversion or merge changes."""
+        f = self.campaign
+        return WatchedFields(
+            campaign=frozenset({"Name", "Type", f.sync_mode, f.start_date, f.end_date}),
+            member=frozenset(
+                {
+                    "CampaignId",
+                    "LeadId",
+                    "ContactId",
+                    "Status",
+                    "HasResponded",
+                    "FirstRespondedDate",
+                    "CreatedDate",
+                    f.member_touchpoint_date,
+                }
+            ),
+            person=frozenset({"Email", "IsConverted", "ConvertedContactId", "MasterRecordId"}),
         )
 
     def member_from_json(self, record: Mapping[str, Any]) -> Member:

@@ -14,7 +14,10 @@ from typing import Protocol
 
 
 class OrgChangesPort(Protocol):
-    calls: Counter[str]
+    @property
+    def calls(self) -> Counter[str]:
+        """Salesforce calls made so far, by kind."""
+        ...
 
     def campaigns_with_member_changes(self, since: datetime) -> set[str]:
         """Campaigns with a member added, changed, deleted or undeleted after `since`."""

@@ -38,7 +38,10 @@ class EnqueueReport:
 class EnqueueOncePort(Protocol):
     """Enqueues each campaign's recompute once per (campaign, notification ids)."""
 
-    def enqueue(self, shares: Mapping[str, Sequence[str]], now: datetime) -> EnqueueReport:
-        """`shares`: notification ids per campaign. Raises `EnqueueIncompleteError` when any
+    def enqueue(
+        self, shares: Mapping[str, Sequence[str]], now: datetime, *, full: bool = False
+    ) -> EnqueueReport:
+        """`shares`: notification (or change event) ids per campaign; `full` asks for full
+        recomputes. Raises `EnqueueIncompleteError` when any
         campaign was not durably enqueued (those that were are remembered first)."""
         ...

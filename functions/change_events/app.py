@@ -1,0 +1,44 @@
+"""ChangeEventFunction (EventBridge rule on the Salesforce partner event bus): a Change Data
+Capture event relayed by Event Relay in, the recompute requests it asks for enqueued once.
+
+EventBridge invokes it asynchronously: only a fault of ours (Salesforce or SQS unavailable)
+raises, to be retried and then dead-lettered; bad input is refused with a metric, never raised."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from touchpoints.edge.handler import add_counts, lambda_entry, logger
+from touchpoints.services.change_events import Outcome, accept_change_event
+from touchpoints.wiring import Dependencies
+
+OUTCOME_METRIC = {
+    Outcome.ENQUEUED: "ChangeEventAccepted",
+    Outcome.DUPLICATE: "ChangeEventDuplicate",
+    Outcome.IGNORED: "ChangeEventIgnored",
+    Outcome.REFUSED: "ChangeEventRefused",
+}
+
+
+@lambda_entry
+def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
+    result = accept_change_event(event, deps.change_events, deps.clock())
+    report = {
+        "outcome": result.outcome.value,
+        "reason": result.reason,
+        "entity": result.entity,
+        "change_type": result.change_type,
+        "campaign_ids": list(result.campaigns_enqueued),
+        "full": result.full,
+    }
+    if result.outcome is Outcome.REFUSED:
+        logger.warning("change event refused", extra={"change_event": report})
+    else:
+        logger.info("change event handled", extra={"change_event": report})
+    add_counts(
+        {
+            OUTCOME_METRIC[result.outcome]: 1,
+            "ChangeEventCampaignsEnqueued": len(result.campaigns_enqueued),
+        }
+    )
+    return report
