@@ -1,6 +1,7 @@
-"""SyncStatusFunction: GET /campaigns/{campaignId}/sync-status, read-only. The last run's counts by
-outcome and a page of members with their outcome and reason, as JSON or (`?format=csv`) as the
-sync report, read from the state table page by page."""
+"""SyncStatusFunction: GET /campaigns/{campaignId}/sync-status and …/runs, read-only. The last
+run's counts by outcome, its recent runs and a page of members with their outcome, reason and
+previous outcome, as JSON or (`?format=csv`) as the sync report, read from the state table page by
+page; and the campaign's run history (90 days), newest first."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from touchpoints.edge.models.sync_status import (
     member_status,
     report_header,
     report_rows,
+    run_token,
 )
 from touchpoints.edge.openapi import responses
 from touchpoints.ports.state import StoredMember
@@ -30,6 +32,8 @@ JSON_PAGE, JSON_MAX = 100, 1000
 # A CSV page stays far below Lambda's 6 MB response limit (a row is about 150 bytes).
 CSV_PAGE = 10_000
 STATE_PAGE = 1000  # members read per DynamoDB query
+RECENT_RUNS = 5  # runs the sync status shows; the runs route pages through all of them
+RUNS_PAGE, RUNS_MAX = 20, 100
 
 api = admin_api(ERRORS)
 CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (15 or 18)")]
@@ -51,9 +55,11 @@ def _pages(
 @api.get(
     "/campaigns/<campaign_id>/sync-status",
     summary="A campaign's sync status, or its sync report as CSV",
-    description="The last recompute's counts by outcome, API calls spent, and a page of members"
-    " (member, person, email, outcome, reason, touchpoint date, channel). `format=csv` answers"
-    ' the same rows as text/csv, with a `Link: <?…>; rel="next"` header while more remain.',
+    description="The last recompute's counts by outcome, API calls spent, its most recent runs"
+    " (`recent_runs`, newest first), and a page of members (member, person, email, outcome,"
+    " reason, touchpoint date, channel, and what the member had before its last change and"
+    " when). `format=csv` answers the same rows as text/csv, with a"
+    ' `Link: <?…>; rel="next"` header while more remain.',
     responses=responses(
         {200: ("The summary and a page of members (or the CSV report)", None)}, 404, 422
     ),
@@ -79,7 +85,30 @@ def sync_status(
     for page, after in _pages(deps, campaign_id, limit or JSON_PAGE, next):
         members.extend(member_status(member) for member in page)
         token = after
-    return {**summary, "members": members, "next": token}
+    recent_runs, _ = deps.state.run_page(campaign_id, RECENT_RUNS, None)
+    return {**summary, "recent_runs": recent_runs, "members": members, "next": token}
+
+
+@api.get(
+    "/campaigns/<campaign_id>/runs",
+    summary="A campaign's run history",
+    description="Every finished recompute run of the campaign in the last 90 days, newest first:"
+    " cause, start, end, invocations, counts by outcome, Salesforce and AWS calls, errors by"
+    " code. Paged: pass `next` from the previous page.",
+    responses=responses({200: ("A page of runs", None)}, 404, 422),
+)
+def runs(
+    campaign_id: CampaignId,
+    limit: Annotated[
+        int, Query(ge=1, le=RUNS_MAX, description=f"Runs per page, up to {RUNS_MAX}")
+    ] = RUNS_PAGE,
+    next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
+) -> Any:
+    deps: Dependencies = api.context["deps"]
+    page, token = deps.state.run_page(campaign_id, limit, run_token(next))
+    if not page and next is None:
+        raise CampaignNotRecomputedError(f"campaign {campaign_id} has no run in the last 90 days")
+    return {"campaign_id": campaign_id, "runs": page, "next": token}
 
 
 def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str | None) -> Response:

@@ -54,7 +54,11 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         write_back_status=deps.settings.write_back_member_status,
     )
     request = RecomputeRequest(
-        message.campaign_id, message.full, message.run_id, message_id=record.message_id
+        message.campaign_id,
+        message.full,
+        message.run_id,
+        message_id=record.message_id,
+        cause=message.cause,
     )
     seconds_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
     try:
