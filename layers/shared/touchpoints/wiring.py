@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import requests
     from simple_salesforce import Salesforce
 
+    from touchpoints.adapters.audit_log import AuditLog
     from touchpoints.adapters.channel_mapping_store import (
         ChannelMappingOncePerInvocation,
         ChannelMappingStore,
@@ -65,6 +66,12 @@ class Dependencies:
         from touchpoints.adapters.state_store import StateStore
 
         return StateStore(self.table)
+
+    @cached_property
+    def audit_log(self) -> AuditLog:
+        from touchpoints.adapters.audit_log import AuditLog
+
+        return AuditLog(self.table)
 
     @cached_property
     def channel_mapping(self) -> ChannelMappingStore:

@@ -1,6 +1,6 @@
 """The sync status of a campaign as the admin API shows it: the last run's summary, its recent
 runs and each member's outcome with what it was before its last change, as JSON or as the CSV
-sync report (one row per member, same values); and a campaign's run history."""
+sync report (one row per member, same values); a campaign's run history; and the audit entries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from touchpoints import errors
 from touchpoints.ports.state import StoredMember
 
 REPORT_COLUMNS = (
@@ -43,6 +44,12 @@ class InvalidPageTokenError(ValueError):
     field = "next"
 
 
+class InvalidTimeRangeError(ValueError):
+    """An audit time range that ends before it starts."""
+
+    field = "until"
+
+
 class PageTooLargeError(ValueError):
     """More members asked for than one page of this format holds."""
 
@@ -53,6 +60,8 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     CampaignNotRecomputedError: (404, "CAMPAIGN_NOT_RECOMPUTED"),
     PageTooLargeError: (422, "INVALID_REQUEST"),
     InvalidPageTokenError: (422, "INVALID_REQUEST"),
+    InvalidTimeRangeError: (422, "INVALID_REQUEST"),
+    errors.InvalidPageTokenError: (422, "INVALID_REQUEST"),
 }
 
 
