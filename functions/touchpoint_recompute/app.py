@@ -102,6 +102,7 @@ def _wait_for_bulk_job(
         return
     deps.queue.postpone_for(record.receipt_handle, result.wait_seconds or 0)
     batch.held.append(record.message_id)
+    add_counts({"RecomputesWaitingOnBulkJob": 1})
     logger.info(
         "recompute waits for a Salesforce Bulk job",
         extra={"bulk_wait": {"message_id": record.message_id, "seconds": result.wait_seconds}},

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from touchpoints.adapters.recompute_queue import RecomputeQueue
     from touchpoints.adapters.salesforce import SalesforceGateway
     from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+    from touchpoints.adapters.salesforce_limits import SalesforceLimits
     from touchpoints.adapters.salesforce_transport import SalesforceTransport
     from touchpoints.adapters.secrets import JsonSecrets
     from touchpoints.adapters.state_store import StateStore
@@ -187,6 +188,12 @@ class Dependencies:
 
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
         return SalesforceTransport(client, reconnect=self._reconnect_salesforce)
+
+    @cached_property
+    def salesforce_limits(self) -> SalesforceLimits:
+        from touchpoints.adapters.salesforce_limits import SalesforceLimits
+
+        return SalesforceLimits(self.salesforce_transport)
 
     @cached_property
     def salesforce(self) -> SalesforceGateway:

@@ -200,6 +200,12 @@ class MarketoClient:
         except MarketoNotFoundError:
             return []
 
+    # -- usage ---------------------------------------------------------------------------------
+    def calls_today(self) -> int:
+        """The subscription's API calls today (`GET /rest/v1/stats/usage.json`), all users."""
+        days = self._request("usage", "GET", "/rest/v1/stats/usage.json").get("result") or []
+        return sum(int(day.get("total") or 0) for day in days)
+
     # -- asset API -----------------------------------------------------------------------------
     def get_program(self, program_id: int) -> Program | None:
         result = self._lookup("program_get", f"/rest/asset/v1/program/{int(program_id)}.json")
