@@ -424,13 +424,16 @@ def _json_or_raise(kind: str, reply: requests.Response) -> dict[str, Any]:
     return payload
 
 
+SECRET_KEYS = ("base_url", "client_id", "client_secret")  # what the Marketo secret holds
+
+
 def connect_marketo(
     secret: Mapping[str, str],
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> MarketoClient:
     """A client for the instance the secret names (`base_url`, `client_id`, `client_secret`)."""
-    missing = [key for key in ("base_url", "client_id", "client_secret") if not secret.get(key)]
+    missing = [key for key in SECRET_KEYS if not secret.get(key)]
     if missing:
         raise MarketoSecretError(
             f"Marketo secret must hold base_url, client_id and client_secret; missing: {missing}"
