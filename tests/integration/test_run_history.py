@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from moto import mock_aws
+
 from emulators.api_gateway import admin_request
 from emulators.template_stack import load_template
-from emulators.world import lambda_context
+from emulators.world import World, lambda_context
 from tests.integration.seeds import a_campaign, members
 from tests.integration.test_sync_status import recomputed, report_rows, sync_status
 
@@ -127,3 +129,22 @@ def test_a_re_dated_member_shows_what_it_had_before_and_when_it_changed(world):
     assert rows[changed]["previous_channel"] == "Offline Event.Conference"
     assert rows[changed]["changed_at"] == world.now.isoformat()
     assert rows[unchanged]["previous_outcome"] == rows[unchanged]["changed_at"] == ""
+
+
+def test_a_bulk_run_over_several_invocations_is_one_run_counting_them():
+    with mock_aws():
+        world = World.create(bulk_api_threshold=5)
+        campaign_id = a_campaign(world.org)
+        members(world.org, campaign_id, 6)
+        world.recompute.deps.queue.enqueue(campaign_id, "campaign changed", "bulk")
+
+        deliveries = world.drain_queue()
+
+        status, body = runs(world, campaign_id)
+        assert status == 200
+        [run] = body["runs"]
+        assert run["read_path"] == "bulk"
+        assert run["cause"] == "campaign changed"
+        assert run["invocations"] == len(deliveries) > 1
+        assert run["created"] == 6
+        assert any(kind.startswith("bulk2") for kind in run["api_calls"])
