@@ -57,7 +57,7 @@ from touchpoints.rules.models import (
     SyncMode,
     Touchpoint,
 )
-from touchpoints.services.run_history import finished_run, with_history
+from touchpoints.services.run_history import carried_history, finished_run, with_history
 
 CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
@@ -764,8 +764,9 @@ class Recompute:
         retries it), and the counts take back the write and the state it was counted as."""
         state = _failed(member_id, held, result)
         if counted is not None:
-            state = with_history(
-                replace(state, person_id=counted.person_id, email=counted.email), counted, None
+            # the history the planned state had: what the member had before this run
+            state = carried_history(
+                replace(state, person_id=counted.person_id, email=counted.email), counted
             )
             totals.statuses[counted.status] -= 1
             totals.statuses[state.status] += 1

@@ -55,13 +55,7 @@ def with_history(
     if previous is None:
         return new
     if _seen(new) == _seen(previous):
-        return replace(
-            new,
-            previous_status=previous.previous_status,
-            previous_touchpoint_date=previous.previous_touchpoint_date,
-            previous_channel=previous.previous_channel,
-            changed_at=previous.changed_at,
-        )
+        return carried_history(new, previous)
     status, touchpoint_date, channel = _seen(previous)
     return replace(
         new,
@@ -69,6 +63,17 @@ def with_history(
         previous_touchpoint_date=touchpoint_date,
         previous_channel=channel,
         changed_at=changed_at or new.changed_at,
+    )
+
+
+def carried_history(new: StoredMember, source: StoredMember) -> StoredMember:
+    """The new state with `source`'s outcome history, unchanged."""
+    return replace(
+        new,
+        previous_status=source.previous_status,
+        previous_touchpoint_date=source.previous_touchpoint_date,
+        previous_channel=source.previous_channel,
+        changed_at=source.changed_at,
     )
 
 
