@@ -49,6 +49,8 @@ def test_every_run_is_kept_newest_first_with_its_cause_counts_calls_and_end(worl
         assert all(count > 0 for count in run["api_calls"].values())
         assert run["aws_calls"] > 0
         assert run["started_at"] <= run["finished_at"]
+        assert run["state_repair"] is None
+        assert (run["read_path"], run["full_reconciliation"]) == ("rest", False)
     assert datetime.fromisoformat(second["finished_at"]) - datetime.fromisoformat(
         first["finished_at"]
     ) == timedelta(hours=1)

@@ -19,7 +19,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from touchpoints.adapters.dynamodb import item_values, query_all, to_dynamo
+from touchpoints.adapters.dynamodb import item_values, query_all
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.models import Touchpoint
 
@@ -174,7 +174,7 @@ class StateStore:
         """A finished run, sorted by when it finished; DynamoDB's TTL removes it at expires_at."""
         sort_key = f"{_RUN}{run['finished_at']}#{run['run_id']}"
         item = {"PK": _campaign_pk(campaign_id), "SK": sort_key, "expires_at": expires_at}
-        self._table.put_item(Item={**item, **to_dynamo(dict(run))})
+        self._table.put_item(Item={**item, **run})
 
     def run_page(
         self, campaign_id: str, limit: int, start_after: str | None
