@@ -9,7 +9,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start bench-sweep layer-lock openapi clean
+.PHONY: demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start bench-sweep layer-lock openapi runbook clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,10 @@ bench-cold-start: $(VENV)/.installed
 # What the layer installs: requirements.txt's closure at the dev pins, minus the runtime's boto3.
 layer-lock: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.layer_lock
+
+# docs/runbook.md's operator commands, e.g. make runbook ARGS="redrive --dlq … --queue …"
+runbook: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.runbook $(ARGS)
 
 # The admin API's OpenAPI document, from the handlers' code (a test fails when it is stale).
 openapi: $(VENV)/.installed

@@ -250,6 +250,11 @@ def _create_table(
         KeySchema=properties["KeySchema"],
         AttributeDefinitions=properties["AttributeDefinitions"],
         BillingMode=properties["BillingMode"],
+        **(
+            {"GlobalSecondaryIndexes": properties["GlobalSecondaryIndexes"]}
+            if "GlobalSecondaryIndexes" in properties
+            else {}
+        ),
     )
     ttl = properties.get("TimeToLiveSpecification")
     if ttl:

@@ -14,6 +14,7 @@ What it serves (the subset the program sync uses, with Marketo's shapes):
   `POST /rest/v1/leads.json`
 - `POST /bulk/v1/program/members/export/create.json`, `.../{exportId}/enqueue.json`,
   `GET .../{exportId}/status.json` and `.../{exportId}/file.json` (Bulk Program Member Extract)
+- `GET /rest/v1/stats/usage.json` (today's API calls: total and per API user)
 
 A GET longer than 8 KB answers HTTP 414 and a body above 1 MB HTTP 413, both with an HTML body;
 a GET sent as `POST` with `_method=GET` and a form-encoded query is served as the GET.
@@ -454,12 +455,23 @@ class MarketoEmulator(Emulator):
         ):
             export_id, step = match.group(1), match.group(2)
             return f"export_{step}", lambda q, b: self._export_step(export_id, step)
+        if path == "/rest/v1/stats/usage.json" and method == "GET":
+            return "usage", lambda q, b: self._usage()
         if path == "/rest/v1/leads.json":
             if method == "GET":
                 return "leads_get", lambda q, b: self._leads_get(q)
             if method == "POST":
                 return "leads_sync", lambda q, b: self._leads_sync(b)
         return "unknown", None
+
+    # -- usage ---------------------------------------------------------------------------------
+    def _usage(self) -> dict[str, Any]:
+        """Today's calls (this one included; token requests are not API calls), all by the one
+        API user the emulator knows."""
+        total = self.total_calls - self.calls["token"]
+        users = [{"userId": "api-user@acme.com", "count": total}] if total else []
+        today = self.now.date().isoformat()
+        return {"success": True, "result": [{"date": today, "total": total, "users": users}]}
 
     # -- asset API -----------------------------------------------------------------------------
     def _program(self, program_id: int) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """ProgramSyncFunction (EventBridge Scheduler): syncs every linked Marketo program and Salesforce
-campaign, one link after another; a link's failure is recorded as its last sync, never fatal."""
+campaign, one link after another; a link's failure is recorded as its last sync, never fatal.
+Then it samples Marketo's daily usage for the dashboard."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
-from touchpoints.edge.run_reports import program_sync_counts
+from touchpoints.edge.run_reports import marketo_usage_counts, program_sync_counts
 from touchpoints.services import program_sync as sync
+from touchpoints.services.limits_sampling import marketo_calls_today
 from touchpoints.wiring import Dependencies
 
 
@@ -26,4 +28,9 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         add_counts(program_sync_counts(outcome))
     failed = [o["program_id"] for o in outcomes if o.get("error")]
     add_counts({"ProgramSyncRunsFailed": len(failed)})
+    calls_today = marketo_calls_today(deps.marketo)  # after the sync: today's use so far
+    if calls_today is None:
+        logger.warning("Marketo daily usage not sampled: Marketo did not answer")
+    else:
+        add_counts(marketo_usage_counts(calls_today))
     return {"links": len(outcomes), "failed": failed}

@@ -1,18 +1,24 @@
 """ReconciliationSweepFunction (EventBridge Scheduler): enqueues a recompute for every campaign the
 org changed without an outbound message since the last sweep (deleted, undeleted or merged records,
-people's own edits), and once a day every synced campaign in full."""
+people's own edits), and once a day every synced campaign in full. First it samples the org's daily
+API budget for the look-ahead alarm."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
+from touchpoints.edge.run_reports import budget_counts, budget_percentages
+from touchpoints.services.limits_sampling import salesforce_budget
 from touchpoints.services.sweep import sweep_org_changes
 from touchpoints.wiring import Dependencies
 
 
 @lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
+    _sample_budget(deps)
     result = sweep_org_changes(
         deps.org_changes,
         deps.state,
@@ -43,3 +49,16 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         "full_reconciliation": result.full_reconciliation,
         "finished": result.finished,
     }
+
+
+def _sample_budget(deps: Dependencies) -> None:
+    """Before the sweep spends any of it, so a spent budget is published too."""
+    budget = salesforce_budget(deps.salesforce_limits)
+    if budget is None:
+        logger.warning(
+            "Salesforce API budget not sampled: the Limits resource did not answer"
+            " (the integration user needs View Setup and Configuration)"
+        )
+        return
+    add_counts(budget_counts(budget))
+    add_counts(budget_percentages(budget), MetricUnit.Percent)

@@ -1,10 +1,12 @@
-"""SyncStatusFunction: GET /campaigns/{campaignId}/sync-status, read-only. The last run's counts by
-outcome and a page of members with their outcome and reason, as JSON or (`?format=csv`) as the
-sync report, read from the state table page by page."""
+"""SyncStatusFunction: GET /campaigns/{campaignId}/sync-status, …/runs and GET /audit, read-only. The last
+run's counts by outcome, its recent runs and a page of members with their outcome, reason and
+previous outcome, as JSON or (`?format=csv`) as the sync report, read from the state table page by
+page; the campaign's run history (90 days), newest first; and every audit entry, newest first."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -17,12 +19,15 @@ from touchpoints.edge.ids import SalesforceId
 from touchpoints.edge.models.sync_status import (
     ERRORS,
     CampaignNotRecomputedError,
+    InvalidTimeRangeError,
     PageTooLargeError,
     member_status,
     report_header,
     report_rows,
+    run_token,
 )
 from touchpoints.edge.openapi import responses
+from touchpoints.ports.audit import AuditQuery
 from touchpoints.ports.state import StoredMember
 from touchpoints.wiring import Dependencies
 
@@ -30,6 +35,9 @@ JSON_PAGE, JSON_MAX = 100, 1000
 # A CSV page stays far below Lambda's 6 MB response limit (a row is about 150 bytes).
 CSV_PAGE = 10_000
 STATE_PAGE = 1000  # members read per DynamoDB query
+RECENT_RUNS = 5  # runs the sync status shows; the runs route pages through all of them
+RUNS_PAGE, RUNS_MAX = 20, 100
+AUDIT_PAGE, AUDIT_MAX = 50, 500
 
 api = admin_api(ERRORS)
 CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (15 or 18)")]
@@ -51,9 +59,11 @@ def _pages(
 @api.get(
     "/campaigns/<campaign_id>/sync-status",
     summary="A campaign's sync status, or its sync report as CSV",
-    description="The last recompute's counts by outcome, API calls spent, and a page of members"
-    " (member, person, email, outcome, reason, touchpoint date, channel). `format=csv` answers"
-    ' the same rows as text/csv, with a `Link: <?…>; rel="next"` header while more remain.',
+    description="The last recompute's counts by outcome, API calls spent, its most recent runs"
+    " (`recent_runs`, newest first), and a page of members (member, person, email, outcome,"
+    " reason, touchpoint date, channel, and what the member had before its last change and"
+    " when). `format=csv` answers the same rows as text/csv, with a"
+    ' `Link: <?…>; rel="next"` header while more remain.',
     responses=responses(
         {200: ("The summary and a page of members (or the CSV report)", None)}, 404, 422
     ),
@@ -79,7 +89,30 @@ def sync_status(
     for page, after in _pages(deps, campaign_id, limit or JSON_PAGE, next):
         members.extend(member_status(member) for member in page)
         token = after
-    return {**summary, "members": members, "next": token}
+    recent_runs, _ = deps.state.run_page(campaign_id, RECENT_RUNS, None)
+    return {**summary, "recent_runs": recent_runs, "members": members, "next": token}
+
+
+@api.get(
+    "/campaigns/<campaign_id>/runs",
+    summary="A campaign's run history",
+    description="Every finished recompute run of the campaign in the last 90 days, newest first:"
+    " cause, start, end, invocations, counts by outcome, Salesforce and AWS calls, errors by"
+    " code. Paged: pass `next` from the previous page.",
+    responses=responses({200: ("A page of runs", None)}, 404, 422),
+)
+def runs(
+    campaign_id: CampaignId,
+    limit: Annotated[
+        int, Query(ge=1, le=RUNS_MAX, description=f"Runs per page, up to {RUNS_MAX}")
+    ] = RUNS_PAGE,
+    next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
+) -> Any:
+    deps: Dependencies = api.context["deps"]
+    page, token = deps.state.run_page(campaign_id, limit, run_token(next))
+    if not page and next is None:
+        raise CampaignNotRecomputedError(f"campaign {campaign_id} has no run in the last 90 days")
+    return {"campaign_id": campaign_id, "runs": page, "next": token}
 
 
 def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str | None) -> Response:
@@ -92,6 +125,45 @@ def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str |
         query = urlencode({"format": "csv", "limit": limit, "next": token})
         headers["Link"] = f'<?{query}>; rel="next"'  # this route, stage included
     return Response(200, "text/csv; charset=utf-8", "".join(lines), headers)
+
+
+@api.get(
+    "/audit",
+    summary="Audit entries",
+    description="Every audit entry (bulk date jobs, channel mapping changes), newest first, with"
+    " who acted: `actor` the IAM principal that called the admin API, `salesforce_user` the"
+    " Salesforce user behind it when there was one. Filters: `campaign` (its bulk date jobs),"
+    " `kind`, `actor` (either, exactly), `since`/`until` (ISO 8601, inclusive). A filtered page"
+    " may hold fewer than `limit` entries: follow `next` until it is null.",
+    responses=responses({200: ("A page of audit entries", None)}, 422),
+)
+def audit(
+    campaign: Annotated[
+        SalesforceId | None, Query(description="Only this campaign's bulk date jobs")
+    ] = None,
+    kind: Annotated[
+        Literal["bulk-date", "channel-mapping"] | None, Query(description="Entry kind")
+    ] = None,
+    actor: Annotated[
+        str | None, Query(max_length=512, description="IAM principal ARN or Salesforce user")
+    ] = None,
+    since: Annotated[datetime | None, Query(description="From this time (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="Up to this time (ISO 8601)")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=AUDIT_MAX, description=f"Entries per page, up to {AUDIT_MAX}")
+    ] = AUDIT_PAGE,
+    next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
+) -> Any:
+    if since and until and _utc(until) < _utc(since):
+        raise InvalidTimeRangeError("until: the range ends before it starts")
+    deps: Dependencies = api.context["deps"]
+    query = AuditQuery(campaign, kind, actor, since, until)
+    entries, token = deps.audit_log.page(query, limit, next)
+    return {"entries": entries, "next": token}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @lambda_entry

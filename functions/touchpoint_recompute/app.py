@@ -55,7 +55,11 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         write_back_status=deps.settings.write_back_member_status,
     )
     request = RecomputeRequest(
-        message.campaign_id, message.full, message.run_id, message_id=record.message_id
+        message.campaign_id,
+        message.full,
+        message.run_id,
+        message_id=record.message_id,
+        cause=message.cause,
     )
     seconds_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
     try:
@@ -115,6 +119,7 @@ def _wait_for_bulk_job(
         return
     deps.queue.postpone_for(record.receipt_handle, result.wait_seconds or 0)
     batch.held.append(record.message_id)
+    add_counts({"RecomputesWaitingOnBulkJob": 1})
     logger.info(
         "recompute waits for a Salesforce Bulk job",
         extra={"bulk_wait": {"message_id": record.message_id, "seconds": result.wait_seconds}},

@@ -1,5 +1,5 @@
-"""The recompute's DynamoDB state (`StatePort`): members' recorded outcomes, the run summary, the
-checkpoint and write intent."""
+"""The recompute's DynamoDB state (`StatePort`): members' recorded outcomes, the run summary and
+history, the checkpoint and write intent."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class FakeState:
         self.summaries: dict[str, dict[str, Any]] = {}
         self.checkpoints: dict[str, dict[str, Any]] = {}
         self.write_intents: dict[str, dict[str, Any]] = {}
+        self.runs: dict[str, list[dict[str, Any]]] = {}
+        self.aws_calls = 0
 
     def member(self, campaign_id: str, member_id: str) -> StoredMember | None:
         return self.members.get(campaign_id, {}).get(member_id)
@@ -51,6 +53,9 @@ class FakeState:
 
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.summaries.get(campaign_id))
+
+    def save_run(self, campaign_id: str, run: Mapping[str, Any], expires_at: int) -> None:
+        self.runs.setdefault(campaign_id, []).append({**run, "expires_at": expires_at})
 
     def save_checkpoint(
         self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int

@@ -186,7 +186,10 @@ def test_sync_status_csv_writes_every_page_of_the_report_with_one_header(world):
 
     assert code == 0
     lines = output.splitlines()
-    assert lines[0] == "member_id,person_id,email,outcome,reason,touchpoint_date,channel"
+    assert lines[0] == (
+        "member_id,person_id,email,outcome,reason,touchpoint_date,channel,"
+        "previous_outcome,previous_touchpoint_date,previous_channel,changed_at"
+    )
     assert len(lines) == 4
     assert sorted(line.split(",")[2] for line in lines[1:]) == [
         f"person{n}@example.com" for n in (1, 2, 3)

@@ -99,7 +99,12 @@ def touchpoints_of(world, campaign_id: str) -> dict[str, dict]:
 
 
 def table_keys(world) -> set[tuple[str, str]]:
-    return {(item["PK"], item["SK"]) for item in world.table_items()}
+    """Every item's keys; a campaign's run history entries (`RUN#<finishedAt>#<runId>`) as one."""
+    return {(item["PK"], _run_history(item["SK"])) for item in world.table_items()}
+
+
+def _run_history(sort_key: str) -> str:
+    return "RUN#" if sort_key.startswith("RUN#") else sort_key
 
 
 def member_keys(campaign_id: str, member_ids) -> set[tuple[str, str]]:
@@ -111,9 +116,13 @@ def summary_key(campaign_id: str) -> tuple[str, str]:
 
 
 def finished_run_keys(campaign_id: str) -> set[tuple[str, str]]:
-    """What a finished run leaves besides its members: the summary, and the campaign's Type as
-    the channel mapping API lists it."""
-    return {summary_key(campaign_id), ("CHANNEL_MAPPING", f"CAMPAIGN#{campaign_id}")}
+    """What a finished run leaves besides its members: the summary, its run history entry, and
+    the campaign's Type as the channel mapping API lists it."""
+    return {
+        summary_key(campaign_id),
+        (f"CAMPAIGN#{campaign_id}", "RUN#"),
+        ("CHANNEL_MAPPING", f"CAMPAIGN#{campaign_id}"),
+    }
 
 
 def statuses(world, campaign_id: str) -> dict[str, str]:

@@ -123,7 +123,8 @@ def test_sync_status_takes_a_15_character_campaign_id_and_refuses_what_is_not_on
 
 
 def test_sync_status_reads_the_state_table_only_and_never_the_salesforce_secret(world):
-    """The template gives it DynamoDBReadPolicy and nothing else: it answers with the Salesforce
+    """The template lets it read campaign and audit items (GetItem, Query) and the audit index,
+    nothing else: it answers with the Salesforce
     secret gone, its run leaves the table as it was and calls nobody."""
     campaign_id = a_campaign(world.org)
     members(world.org, campaign_id, 3)
@@ -139,10 +140,15 @@ def test_sync_status_reads_the_state_table_only_and_never_the_salesforce_secret(
     assert world.table_items() == before
     assert world.org.total_calls == calls
     function = load_template()["Resources"]["SyncStatusFunction"]["Properties"]
-    assert function["Policies"] == [{"DynamoDBReadPolicy": {"TableName": {"Ref": "StateTable"}}}]
+    [items, index] = function["Policies"][0]["Statement"]
+    assert items["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+    leading_keys = items["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert leading_keys == ["CAMPAIGN#*", "AUDIT#*"]
+    assert index["Action"] == "dynamodb:Query"
+    assert index["Resource"] == {"Fn::Sub": "${StateTable.Arn}/index/AuditIndex"}
     assert function["Timeout"] <= 29
     assert function["MemorySize"] <= 256
-    assert [e["Type"] for e in function["Events"].values()] == ["Api"]
+    assert {e["Type"] for e in function["Events"].values()} == {"Api"}
 
 
 def test_member_emails_reach_the_report_but_never_the_logs(world, caplog, capsys):

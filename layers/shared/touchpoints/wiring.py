@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import requests
     from simple_salesforce import Salesforce
 
+    from touchpoints.adapters.audit_log import AuditLog
     from touchpoints.adapters.channel_mapping_store import (
         ChannelMappingOncePerInvocation,
         ChannelMappingStore,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from touchpoints.adapters.recompute_queue import RecomputeQueue
     from touchpoints.adapters.salesforce import SalesforceGateway
     from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+    from touchpoints.adapters.salesforce_limits import SalesforceLimits
     from touchpoints.adapters.salesforce_org_changes import SalesforceOrgChanges
     from touchpoints.adapters.salesforce_transport import SalesforceTransport
     from touchpoints.adapters.secrets import JsonSecrets
@@ -67,6 +69,12 @@ class Dependencies:
         from touchpoints.adapters.state_store import StateStore
 
         return StateStore(self.table)
+
+    @cached_property
+    def audit_log(self) -> AuditLog:
+        from touchpoints.adapters.audit_log import AuditLog
+
+        return AuditLog(self.table)
 
     @cached_property
     def channel_mapping(self) -> ChannelMappingStore:
@@ -203,6 +211,12 @@ class Dependencies:
 
         client = connect(self.salesforce_secret(), session=self.http_session_factory())
         return SalesforceTransport(client, reconnect=self._reconnect_salesforce)
+
+    @cached_property
+    def salesforce_limits(self) -> SalesforceLimits:
+        from touchpoints.adapters.salesforce_limits import SalesforceLimits
+
+        return SalesforceLimits(self.salesforce_transport)
 
     @cached_property
     def salesforce(self) -> SalesforceGateway:

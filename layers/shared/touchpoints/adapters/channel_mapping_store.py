@@ -4,7 +4,8 @@ audit of mapping changes (same table, PK/SK).
 CHANNEL_MAPPING / CURRENT                     the mapping and its version (absent: the default)
 CHANNEL_MAPPING / CAMPAIGN#<campaignId>       the campaign's Type and sync mode, as its last
                                               recompute read them from Salesforce
-AUDIT#CHANNEL_MAPPING / <changedAt>#<version>  one entry per change; kept (no expiry)
+AUDIT#CHANNEL_MAPPING / <changedAt>#<version>  one entry per change; kept (no expiry), in the
+                                              AuditIndex (adapters/audit_log.py)
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from touchpoints.adapters.audit_log import audit_index_keys
 from touchpoints.adapters.dynamodb import is_first_condition_failure, plain, query_all
+from touchpoints.ports.audit import CHANNEL_MAPPING
 from touchpoints.rules.channels import (
     DEFAULT_MAPPING,
     ChannelMapping,
@@ -96,6 +99,9 @@ class ChannelMappingStore:
                             "Item": {
                                 "PK": _AUDIT_PK,
                                 "SK": f"{changed_at}#{mapping.version:010d}",
+                                **audit_index_keys(
+                                    CHANNEL_MAPPING, changed_at, f"{mapping.version:010d}"
+                                ),
                                 **audit,
                                 "version": mapping.version,
                                 "mappings": [_entry_to_item(e) for e in mapping.entries],

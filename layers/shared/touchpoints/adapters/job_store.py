@@ -4,7 +4,8 @@ JOB#<jobId> / JOB                       the job: who, when, campaign, filter, da
 JOB#<jobId> / CHUNK#<nnnnn>             up to 200 members' previous and new dates; `done` once written
 JOB#<jobId> / ERROR#<memberId>          a member the job could not change (paged by GET /jobs/{id})
 IDEMPOTENCY#bulk-date / <sha256(key)>   the job an Idempotency-Key started, with the request's hash
-AUDIT#<campaignId> / <createdAt>#<jobId>  one entry per finished job; kept (no expiry)
+AUDIT#<campaignId> / <createdAt>#<jobId>  one entry per finished job; kept (no expiry), in the
+                                          AuditIndex (adapters/audit_log.py)
 
 Everything but the audit expires (`expires_at`) after the retention period; undo needs the job's
 members until then. Counts move in the same transaction that marks a chunk written, so a chunk
@@ -24,12 +25,14 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from touchpoints.adapters.audit_log import audit_index_keys
 from touchpoints.adapters.dynamodb import (
     is_condition_failure,
     is_first_condition_failure,
     query_prefix,
 )
 from touchpoints.errors import InvalidPageTokenError
+from touchpoints.ports.audit import BULK_DATE
 from touchpoints.ports.jobs import Chunk, ClaimedRequest
 from touchpoints.rules.bulk_jobs import (
     DateChange,
@@ -365,6 +368,7 @@ class JobStore:
             Item={
                 "PK": f"AUDIT#{job.campaign_id}",
                 "SK": f"{job.created_at.isoformat()}#{job.id}",
+                **audit_index_keys(BULK_DATE, job.created_at.isoformat(), job.id),
                 "job_id": job.id,
                 **{k: v for k, v in _job_to_item(job).items() if k not in ("id", "bulk_job_id")},
             }

@@ -202,6 +202,12 @@ class MarketoClient:
         except MarketoNotFoundError:
             return []
 
+    # -- usage ---------------------------------------------------------------------------------
+    def calls_today(self) -> int:
+        """The subscription's API calls today (`GET /rest/v1/stats/usage.json`), all users."""
+        days = self._request("usage", "GET", "/rest/v1/stats/usage.json").get("result") or []
+        return sum(int(day.get("total") or 0) for day in days)
+
     # -- asset API -----------------------------------------------------------------------------
     def get_program(self, program_id: int) -> Program | None:
         result = self._lookup("program_get", f"/rest/asset/v1/program/{int(program_id)}.json")
@@ -420,13 +426,16 @@ def _json_or_raise(kind: str, reply: requests.Response) -> dict[str, Any]:
     return payload
 
 
+SECRET_KEYS = ("base_url", "client_id", "client_secret")  # what the Marketo secret holds
+
+
 def connect_marketo(
     secret: Mapping[str, str],
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> MarketoClient:
     """A client for the instance the secret names (`base_url`, `client_id`, `client_secret`)."""
-    missing = [key for key in ("base_url", "client_id", "client_secret") if not secret.get(key)]
+    missing = [key for key in SECRET_KEYS if not secret.get(key)]
     if missing:
         raise MarketoSecretError(
             f"Marketo secret must hold base_url, client_id and client_secret; missing: {missing}"

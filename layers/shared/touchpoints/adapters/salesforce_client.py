@@ -12,6 +12,7 @@ API_VERSION = "62.0"
 _SESSION_KEYS = ("instance_url", "access_token")
 _JWT_KEYS = ("username", "consumer_key", "private_key")
 _PASSWORD_KEYS = ("username", "password", "security_token")
+SECRET_FORMATS = (_SESSION_KEYS, _JWT_KEYS, _PASSWORD_KEYS)  # a secret holds one of these sets
 
 
 class SalesforceSecretError(ValueError):

@@ -3,6 +3,7 @@
 CAMPAIGN#<id> / MEMBER#<memberId>   a member's last outcome, its person (id, email: personal data,
                                     for the sync report only, never logged) and confirmed touchpoint
 CAMPAIGN#<id> / SUMMARY             the last recompute's counts
+CAMPAIGN#<id> / RUN#<finishedAt>#<runId>  each finished run (kept 90 days: TTL on expires_at)
 CAMPAIGN#<id> / CHECKPOINT          a run handed over to a continuation: where it stopped
 CAMPAIGN#<id> / WRITE_INTENT        Salesforce writes began whose outcome is not recorded yet
 CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp watermark (+ checkpoint)
@@ -41,6 +42,9 @@ def _touchpoint_from_item(item: Mapping[str, Any]) -> Touchpoint:
     )
 
 
+_RUN = "RUN#"
+
+
 class StateStore:
     """A campaign's state. Every read a run (or its continuation, or a held message) makes of what
     an earlier invocation wrote is strongly consistent: an eventually consistent read may miss a
@@ -48,6 +52,11 @@ class StateStore:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+        self.aws_calls = 0  # calls through the table's client (the run history reports them)
+        table.meta.client.meta.events.register("before-call.dynamodb", self._count_call)
+
+    def _count_call(self, **_: Any) -> None:
+        self.aws_calls += 1
 
     # -- members -----------------------------------------------------------------------------
 
@@ -120,6 +129,10 @@ class StateStore:
                     "record_id": member.record_id,
                     "person_id": member.person_id,
                     "email": member.email,
+                    "previous_status": member.previous_status,
+                    "previous_touchpoint_date": member.previous_touchpoint_date,
+                    "previous_channel": member.previous_channel,
+                    "changed_at": member.changed_at,
                 }
                 if member.touchpoint:
                     item["touchpoint"] = _touchpoint_to_item(member.touchpoint)
@@ -147,6 +160,10 @@ class StateStore:
             record_id=item.get("record_id"),
             person_id=item.get("person_id"),
             email=item.get("email"),
+            previous_status=item.get("previous_status"),
+            previous_touchpoint_date=item.get("previous_touchpoint_date"),
+            previous_channel=item.get("previous_channel"),
+            changed_at=item.get("changed_at"),
         )
 
     # -- summaries ---------------------------------------------------------------------------
@@ -159,6 +176,34 @@ class StateStore:
             Key={"PK": _campaign_pk(campaign_id), "SK": "SUMMARY"}, ConsistentRead=True
         )
         return item_values(item["Item"]) if "Item" in item else None
+
+    # -- run history -------------------------------------------------------------------------
+
+    def save_run(self, campaign_id: str, run: Mapping[str, Any], expires_at: int) -> None:
+        """A finished run, sorted by when it finished; DynamoDB's TTL removes it at expires_at."""
+        sort_key = f"{_RUN}{run['finished_at']}#{run['run_id']}"
+        item = {"PK": _campaign_pk(campaign_id), "SK": sort_key, "expires_at": expires_at}
+        self._table.put_item(Item={**item, **run})
+
+    def run_page(
+        self, campaign_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Runs newest first, a page at a time; returns (runs, the token of the next page)."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(_campaign_pk(campaign_id))
+            & Key("SK").begins_with(_RUN),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start_after:
+            kwargs["ExclusiveStartKey"] = {
+                "PK": _campaign_pk(campaign_id),
+                "SK": f"{_RUN}{start_after}",
+            }
+        page = self._table.query(**kwargs)
+        runs = [item_values(item) for item in page["Items"]]
+        last = page.get("LastEvaluatedKey")
+        return runs, last["SK"].removeprefix(_RUN) if last and runs else None
 
     # -- configuration -----------------------------------------------------------------------
 

@@ -22,10 +22,10 @@ metrics = Metrics(namespace="OfflineTouchpoints")
 Handler = Callable[[dict[str, Any], Any, Dependencies], Any]
 
 
-def add_counts(counts: Mapping[str, float]) -> None:
-    """Count metrics, by name."""
+def add_counts(counts: Mapping[str, float], unit: MetricUnit = MetricUnit.Count) -> None:
+    """Metrics by name, counts unless `unit` says otherwise."""
     for name, value in counts.items():
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        metrics.add_metric(name=name, unit=unit, value=value)
 
 
 @functools.cache
@@ -38,7 +38,7 @@ def lambda_entry(handler: Handler) -> Callable[..., Any]:
     """`handler(event, context, deps)` as Lambda calls it: `lambda_handler(event, context,
     deps=None)`, wearing the metrics / tracer / logger decorators."""
 
-    @metrics.log_metrics
+    @metrics.log_metrics(capture_cold_start_metric=True)  # ColdStart, by function_name
     @tracer.capture_lambda_handler
     @logger.inject_lambda_context
     @functools.wraps(handler)
@@ -47,4 +47,5 @@ def lambda_entry(handler: Handler) -> Callable[..., Any]:
     ) -> Any:
         return handler(event, context, deps or default_dependencies())
 
-    return lambda_handler
+    entry: Callable[..., Any] = lambda_handler  # (Powertools' decorators are untyped)
+    return entry

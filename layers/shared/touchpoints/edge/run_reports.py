@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from touchpoints.edge.queue_messages import RecomputeMessage
+    from touchpoints.rules.api_budget import ApiBudget
     from touchpoints.rules.bulk_jobs import Job
     from touchpoints.services.recompute import RecomputeResult
 
@@ -31,6 +32,7 @@ def recompute_counts(result: RecomputeResult) -> dict[str, int]:
     """A recompute run's count metrics: writes by kind, skipped members by reason, Salesforce
     calls."""
     counts = {
+        "RecomputeRunsFinished": int(result.finished and not result.superseded),
         "TouchpointsCreated": result.created,
         "TouchpointsUpdated": result.updated,
         "TouchpointsDeleted": result.deleted,
@@ -42,6 +44,22 @@ def recompute_counts(result: RecomputeResult) -> dict[str, int]:
     for kind, count in result.api_calls.items():
         counts[f"SalesforceCalls.{kind}"] = count
     return counts
+
+
+def budget_counts(budget: ApiBudget) -> dict[str, float]:
+    """The org's daily API budget, sampled by the sweep: calls left (a count)."""
+    return {"SalesforceApiRequestsRemaining": budget.remaining}
+
+
+def budget_percentages(budget: ApiBudget) -> dict[str, float]:
+    """The share of the org's daily API budget left, 0 to 100 (the look-ahead alarm's metric)."""
+    return {"SalesforceApiRequestsRemainingPercent": budget.remaining_percent}
+
+
+def marketo_usage_counts(calls_today: int) -> dict[str, float]:
+    """Marketo API calls so far today (its daily quota counts them), sampled by the program
+    sync."""
+    return {"MarketoApiCallsToday": calls_today}
 
 
 def finished_job_counts(job: Job) -> dict[str, int]:

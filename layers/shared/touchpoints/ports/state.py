@@ -14,7 +14,9 @@ from touchpoints.rules.models import Campaign, Channel, Touchpoint
 class StoredMember:
     """A member's status as last recorded; `touchpoint` is what Salesforce confirmed it has;
     `person_id` (its contact, else its lead) and `email` are what the sync report shows (personal
-    data: kept for the report, never logged)."""
+    data: kept for the report, never logged). `previous_status`, `previous_touchpoint_date` and
+    `previous_channel` are what the member had before its last change, `changed_at` when the run that changed it
+    started (its outcome history in the sync report)."""
 
     member_id: str
     status: str
@@ -22,10 +24,18 @@ class StoredMember:
     record_id: str | None = None
     person_id: str | None = None
     email: str | None = None
+    previous_status: str | None = None
+    previous_touchpoint_date: str | None = None
+    previous_channel: str | None = None
+    changed_at: str | None = None
 
 
 class StatePort(Protocol):
-    """The recompute's per-member state, summaries, checkpoints and write intents."""
+    """The recompute's per-member state, summaries, run history, checkpoints and write intents.
+    `aws_calls` counts the AWS calls made through the store so far (a run adds up its share)."""
+
+    @property
+    def aws_calls(self) -> int: ...
 
     def load_members_range(
         self, campaign_id: str, after_id: str, upto_id: str | None
@@ -37,6 +47,7 @@ class StatePort(Protocol):
     def forget_members(self, campaign_id: str, member_ids: list[str]) -> int: ...
     def save_summary(self, campaign_id: str, summary: Mapping[str, object]) -> None: ...
     def load_summary(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def save_run(self, campaign_id: str, run: Mapping[str, Any], expires_at: int) -> None: ...
     def save_checkpoint(
         self, campaign_id: str, checkpoint: Mapping[str, Any], expires_at: int
     ) -> None: ...

@@ -58,6 +58,7 @@ from touchpoints.rules.models import (
     Touchpoint,
 )
 from touchpoints.rules.sync_mode import UnknownSyncModeError
+from touchpoints.services.run_history import carried_history, finished_run, with_history
 
 CREATED = "Touchpoint Created"
 UPDATED = "Touchpoint Updated"
@@ -107,6 +108,7 @@ class RunTotals:
     state_writes: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     api_calls: Counter[str] = field(default_factory=Counter)  # Salesforce calls, all invocations
+    aws_calls: int = 0  # AWS calls through the state store, all invocations
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +120,7 @@ class RunTotals:
             "state_writes": self.state_writes,
             "statuses": dict(self.statuses),
             "api_calls": dict(self.api_calls),
+            "aws_calls": self.aws_calls,
         }
 
     @classmethod
@@ -137,6 +140,7 @@ class RecomputeRequest:
     full_reconciliation: bool = False
     run_id: str | None = None  # set on a continuation
     message_id: str | None = None  # the queue message carrying it (held through a Bulk wait)
+    cause: str | None = None  # why it was asked for (the run history keeps it)
 
 
 @dataclass
@@ -209,6 +213,10 @@ class _Run:
     calls_seen: Counter[str] = field(default_factory=Counter)  # the client's count, last tallied
     resumed: bool = False  # carried on from a checkpoint
     checkpointed: bool = False  # a checkpoint is saved for the campaign (to clear at the end)
+    cause: str | None = None  # of the request that started the run
+    started_at: str = ""
+    invocations: int = 0
+    aws_seen: int = 0  # the state store's AWS call count, last tallied
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -228,6 +236,9 @@ class _Run:
             "holder": self.holder,
             "state_repair": self.state_repair,
             "totals": self.totals.as_dict(),
+            "cause": self.cause,
+            "started_at": self.started_at,
+            "invocations": self.invocations,
         }
 
     @classmethod
@@ -252,6 +263,9 @@ class _Run:
             totals=RunTotals.from_dict(data["totals"]),
             resumed=True,
             checkpointed=True,
+            cause=data.get("cause"),
+            started_at=data.get("started_at") or "",
+            invocations=int(data.get("invocations") or 0),
         )
 
 
@@ -439,7 +453,7 @@ class Recompute:
         self, request: RecomputeRequest, now: datetime, seconds_left: Callable[[], float]
     ) -> RecomputeResult:
         campaign_id = request.campaign_id
-        calls_before = Counter(self._sf.calls)
+        calls_before, aws_before = Counter(self._sf.calls), self._state.aws_calls
         saved = self._state.load_checkpoint(campaign_id)
         if request.run_id and (saved is None or saved["run_id"] != request.run_id):
             # a newer run started meanwhile (or this one finished): it covers everything
@@ -450,7 +464,11 @@ class Recompute:
         run = _Run.from_dict(saved) if saved and (request.run_id or joins) else None
         if run is None:  # a fresh run; it supersedes a run saved mid-walk
             run = _Run(
-                uuid.uuid4().hex, request.full_reconciliation, checkpointed=saved is not None
+                uuid.uuid4().hex,
+                request.full_reconciliation,
+                checkpointed=saved is not None,
+                cause=request.cause,
+                started_at=now.isoformat(),
             )
         elif joins and request.message_id != run.holder:
             run.rerun = True  # not the held message itself, delivered again for its next poll
@@ -463,7 +481,8 @@ class Recompute:
         result = RecomputeResult(
             campaign_id, run.run_id, finished=False, message_id=request.message_id
         )
-        run.calls_seen = calls_before
+        run.calls_seen, run.aws_seen = calls_before, aws_before
+        run.invocations += 1
         try:
             crashed = found_intent is not None and not own_intent
             return self._go(run, crashed, intent, now, seconds_left, result)
@@ -758,7 +777,10 @@ class Recompute:
         retries it), and the counts take back the write and the state it was counted as."""
         state = _failed(member_id, held, result)
         if counted is not None:
-            state = replace(state, person_id=counted.person_id, email=counted.email)
+            # the history the planned state had: what the member had before this run
+            state = carried_history(
+                replace(state, person_id=counted.person_id, email=counted.email), counted
+            )
             totals.statuses[counted.status] -= 1
             totals.statuses[state.status] += 1
         if not upsert:
@@ -789,7 +811,10 @@ class Recompute:
             self._channel_mapping.record_campaign(campaign_id, campaign)
         self._tally_calls(run)
         result.totals = run.totals
-        self._state.save_summary(campaign_id, _summary(result, campaign, now))
+        report = _summary(result, campaign, now)
+        self._state.save_summary(campaign_id, report)
+        history = finished_run(run.cause, run.started_at, run.invocations, run.totals.statuses, now)
+        self._state.save_run(campaign_id, {**report, **history.record}, history.expires_at)
         return result
 
     def _unknown_sync_value(
@@ -818,9 +843,10 @@ class Recompute:
 
     def _tally_calls(self, run: _Run) -> None:
         """Add the Salesforce calls made since the last tally to the run's totals."""
-        calls = Counter(self._sf.calls)
+        calls, aws_calls = Counter(self._sf.calls), self._state.aws_calls
         run.totals.api_calls.update(calls - run.calls_seen)
-        run.calls_seen = calls
+        run.totals.aws_calls += aws_calls - run.aws_seen
+        run.calls_seen, run.aws_seen = calls, aws_calls
 
     def _save_checkpoint(self, campaign_id: str, run: _Run, now: datetime) -> None:
         self._tally_calls(run)
@@ -912,6 +938,7 @@ class Recompute:
             new_state = _next_state(outcome, previous, baseline.get(key), planned, removed)
             person_id, email = people[member_id]
             new_state = replace(new_state, person_id=person_id, email=email)
+            new_state = with_history(new_state, previous, run.started_at)
             if key in planned or key in deletes:
                 pending.append(_Pending(member_id, new_state, baseline.get(key)))
             elif new_state != previous:

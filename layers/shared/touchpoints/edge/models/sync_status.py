@@ -1,13 +1,16 @@
-"""The sync status of a campaign as the admin API shows it: the last run's summary and each
-member's outcome, as JSON or as the CSV sync report (one row per member, same values)."""
+"""The sync status of a campaign as the admin API shows it: the last run's summary, its recent
+runs and each member's outcome with what it was before its last change, as JSON or as the CSV
+sync report (one row per member, same values); a campaign's run history; and the audit entries."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from touchpoints import errors
 from touchpoints.ports.state import StoredMember
 
 REPORT_COLUMNS = (
@@ -18,7 +21,13 @@ REPORT_COLUMNS = (
     "reason",
     "touchpoint_date",
     "channel",
+    "previous_outcome",
+    "previous_touchpoint_date",
+    "previous_channel",
+    "changed_at",
 )
+# A run history page token: the last run's `<finishedAt>#<runId>`, as the route hands it out.
+_RUN_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.+-]{8,21}#[0-9a-f]{32}")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -27,6 +36,18 @@ class CampaignNotRecomputedError(LookupError):
     """No recompute has run for the campaign yet: there is no status to show."""
 
     field = "campaign_id"
+
+
+class InvalidPageTokenError(ValueError):
+    """A `next` token this route did not hand out."""
+
+    field = "next"
+
+
+class InvalidTimeRangeError(ValueError):
+    """An audit time range that ends before it starts."""
+
+    field = "until"
 
 
 class PageTooLargeError(ValueError):
@@ -38,12 +59,16 @@ class PageTooLargeError(ValueError):
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     CampaignNotRecomputedError: (404, "CAMPAIGN_NOT_RECOMPUTED"),
     PageTooLargeError: (422, "INVALID_REQUEST"),
+    InvalidPageTokenError: (422, "INVALID_REQUEST"),
+    InvalidTimeRangeError: (422, "INVALID_REQUEST"),
+    errors.InvalidPageTokenError: (422, "INVALID_REQUEST"),
 }
 
 
 def member_status(member: StoredMember) -> dict[str, Any]:
     """One member's row: `status` as recorded ("No Touchpoint: not responded") and split into
-    its outcome and reason, its person and, when it has one, its touchpoint's date and channel."""
+    its outcome and reason, its person and, when it has one, its touchpoint's date and channel;
+    then what it had before its last change (outcome as recorded, date, channel) and when."""
     outcome, _, reason = member.status.partition(": ")
     touchpoint = member.touchpoint
     return {
@@ -55,7 +80,18 @@ def member_status(member: StoredMember) -> dict[str, Any]:
         "reason": reason or None,
         "touchpoint_date": touchpoint.touchpoint_date.isoformat() if touchpoint else None,
         "channel": touchpoint.channel_path if touchpoint else None,
+        "previous_outcome": member.previous_status,
+        "previous_touchpoint_date": member.previous_touchpoint_date,
+        "previous_channel": member.previous_channel,
+        "changed_at": member.changed_at,
     }
+
+
+def run_token(token: str | None) -> str | None:
+    """The run page to start after; a token the route did not hand out is refused."""
+    if token is not None and not _RUN_TOKEN.fullmatch(token):
+        raise InvalidPageTokenError("next: not a token this route handed out")
+    return token
 
 
 def report_header() -> str:

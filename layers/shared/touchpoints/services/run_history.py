@@ -1,0 +1,84 @@
+"""What the run history keeps: each finished recompute run of a campaign (why it ran, when, how
+many invocations, counts by outcome, Salesforce and AWS calls, errors) for 90 days, and each
+member's outcome before its last change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from touchpoints.ports.state import StoredMember
+
+RUN_HISTORY_DAYS = 90
+_ERROR = "Error: "
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedRun:
+    record: dict[str, Any]
+    expires_at: int  # epoch seconds: DynamoDB's TTL removes the run then
+
+
+def finished_run(
+    cause: str | None,
+    started_at: str,
+    invocations: int,
+    statuses: Mapping[str, int],
+    finished_at: datetime,
+) -> FinishedRun:
+    """A finished run as the history keeps it: `errors` counts the members left with a write
+    Salesforce refused, by error code (the next run retries them)."""
+    errors = {
+        status.removeprefix(_ERROR): count
+        for status, count in statuses.items()
+        if status.startswith(_ERROR) and count
+    }
+    record = {
+        "cause": cause,
+        "started_at": started_at or None,
+        "finished_at": finished_at.isoformat(),
+        "invocations": invocations,
+        "errors": errors,
+    }
+    expires = finished_at + timedelta(days=RUN_HISTORY_DAYS)
+    return FinishedRun(record, int(expires.timestamp()))
+
+
+def with_history(
+    new: StoredMember, previous: StoredMember | None, changed_at: str | None
+) -> StoredMember:
+    """The member's new state with its outcome history: when what a reader sees (outcome,
+    touchpoint date, channel) changed, what it was before and when the change was made; else the
+    history it had."""
+    if previous is None:
+        return new
+    if _seen(new) == _seen(previous):
+        return carried_history(new, previous)
+    status, touchpoint_date, channel = _seen(previous)
+    return replace(
+        new,
+        previous_status=status,
+        previous_touchpoint_date=touchpoint_date,
+        previous_channel=channel,
+        changed_at=changed_at or new.changed_at,
+    )
+
+
+def carried_history(new: StoredMember, source: StoredMember) -> StoredMember:
+    """The new state with `source`'s outcome history, unchanged."""
+    return replace(
+        new,
+        previous_status=source.previous_status,
+        previous_touchpoint_date=source.previous_touchpoint_date,
+        previous_channel=source.previous_channel,
+        changed_at=source.changed_at,
+    )
+
+
+def _seen(member: StoredMember) -> tuple[str, str | None, str | None]:
+    touchpoint = member.touchpoint
+    if touchpoint is None:
+        return member.status, None, None
+    return member.status, touchpoint.touchpoint_date.isoformat(), touchpoint.channel_path
