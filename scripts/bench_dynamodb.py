@@ -119,8 +119,15 @@ class InMemoryTable:
         self._items: dict[str, dict[str, dict]] = {}
         self._sort_keys: dict[str, list[str]] = {}
         self._unsorted: set[str] = set()
+        # botocore's event hooks, as far as the product uses them: "before-call" per request.
+        self._before_call: list[Callable[..., Any]] = []
+        events = SimpleNamespace(register=lambda _event, handler: self._before_call.append(handler))
         self.meta = SimpleNamespace(
-            client=SimpleNamespace(batch_get_item=self._batch_get_item, **self._unsupported())
+            client=SimpleNamespace(
+                batch_get_item=self._batch_get_item,
+                meta=SimpleNamespace(events=events),
+                **self._unsupported(),
+            )
         )
 
     @staticmethod
@@ -137,6 +144,8 @@ class InMemoryTable:
     @contextmanager
     def _call(self, kind: str) -> Iterator[None]:
         self.calls[kind] += 1
+        for handler in self._before_call:
+            handler()
         started = time.perf_counter()
         try:
             yield

@@ -30,6 +30,7 @@ from touchpoints.adapters.recompute_queue import RecomputeQueue
 from touchpoints.adapters.salesforce_client import SECRET_FORMATS
 from touchpoints.adapters.state_store import StateStore
 from touchpoints.ports.audit import BULK_DATE, CHANNEL_MAPPING
+from touchpoints.services.sweep import request_full_reconciliation
 from touchpoints.services.webhook import MIN_TOKEN_LENGTH
 
 REPLAY_CAUSE = "runbook replay"
@@ -89,11 +90,8 @@ def replay_campaigns(sqs: Any, queue_url: str, campaign_ids: Sequence[str], now:
 def replay_all(table: Any) -> str:
     """Make the next sweep a full reconciliation of every synced campaign (as Salesforce lists
     them), by forgetting when the last one ran; the changed-records watermark stays."""
-    state = StateStore(table)
-    watermark = (state.load_sweep_watermark() or "").partition("|")[0]
-    if not watermark:
+    if not request_full_reconciliation(StateStore(table)):
         return "no sweep has run yet: the first sweep is a full reconciliation already"
-    state.save_sweep_watermark(f"{watermark}|")
     return "the next sweep (within SweepSchedule) reconciles every synced campaign in full"
 
 

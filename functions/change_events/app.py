@@ -12,13 +12,6 @@ from touchpoints.edge.handler import add_counts, lambda_entry, logger
 from touchpoints.services.change_events import Outcome, accept_change_event
 from touchpoints.wiring import Dependencies
 
-OUTCOME_METRIC = {
-    Outcome.ENQUEUED: "ChangeEventAccepted",
-    Outcome.DUPLICATE: "ChangeEventDuplicate",
-    Outcome.IGNORED: "ChangeEventIgnored",
-    Outcome.REFUSED: "ChangeEventRefused",
-}
-
 
 @lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
@@ -35,9 +28,13 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         logger.warning("change event refused", extra={"change_event": report})
     else:
         logger.info("change event handled", extra={"change_event": report})
-    add_counts(
+    outcome = result.outcome
+    add_counts(  # every outcome each time (0 or 1), so its alarm always has data
         {
-            OUTCOME_METRIC[result.outcome]: 1,
+            "ChangeEventAccepted": int(outcome is Outcome.ENQUEUED),
+            "ChangeEventDuplicate": int(outcome is Outcome.DUPLICATE),
+            "ChangeEventIgnored": int(outcome is Outcome.IGNORED),
+            "ChangeEventRefused": int(outcome is Outcome.REFUSED),
             "ChangeEventCampaignsEnqueued": len(result.campaigns_enqueued),
         }
     )

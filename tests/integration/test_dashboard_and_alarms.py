@@ -76,9 +76,20 @@ def published_metrics() -> tuple[set[str], set[str], set[str]]:
     return names, prefixes, namespaces
 
 
+# Names the dashboard's Fn::Sub defines itself, for resources deployed only on a condition.
+CONDITIONAL_NAMES = {
+    "ChangeEventFunctionName": "ChangeEventFunction",
+    "ChangeEventDeadLetterQueueName": "ChangeEventDeadLetterQueue.QueueName",
+}
+
+
 def dashboard() -> tuple[dict, set[str]]:
-    """The dashboard body, with its `${…}` substitutions (returned) replaced by placeholders."""
-    body = RESOURCES["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    """The dashboard body, with its `${…}` substitutions (returned, a conditional resource's name
+    as the resource) replaced by placeholders."""
+    body, variables = RESOURCES["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    assert set(variables) == set(CONDITIONAL_NAMES)
+    for name, resource in CONDITIONAL_NAMES.items():
+        body = body.replace(f"${{{name}}}", f"${{{resource}}}")
     substitutions = set(re.findall(r"\$\{([^}]+)\}", body))
     return json.loads(re.sub(r"\$\{([^}]+)\}", r"<\1>", body)), substitutions
 

@@ -150,6 +150,18 @@ def sweep_org_changes(
     return SweepResult(window.since, tuple(sorted(enqueued)), window.full, True, calls)
 
 
+def request_full_reconciliation(state: SweepStatePort) -> bool:
+    """The next sweep reconciles every synced campaign in full (when the last full pass ran is
+    forgotten; the changed-records watermark and any checkpoint stay). False when no sweep has
+    run yet: the first one is a full reconciliation already."""
+    stored, checkpoint = state.load_sweep()
+    watermark, _ = _parse_watermark(stored)
+    if watermark is None:
+        return False
+    state.save_sweep(f"{watermark.isoformat()}|", checkpoint)
+    return True
+
+
 def _parse_watermark(stored: str | None) -> tuple[datetime | None, datetime | None]:
     """Stored as `<watermark>|<last full reconciliation>`."""
     if not stored:
