@@ -264,6 +264,9 @@ def test_a_member_query_that_keeps_failing_stops_the_run_with_a_clear_error():
         run_to_end(salesforce, state, bulk_threshold=4)
 
     assert salesforce.touchpoints == {}
+    assert state.load_checkpoint(CAMPAIGN_ID) is None  # the next request starts over
+    done = run_to_end(salesforce, state, bulk_threshold=4)[-1]
+    assert done.created == 4
 
 
 def test_recording_a_large_jobs_created_rows_goes_on_in_a_continuation_when_time_runs_short():

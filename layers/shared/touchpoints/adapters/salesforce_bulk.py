@@ -14,14 +14,16 @@ import heapq
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import IO, Any
 
+from simple_salesforce.exceptions import SalesforceResourceNotFound
 from simple_salesforce.util import call_salesforce
 
 from touchpoints.adapters.salesforce_transport import SalesforceTransport
+from touchpoints.errors import SalesforceBulkJobGoneError
 from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 
 # "Each job can contain up to 150,000,000 characters" of CSV, "100 MB" before base64 being the
@@ -52,10 +54,20 @@ class BulkRequests:
         )
         return job["id"]
 
+    def _on_job[T](self, job: BulkJob, kind: str, send: Callable[[Any], T]) -> T:
+        """One call about an existing job; a job Salesforce no longer has (404) is an error of
+        its own, so the caller can start over instead of asking again."""
+        try:
+            return self._sf.call(kind, send)
+        except SalesforceResourceNotFound as error:
+            raise SalesforceBulkJobGoneError(
+                f"Bulk {job.operation} job {job.id} is gone (deleted or expired)"
+            ) from error
+
     def status(self, job: BulkJob) -> BulkJobStatus:
         is_query = job.operation == "query"
-        info = self._sf.call(
-            "bulk2_poll", lambda sf: _client(sf, job.sobject).get_job(job.id, is_query)
+        info = self._on_job(
+            job, "bulk2_poll", lambda sf: _client(sf, job.sobject).get_job(job.id, is_query)
         )
         state = info["state"]
         return BulkJobStatus(
@@ -95,7 +107,8 @@ class BulkRequests:
         header: list[str] = []
         locator = ""
         while True:
-            page = self._sf.call(
+            page = self._on_job(
+                job,
                 "bulk2_results",
                 lambda sf, locator=locator: _client(sf, job.sobject).get_query_results(
                     job.id, locator, page_size
