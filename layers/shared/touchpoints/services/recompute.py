@@ -504,6 +504,10 @@ class Recompute:
         result.state_repair, result.full_reconciliation = run.state_repair, run.full
         if campaign is not None and campaign.type not in channels:
             result.unmapped_type = campaign.type or "(blank)"
+        if not run.resumed and not _campaign_recorded(summary, campaign):
+            # its Type, for the channel mapping API, recorded as the run starts: a mapping change
+            # while the run waits on its Bulk jobs then re-maps it (its recompute joins the run)
+            self._channel_mapping.record_campaign(campaign_id, campaign)
         if campaign is not None and not run.resumed:
             run.bulk = result.bulk = self._size(campaign_id, summary) >= self._bulk_threshold
             if run.bulk:  # submitted now, read once Salesforce has run it
@@ -792,8 +796,7 @@ class Recompute:
             self._state.clear_checkpoint(campaign_id)
         result.finished = True
         result.full_reconciliation, result.state_repair = run.full, run.state_repair
-        summary = None if run.resumed else self._state.load_summary(campaign_id)
-        if not _campaign_recorded(summary, campaign):  # its Type, for the channel mapping API
+        if run.resumed:  # read again in a later invocation: what it holds now
             self._channel_mapping.record_campaign(campaign_id, campaign)
         self._tally_calls(run)
         result.totals = run.totals
