@@ -9,6 +9,7 @@ from touchpoints.rules.channels import (
     ChannelMapping,
     MappingEntry,
     SeenCampaign,
+    audited_changed_types,
     changed_types,
     map_channel,
     mapping_problems,
@@ -173,3 +174,10 @@ def test_unmapped_types_are_the_types_of_included_campaigns_the_mapping_lacks():
         for campaign_type in ("Conference", "Roadshow", " Roadshow ", None, "", "Podcast")
     ] + [SeenCampaign("Radio", SyncMode.EXCLUDE_ALL), SeenCampaign("TV", SyncMode.NOT_SYNCED)]
     assert unmapped_types(seen, DEFAULT_CHANNEL_MAPPING) == ["Podcast", "Roadshow"]
+
+
+def test_an_audit_keeps_the_first_changed_types_that_fit_its_byte_budget():
+    changed = ["Aé", "Bb", "Cc"]  # 3, 2 and 2 bytes of UTF-8
+    assert audited_changed_types(changed, max_bytes=5) == ["Aé", "Bb"]
+    assert audited_changed_types(changed, max_bytes=7) == changed
+    assert audited_changed_types(changed, max_bytes=2) == []

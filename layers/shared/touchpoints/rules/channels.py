@@ -39,6 +39,10 @@ MAX_NAME_LENGTH = 255
 MAX_PATH_LENGTH = 255
 MAX_MAPPINGS = 1000
 MAX_MAPPING_BYTES = 150_000
+# An audit entry holds the new mapping (at most MAX_MAPPING_BYTES of names, about 190 KB stored
+# with its attribute names) and the changed types: up to twice a mapping's names when every type
+# changes. Those are kept up to this many bytes, so the entry stays well within 400 KB.
+MAX_AUDITED_CHANGED_TYPES_BYTES = 100_000
 # Control characters (NUL, ESC, tab, line breaks, U+2028/9) break SOAP messages, reports and CSV;
 # format characters (zero-width space, joiners, BOM) are invisible.
 CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
@@ -195,6 +199,22 @@ def remapped_campaigns(
         if touchpoints_enabled(seen.sync_mode)
         and map_channel(seen.campaign_type, before) != map_channel(seen.campaign_type, after)
     )
+
+
+def audited_changed_types(
+    changed: Sequence[str], max_bytes: int = MAX_AUDITED_CHANGED_TYPES_BYTES
+) -> list[str]:
+    """The changed types an audit entry keeps: the first ones, in the given order, up to
+    `max_bytes` of names (the entry counts them all; the mappings of it and of the entry before
+    it say exactly what changed)."""
+    kept: list[str] = []
+    size = 0
+    for campaign_type in changed:
+        size += len(campaign_type.encode())
+        if size > max_bytes:
+            break
+        kept.append(campaign_type)
+    return kept
 
 
 def unmapped_types(campaigns: Iterable[SeenCampaign], mapping: Mapping[str, Channel]) -> list[str]:
