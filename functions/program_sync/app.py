@@ -25,5 +25,6 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         logger.info("program synced", extra={"program_sync": {"outcome": outcome}})
         add_counts(program_sync_counts(outcome))
     failed = [o["program_id"] for o in outcomes if o.get("error")]
-    add_counts({"ProgramSyncRunsFailed": len(failed)})
+    quota_spent = sum(1 for o in outcomes if o.get("quota_exhausted"))
+    add_counts({"ProgramSyncRunsFailed": len(failed), "MarketoQuotaExhausted": quota_spent})
     return {"links": len(outcomes), "failed": failed}
