@@ -123,7 +123,7 @@ def test_sync_status_takes_a_15_character_campaign_id_and_refuses_what_is_not_on
 
 
 def test_sync_status_reads_the_state_table_only_and_never_the_salesforce_secret(world):
-    """The template gives it DynamoDBReadPolicy and nothing else: it answers with the Salesforce
+    """The template lets it read campaign items and nothing else: it answers with the Salesforce
     secret gone, its run leaves the table as it was and calls nobody."""
     campaign_id = a_campaign(world.org)
     members(world.org, campaign_id, 3)
@@ -139,7 +139,12 @@ def test_sync_status_reads_the_state_table_only_and_never_the_salesforce_secret(
     assert world.table_items() == before
     assert world.org.total_calls == calls
     function = load_template()["Resources"]["SyncStatusFunction"]["Properties"]
-    assert function["Policies"] == [{"DynamoDBReadPolicy": {"TableName": {"Ref": "StateTable"}}}]
+    [policy] = function["Policies"]  # reads of campaign items; nothing else
+    [statement] = policy["Statement"]
+    assert sorted(statement["Action"]) == ["dynamodb:GetItem", "dynamodb:Query"]
+    assert statement["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CAMPAIGN#*"]}
+    }
     assert function["Timeout"] <= 29
     assert function["MemorySize"] <= 256
     assert [e["Type"] for e in function["Events"].values()] == ["Api"]
