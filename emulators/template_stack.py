@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 import yaml
 
+from emulators.dynamodb_limits import enforce_key_limits
+
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -191,14 +193,22 @@ def create_stack(
     # A queue's redrive policy names its dead-letter queue: create those first.
     for logical_id in sorted(queues, key=lambda k: "RedrivePolicy" in queues[k]["Properties"]):
         _create_queue(session, stack, logical_id, queues[logical_id]["Properties"])
+    key_schemas: dict[str, tuple[str, str | None]] = {}
     for logical_id, resource in resources.items():
         if not stack.deploys(logical_id):
             continue
         if resource["Type"] == "AWS::DynamoDB::Table":
             _create_table(session, stack, logical_id, resource["Properties"])
+            key_schemas[stack.physical_ids[logical_id]] = _key_names(resource["Properties"])
         elif resource["Type"] == "AWS::SecretsManager::Secret":
             _create_secret(session, stack, logical_id, resource["Properties"])
+    enforce_key_limits(session, key_schemas)  # as DynamoDB does where moto does not
     return stack
+
+
+def _key_names(properties: dict[str, Any]) -> tuple[str, str | None]:
+    names = {key["KeyType"]: key["AttributeName"] for key in properties["KeySchema"]}
+    return names["HASH"], names.get("RANGE")
 
 
 def _create_queue(

@@ -21,6 +21,12 @@ What a client meets at volume, as Salesforce documents it:
   https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-bulkapi.html).
 - One upload per ingest job, of at most 150 MB once base64 encoded (Upload Job Data,
   https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.html).
+- A job may end in state `Failed` instead of `JobComplete` (Job States,
+  https://developer.salesforce.com/docs/platform/api-asynch/guide/bulk-api-2-job-states.html):
+  `query_jobs_to_fail` makes the next query jobs do so. A job can be gone before its results are
+  read (deleted by a user, Delete a Query Job,
+  https://developer.salesforce.com/docs/platform/api-asynch/guide/query-delete-job.html: "job
+  data stored by Salesforce is deleted"; or expired after seven days): `query_jobs_to_lose` deletes the next query jobs as they complete.
 """
 
 from __future__ import annotations
@@ -136,6 +142,8 @@ class Bulk2Api:
         self.ingest_polls_before_complete = 0
         self.max_upload_base64_bytes = MAX_UPLOAD_BASE64_BYTES
         self.query_jobs_created = 0
+        self.query_jobs_to_fail = 0  # the next query jobs end Failed instead of JobComplete
+        self.query_jobs_to_lose = 0  # the next query jobs are deleted as they complete
         self._user_id = to_18("0055g00000APIUS")  # the integration user the jobs run as
 
     @property
@@ -300,9 +308,22 @@ class Bulk2Api:
             if job.polls_left > 0:
                 job.state = "InProgress"
             else:
-                self._finish(job, "JobComplete")
+                self._complete(job)
             job.polls_left -= 1
         return ApiReply(200, job.info(self._user_id))
+
+    def _complete(self, job: Job) -> None:
+        """The poll that ends a job: JobComplete, unless a query job is set to fail (its error
+        in `errorMessage`) or to be lost (it answers this poll, then is gone: 404)."""
+        if job.kind == "query" and self.query_jobs_to_fail > 0:
+            self.query_jobs_to_fail -= 1
+            job.error_message = "InternalServerError : the query job failed; submit it again"
+            self._finish(job, "Failed")
+            return
+        self._finish(job, "JobComplete")
+        if job.kind == "query" and self.query_jobs_to_lose > 0:
+            self.query_jobs_to_lose -= 1
+            del self.jobs[job.id]
 
     def set_state(self, request: ApiRequest) -> ApiReply:
         job = self._job(request)

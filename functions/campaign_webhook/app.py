@@ -103,6 +103,9 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         name="WebhookWithoutRecord", unit=MetricUnit.Count, value=len(outcome.without_record)
     )
     metrics.add_metric(
+        name="WebhookOtherObject", unit=MetricUnit.Count, value=len(outcome.other_objects)
+    )
+    metrics.add_metric(
         name="WebhookNotificationRefused", unit=MetricUnit.Count, value=len(outcome.refused)
     )
     return _reply(200, ACK_BODY)

@@ -27,7 +27,8 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         logger.info("program synced", extra={"program_sync": {"outcome": outcome}})
         add_counts(program_sync_counts(outcome))
     failed = [o["program_id"] for o in outcomes if o.get("error")]
-    add_counts({"ProgramSyncRunsFailed": len(failed)})
+    quota_spent = sum(1 for o in outcomes if o.get("quota_exhausted"))
+    add_counts({"ProgramSyncRunsFailed": len(failed), "MarketoQuotaExhausted": quota_spent})
     calls_today = marketo_calls_today(deps.marketo)  # after the sync: today's use so far
     if calls_today is None:
         logger.warning("Marketo daily usage not sampled: Marketo did not answer")

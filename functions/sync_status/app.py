@@ -22,6 +22,7 @@ from touchpoints.edge.models.sync_status import (
     InvalidTimeRangeError,
     PageTooLargeError,
     member_status,
+    page_start,
     report_header,
     report_rows,
     run_token,
@@ -65,7 +66,7 @@ def _pages(
     " when). `format=csv` answers the same rows as text/csv, with a"
     ' `Link: <?…>; rel="next"` header while more remain.',
     responses=responses(
-        {200: ("The summary and a page of members (or the CSV report)", None)}, 404, 422
+        {200: ("The summary and a page of members (or the CSV report)", None)}, 400, 404, 422
     ),
 )
 def sync_status(
@@ -78,15 +79,16 @@ def sync_status(
     next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
 ) -> Any:
     deps: Dependencies = api.context["deps"]
+    start_after = page_start(next)
     summary = deps.state.load_summary(campaign_id)
     if summary is None:
         raise CampaignNotRecomputedError(f"campaign {campaign_id} has not been recomputed yet")
     if format == "csv":
-        return _report(deps, campaign_id, limit or CSV_PAGE, next)
+        return _report(deps, campaign_id, limit or CSV_PAGE, start_after)
     if limit is not None and limit > JSON_MAX:
         raise PageTooLargeError(f"limit: a JSON page holds up to {JSON_MAX} members")
     members, token = [], None
-    for page, after in _pages(deps, campaign_id, limit or JSON_PAGE, next):
+    for page, after in _pages(deps, campaign_id, limit or JSON_PAGE, start_after):
         members.extend(member_status(member) for member in page)
         token = after
     recent_runs, _ = deps.state.run_page(campaign_id, RECENT_RUNS, None)

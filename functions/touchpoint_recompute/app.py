@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger, metrics
 from touchpoints.edge.queue_messages import RecomputeMessage, read_recompute_message
-from touchpoints.edge.run_reports import recompute_counts, recompute_log
+from touchpoints.edge.run_reports import recompute_counts, recompute_failure_log, recompute_log
 from touchpoints.errors import SalesforceLimitExceededError
 from touchpoints.ports.state import ChannelMappingPort
 from touchpoints.rules.limit_backoff import ROLLOVER_AT_RECEIVE, hold_on_limit
@@ -47,13 +47,6 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
     if context.get_remaining_time_in_millis() / 1000 < HANDOFF_MARGIN_SECONDS:
         _hand_back(record, message, deps)
         return
-    service = Recompute(
-        deps.salesforce,
-        deps.state,
-        channel_mapping=batch.channel_mapping,
-        bulk_threshold=deps.settings.bulk_api_threshold,
-        write_back_status=deps.settings.write_back_member_status,
-    )
     request = RecomputeRequest(
         message.campaign_id,
         message.full,
@@ -63,11 +56,21 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
     )
     seconds_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
     try:
+        service = Recompute(
+            deps.salesforce,
+            deps.state,
+            channel_mapping=batch.channel_mapping,
+            bulk_threshold=deps.settings.bulk_api_threshold,
+            write_back_status=deps.settings.write_back_member_status,
+        )
         result = service.run(request, deps.clock(), seconds_left=seconds_left)
     except SalesforceLimitExceededError:
         batch.limit_reached = True
         _hold_for_limit(record, message, deps, batch)
         return
+    except Exception as error:  # reported, then failed as before: SQS delivers it again
+        _report_failure(message, error)
+        raise
     if result.wait_seconds is not None:
         _wait_for_bulk_job(record, message, result, deps, batch)
     elif not result.finished:
@@ -100,6 +103,16 @@ def _report_unknown_sync_value(campaign_id: str, result: RecomputeResult) -> Non
         extra={"sync_setting": {**details, "action": UNKNOWN_SYNC_ACTION}},
     )
     metrics.add_metric(name="UnknownSyncSettingValue", unit=MetricUnit.Count, value=1)
+
+
+def _report_failure(message: RecomputeMessage, error: Exception) -> None:
+    """A failed recompute says which campaign, why and what happens next, and is counted: the
+    batch item failure alone shows nothing at the log level the template deploys."""
+    logger.error(
+        "recompute failed; SQS delivers the request again",
+        extra={"recompute_failure": recompute_failure_log(message, error)},
+    )
+    add_counts({"RecomputesFailed": 1})
 
 
 def _wait_for_bulk_job(

@@ -364,6 +364,46 @@ class TestQueryResultSets:
         assert reply.status_code == 400
 
 
+class TestQueryJobsThatEndBadly:
+    def test_a_query_job_set_to_fail_ends_failed_with_its_error_and_no_results(self, org):
+        """A job ends in state Failed instead of JobComplete (Job States,
+        https://developer.salesforce.com/docs/platform/api-asynch/guide/bulk-api-2-job-states.html);
+        results need JobComplete (Get Results for a Query Job,
+        https://developer.salesforce.com/docs/platform/api-asynch/guide/query-get-job-results.html).
+        Only as many jobs fail as were set to."""
+        lead_ids(org, 2)
+        org.bulk.query_jobs_to_fail = 1
+        session, failed, headers = raw_query_job(org, "SELECT Id FROM Lead")
+
+        info = session.get(failed, headers=headers).json()
+
+        assert info["state"] == "Failed"
+        assert info["errorMessage"]
+        assert session.get(f"{failed}/results", headers=headers).status_code == 400
+        _, next_job, _ = raw_query_job(org, "SELECT Id FROM Lead")
+        assert session.get(next_job, headers=headers).json()["state"] == "JobComplete"
+
+    def test_a_lost_query_job_answers_its_last_poll_then_is_not_found(self, org):
+        """A deleted job is gone with its data ("job data stored by Salesforce is deleted", Delete
+        a Query Job, https://developer.salesforce.com/docs/platform/api-asynch/guide/query-delete-job.html),
+        as one is seven days after it ended ("Batch and job lifespan", Bulk API and Bulk API 2.0
+        Limits and Allocations,
+        https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-bulkapi.html):
+        its results and its status answer 404 NOT_FOUND."""
+        lead_ids(org, 2)
+        org.bulk.query_jobs_to_lose = 1
+        session, lost, headers = raw_query_job(org, "SELECT Id FROM Lead")
+
+        assert session.get(lost, headers=headers).json()["state"] == "JobComplete"
+        results = session.get(f"{lost}/results", headers=headers)
+        assert results.status_code == 404
+        assert results.json()[0]["errorCode"] == "NOT_FOUND"
+        assert session.get(lost, headers=headers).status_code == 404
+        _, kept, _ = raw_query_job(org, "SELECT Id FROM Lead")
+        session.get(kept, headers=headers)
+        assert session.get(f"{kept}/results", headers=headers).status_code == 200
+
+
 class TestJobsTakeTime:
     def test_query_and_ingest_jobs_wait_for_their_own_number_of_polls(self, sf, org):
         """A job is queued (UploadComplete), then InProgress, then JobComplete. Source: Job

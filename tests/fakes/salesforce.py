@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 
+from touchpoints.errors import SalesforceBulkJobGoneError
 from touchpoints.ports.salesforce import (
     BulkJob,
     BulkJobStatus,
@@ -36,6 +37,7 @@ class FakeSalesforce:
         self._created: dict[str, list[tuple[Touchpoint, str]]] = {}
         self.polls_before_complete = 0
         self.failing_query_jobs = 0  # query jobs Salesforce fails before one completes
+        self.lost_query_jobs = 0  # query jobs whose results are gone (404) when read
 
     # -- arranging -----------------------------------------------------------------------------
     def add(self, campaign: Campaign, *members: Member) -> None:
@@ -132,6 +134,9 @@ class FakeSalesforce:
         self, job: BulkJob, after_id: str, size: int
     ) -> Iterator[list[Member]]:
         self.calls["bulk2_results"] += 1
+        if self.lost_query_jobs:
+            self.lost_query_jobs -= 1
+            raise SalesforceBulkJobGoneError(f"Bulk query job {job.id} is gone")
         members = sorted((m for m in self._jobs[job.id] if m.id > after_id), key=lambda m: m.id)
         for start in range(0, len(members), size):
             yield members[start : start + size]

@@ -330,7 +330,10 @@ def test_a_run_whose_time_ran_short_while_reading_hands_over_before_its_first_ch
 
     assert failed == set()
     assert world.touchpoints() == []
-    assert table_keys(world) == {(f"CAMPAIGN#{campaign_id}", "CHECKPOINT")}
+    assert table_keys(world) == {  # the checkpoint, and the Type recorded as the run started
+        (f"CAMPAIGN#{campaign_id}", "CHECKPOINT"),
+        ("CHANNEL_MAPPING", f"CAMPAIGN#{campaign_id}"),
+    }
     assert world.queue_depth() == 1  # the continuation
 
     world.drain_queue()

@@ -102,7 +102,7 @@ def test_a_bad_page_request_is_refused_in_the_sync_status_shape(world):
     recomputed(world, campaign_id)
 
     status, body = runs(world, campaign_id, next="MEMBER#00v")
-    assert (status, body["error"]) == (422, "INVALID_REQUEST")
+    assert (status, body["error"], body["field"]) == (400, "INVALID_PAGE_TOKEN", "next")
     status, body = runs(world, campaign_id, limit="101")
     assert (status, body["error"]) == (422, "INVALID_REQUEST")
     status, body = runs(world, a_campaign(world.org))

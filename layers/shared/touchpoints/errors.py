@@ -17,6 +17,11 @@ class SalesforceUnavailableError(RuntimeError):
     """Salesforce kept failing (5xx or no connection) after bounded retries."""
 
 
+class SalesforceBulkJobGoneError(RuntimeError):
+    """A Bulk job Salesforce no longer has (deleted, or expired seven days after it ended): its
+    status and results answer 404 and never will again."""
+
+
 class SoqlTooLongError(ValueError):
     """A query longer than Salesforce takes in one request; it was not sent."""
 

@@ -28,6 +28,10 @@ ACK_BODY = (
 )
 
 
+# The objects whose outbound messages this endpoint acts on.
+ACTED_ON_OBJECTS = frozenset({"Campaign", "CampaignMember"})
+
+
 class MalformedOutboundMessageError(ValueError):
     """The body is not a Salesforce outbound message this endpoint can accept."""
 
@@ -42,11 +46,19 @@ class Notification:
     fields: dict[str, str | None] = field(default_factory=dict)
 
     @property
+    def about_other_object(self) -> bool:
+        """About a record of another object (an Opportunity carrying a CampaignId, say): such
+        a notification is acknowledged and counted, never acted on."""
+        return self.sobject_type is not None and self.sobject_type not in ACTED_ON_OBJECTS
+
+    @property
     def campaign_id(self) -> str | None:
         """The campaign to recompute: the record itself, or a member's campaign."""
         if self.sobject_type == "Campaign":
             return self.record_id
-        return self.fields.get("CampaignId")
+        if self.sobject_type == "CampaignMember":
+            return self.fields.get("CampaignId")
+        return None
 
     @property
     def modified_at(self) -> datetime | None:

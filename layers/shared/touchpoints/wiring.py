@@ -174,8 +174,13 @@ class Dependencies:
             raise SettingsError(
                 "environment variable MARKETO_SECRET_ID is required by the program sync"
             )
-        secret = self.secrets.load(self.settings.marketo_secret_id)
-        return connect_marketo(secret, self.marketo_session_factory(), self.sleep)
+        secret_id = self.settings.marketo_secret_id
+        return connect_marketo(
+            self.secrets.load(secret_id),
+            self.marketo_session_factory(),
+            self.sleep,
+            reread_secret=lambda: self.secrets.load(secret_id, fresh=True),
+        )
 
     @cached_property
     def program_links(self) -> ProgramLinkStore:

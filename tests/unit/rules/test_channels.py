@@ -9,6 +9,7 @@ from touchpoints.rules.channels import (
     ChannelMapping,
     MappingEntry,
     SeenCampaign,
+    audited_changed_types,
     changed_types,
     map_channel,
     mapping_problems,
@@ -100,6 +101,31 @@ def test_names_longer_than_salesforce_stores_are_refused():
     assert fields([MappingEntry("x" * MAX_NAME_LENGTH, "y" * 127, "z" * 127)]) == []
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Online\x00", "\x1b[31mOnline", "On\tline", "On\nline", "On\u2028line", "\x7f"],
+    ids=["NUL", "ESC", "tab", "newline", "line separator", "DEL"],
+)
+def test_a_name_with_a_control_character_is_refused(name):
+    assert fields([MappingEntry(name, "Online")]) == ["mappings[0].campaign_type"]
+    assert fields([MappingEntry("Webinar", name)]) == ["mappings[0].channel"]
+    assert fields([MappingEntry("Webinar", "Online", name)]) == ["mappings[0].subchannel"]
+    [problem] = mapping_problems([MappingEntry("Webinar", name)])
+    assert name not in problem.message
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200b\u200c\u200d", "\ufeff \u2060", "\u00ad"])
+def test_a_name_of_only_invisible_characters_is_refused(name):
+    [problem] = mapping_problems([MappingEntry("Webinar", name)])
+    assert problem.field == "mappings[0].channel"
+    assert "visible" in problem.message
+
+
+def test_invisible_characters_beside_visible_ones_are_kept():
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # joined by zero-width joiners
+    assert fields([MappingEntry("Webinar", f"Online {family}")]) == []
+
+
 def test_too_many_rows_are_refused():
     entries = [MappingEntry(f"Type {n}", "Online") for n in range(MAX_MAPPINGS + 1)]
     assert fields(entries) == ["mappings"]
@@ -148,3 +174,10 @@ def test_unmapped_types_are_the_types_of_included_campaigns_the_mapping_lacks():
         for campaign_type in ("Conference", "Roadshow", " Roadshow ", None, "", "Podcast")
     ] + [SeenCampaign("Radio", SyncMode.EXCLUDE_ALL), SeenCampaign("TV", SyncMode.NOT_SYNCED)]
     assert unmapped_types(seen, DEFAULT_CHANNEL_MAPPING) == ["Podcast", "Roadshow"]
+
+
+def test_an_audit_keeps_the_first_changed_types_that_fit_its_byte_budget():
+    changed = ["Aé", "Bb", "Cc"]  # 3, 2 and 2 bytes of UTF-8
+    assert audited_changed_types(changed, max_bytes=5) == ["Aé", "Bb"]
+    assert audited_changed_types(changed, max_bytes=7) == changed
+    assert audited_changed_types(changed, max_bytes=2) == []

@@ -256,6 +256,17 @@ def test_a_member_query_salesforce_failed_is_submitted_again():
     assert done.created == 4
 
 
+def test_a_member_query_whose_results_are_gone_is_submitted_again_and_the_run_converges():
+    salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
+    salesforce.lost_query_jobs = 1
+
+    done = run_to_end(salesforce, state, bulk_threshold=4)[-1]
+
+    assert salesforce.query_jobs == 2
+    assert done.created == 4
+    assert state.load_checkpoint(CAMPAIGN_ID) is None
+
+
 def test_a_member_query_that_keeps_failing_stops_the_run_with_a_clear_error():
     salesforce, state = org_with(*(a_member(n) for n in range(1, 5))), FakeState()
     salesforce.failing_query_jobs = QUERY_ATTEMPTS
@@ -264,6 +275,9 @@ def test_a_member_query_that_keeps_failing_stops_the_run_with_a_clear_error():
         run_to_end(salesforce, state, bulk_threshold=4)
 
     assert salesforce.touchpoints == {}
+    assert state.load_checkpoint(CAMPAIGN_ID) is None  # the next request starts over
+    done = run_to_end(salesforce, state, bulk_threshold=4)[-1]
+    assert done.created == 4
 
 
 def test_recording_a_large_jobs_created_rows_goes_on_in_a_continuation_when_time_runs_short():

@@ -44,6 +44,7 @@ from touchpoints.rules.bulk_jobs import (
 )
 from touchpoints.rules.member_filter import filter_from_dict, filter_to_dict
 from touchpoints.rules.models import SyncMode
+from touchpoints.rules.salesforce_ids import canonical_id
 
 CHUNK_SIZE = 200  # one sObject collection call
 _JOB = "JOB"
@@ -126,7 +127,7 @@ def _decode_token(token: str) -> str:
         member_id = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         raise InvalidPageTokenError("the page token is not valid") from None
-    if not member_id.isalnum():
+    if canonical_id(member_id) != member_id:  # what this API issues: a member's 18-char id
         raise InvalidPageTokenError("the page token is not valid")
     return member_id
 

@@ -7,6 +7,10 @@ retries. This adapter needs seven endpoints, and wants every call counted, batch
 maximum and retried on exactly the codes Marketo documents:
 
 - 601/602 (token invalid/expired): fetch a new token and repeat the call at once;
+- the token endpoint refusing the client (HTTP 400/401: a client secret regenerated in
+  LaunchPoint, Authentication,
+  https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication):
+  read the secret again, once, and ask again with what it holds now;
 - 606/615 (rate/concurrency limit: about 100 calls per 20 s, 10 at a time): back off, repeat;
 - 604/608/611/713 (time-out, temporarily unavailable, system error, transient): back off, repeat;
 - 607 (daily quota): stop the run (`MarketoQuotaExceededError`), nothing is recorded as done;
@@ -61,6 +65,9 @@ LEAD_FIELDS = "id,email,firstName,lastName,company,sfdcLeadId,sfdcContactId"
 MAX_URI_BYTES = 8 * 1024
 EXPORT_POLL_SECONDS = 60.0  # Marketo updates an extract job's status once a minute
 EXPORT_MAX_POLLS = 10  # then give up for this run: the function has 15 minutes
+AUTH_REFUSED = frozenset({400, 401})  # the token endpoint refusing the client or its secret
+
+Credentials = tuple[str, str]  # client id, client secret
 
 
 class MarketoSecretError(ValueError):
@@ -79,8 +86,10 @@ class MarketoClient:
         clock: Callable[[], float] = time.monotonic,
         max_attempts: int = 8,
         timeout: float = 30.0,
+        reload_credentials: Callable[[], Credentials] | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
+        self._reload_credentials = reload_credentials
         self._client_id = client_id
         self._client_secret = client_secret
         self._http = session or requests.Session()
@@ -96,8 +105,22 @@ class MarketoClient:
     def _access_token(self) -> str:
         if self._token and self._clock() < self._token_expires:
             return self._token
+        reply = self._token_request()
+        if reply.status_code in AUTH_REFUSED and self._reload_credentials is not None:
+            # the secret may have been rotated since this warm client read it
+            self._client_id, self._client_secret = self._reload_credentials()
+            reply = self._token_request()
+        if reply.status_code != 200:
+            raise MarketoError(str(reply.status_code), "token request refused (check the secret)")
+        body = reply.json()
+        self._token = body["access_token"]
+        # Renew a minute early so a long run never sends a token that expires in flight.
+        self._token_expires = self._clock() + max(0, int(body.get("expires_in", 0)) - 60)
+        return self._token
+
+    def _token_request(self) -> requests.Response:
         self.calls["token"] += 1
-        reply = self._http.get(
+        return self._http.get(
             f"{self._base}/identity/oauth/token",
             params={
                 "grant_type": "client_credentials",
@@ -106,13 +129,6 @@ class MarketoClient:
             },
             timeout=self._timeout,
         )
-        if reply.status_code != 200:
-            raise MarketoError(str(reply.status_code), "token request refused (check the secret)")
-        body = reply.json()
-        self._token = body["access_token"]
-        # Renew a minute early so a long run never sends a token that expires in flight.
-        self._token_expires = self._clock() + max(0, int(body.get("expires_in", 0)) - 60)
-        return self._token
 
     def _backoff(self, attempt: int, limited: bool) -> None:
         # Limits are counted over 20 s windows; start near one call's share of it and grow.
@@ -433,13 +449,32 @@ def connect_marketo(
     secret: Mapping[str, str],
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    reread_secret: Callable[[], Mapping[str, str]] | None = None,
 ) -> MarketoClient:
-    """A client for the instance the secret names (`base_url`, `client_id`, `client_secret`)."""
+    """A client for the instance the secret names (`base_url`, `client_id`, `client_secret`);
+    `reread_secret` reads it afresh when Marketo refuses the credentials."""
+    _check_secret(secret)
+    reload = None
+    if reread_secret is not None:
+
+        def reload() -> Credentials:
+            fresh = _check_secret(reread_secret())
+            return fresh["client_id"], fresh["client_secret"]
+
+    return MarketoClient(
+        secret["base_url"],
+        secret["client_id"],
+        secret["client_secret"],
+        session,
+        sleep=sleep,
+        reload_credentials=reload,
+    )
+
+
+def _check_secret(secret: Mapping[str, str]) -> Mapping[str, str]:
     missing = [key for key in SECRET_KEYS if not secret.get(key)]
     if missing:
         raise MarketoSecretError(
             f"Marketo secret must hold base_url, client_id and client_secret; missing: {missing}"
         )
-    return MarketoClient(
-        secret["base_url"], secret["client_id"], secret["client_secret"], session, sleep=sleep
-    )
+    return secret

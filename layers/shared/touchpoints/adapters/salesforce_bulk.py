@@ -14,15 +14,17 @@ import heapq
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
 from typing import IO, Any
 
+from simple_salesforce.exceptions import SalesforceResourceNotFound
 from simple_salesforce.util import call_salesforce
 
 from touchpoints.adapters.salesforce_transport import SalesforceTransport
+from touchpoints.errors import SalesforceBulkJobGoneError
 from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 
 # "Each job can contain up to 150,000,000 characters" of CSV, "100 MB" before base64 being the
@@ -57,10 +59,20 @@ class BulkRequests:
         )
         return str(job["id"])
 
+    def _on_job[T](self, job: BulkJob, kind: str, send: Callable[[Any], T]) -> T:
+        """One call about an existing job; a job Salesforce no longer has (404) is an error of
+        its own, so the caller can start over instead of asking again."""
+        try:
+            return self._sf.call(kind, send)
+        except SalesforceResourceNotFound as error:
+            raise SalesforceBulkJobGoneError(
+                f"Bulk {job.operation} job {job.id} is gone (deleted or expired)"
+            ) from error
+
     def status(self, job: BulkJob) -> BulkJobStatus:
         is_query = job.operation == "query"
-        info = self._sf.call(
-            "bulk2_poll", lambda sf: _client(sf, job.sobject).get_job(job.id, is_query)
+        info = self._on_job(
+            job, "bulk2_poll", lambda sf: _client(sf, job.sobject).get_job(job.id, is_query)
         )
         state = info["state"]
         return BulkJobStatus(
@@ -100,7 +112,8 @@ class BulkRequests:
         header: list[str] = []
         locator = ""
         while True:
-            page = self._sf.call(
+            page = self._on_job(
+                job,
                 "bulk2_results",
                 partial(_results_page, job=job, locator=locator, page_size=page_size),
             )

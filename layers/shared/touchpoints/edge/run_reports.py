@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from touchpoints.log_values import clip
+
+FAILURE_CAUSE_LIMIT = 300  # characters of an error's message a failure's log line keeps
 if TYPE_CHECKING:
     from touchpoints.edge.queue_messages import RecomputeMessage
     from touchpoints.rules.api_budget import ApiBudget
@@ -25,6 +28,17 @@ def recompute_log(message: RecomputeMessage, result: RecomputeResult) -> dict[st
         "state_repair": result.state_repair,
         "totals": result.totals.as_dict(),
         "api_calls": dict(result.api_calls),
+    }
+
+
+def recompute_failure_log(message: RecomputeMessage, error: Exception) -> dict[str, Any]:
+    """A failed recompute's log fields: the campaign, the cause (the error, clipped) and what
+    happens next to the request."""
+    return {
+        "campaign_id": message.campaign_id,
+        "cause": f"{type(error).__name__}: {clip(str(error), FAILURE_CAUSE_LIMIT)}",
+        "next": "delivered again after the queue's visibility timeout; after maxReceiveCount "
+        "receives it goes to the dead-letter queue",
     }
 
 

@@ -3,6 +3,7 @@ mapping, which an admin edits as a whole (the built-in default applies until the
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -38,6 +39,14 @@ MAX_NAME_LENGTH = 255
 MAX_PATH_LENGTH = 255
 MAX_MAPPINGS = 1000
 MAX_MAPPING_BYTES = 150_000
+# An audit entry holds the new mapping (at most MAX_MAPPING_BYTES of names, about 190 KB stored
+# with its attribute names) and the changed types: up to twice a mapping's names when every type
+# changes. Those are kept up to this many bytes, so the entry stays well within 400 KB.
+MAX_AUDITED_CHANGED_TYPES_BYTES = 100_000
+# Control characters (NUL, ESC, tab, line breaks, U+2028/9) break SOAP messages, reports and CSV;
+# format characters (zero-width space, joiners, BOM) are invisible.
+CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+INVISIBLE_CATEGORY = "Cf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +115,28 @@ def normalized_entries(entries: Iterable[MappingEntry]) -> tuple[MappingEntry, .
     )
 
 
+def name_problem(name: str) -> str | None:
+    """A name (type, channel, subchannel) is refused when it is blank, holds a control character
+    anywhere, holds nothing visible (only zero-width or other invisible characters), or is
+    longer than Salesforce stores. None when it is fine; the message never repeats the name."""
+    if not name:
+        return "must not be blank"
+    categories = [unicodedata.category(character) for character in name]
+    if any(category in CONTROL_CATEGORIES for category in categories):
+        return "must not contain control characters (NUL, ESC, tab, line breaks)"
+    if all(
+        category == INVISIBLE_CATEGORY or character.isspace()
+        for category, character in zip(categories, name, strict=True)
+    ):
+        return "must hold a visible character (not only zero-width or invisible ones)"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"at most {MAX_NAME_LENGTH} characters"
+    return None
+
+
 def mapping_problems(entries: Sequence[MappingEntry]) -> list[MappingProblem]:
-    """A mapping is refused when a name is blank (a subchannel may be left out, not blank), a
-    name or the channel path `Channel.Subchannel` is longer than Salesforce stores, a Campaign
+    """A mapping is refused when a name is refused (`name_problem`; a subchannel may be left
+    out, not blank), a name or the channel path `Channel.Subchannel` is longer than Salesforce stores, a Campaign
     Type is mapped twice (ignoring case and surrounding spaces: Salesforce picklist values do not
     differ by case alone), or the mapping has too many rows or characters to store."""
     problems: list[MappingProblem] = []
@@ -121,12 +149,9 @@ def mapping_problems(entries: Sequence[MappingEntry]) -> list[MappingProblem]:
         if entry.subchannel is not None:
             names["subchannel"] = entry.subchannel
         for name, value in names.items():
-            if not value:
-                problems.append(MappingProblem(f"{row}.{name}", "must not be blank"))
-            elif len(value) > MAX_NAME_LENGTH:
-                problems.append(
-                    MappingProblem(f"{row}.{name}", f"at most {MAX_NAME_LENGTH} characters")
-                )
+            problem = name_problem(value)
+            if problem:
+                problems.append(MappingProblem(f"{row}.{name}", problem))
         path = Channel(entry.channel, entry.subchannel).path
         within = all(len(value) <= MAX_NAME_LENGTH for value in names.values())
         if within and len(path) > MAX_PATH_LENGTH:
@@ -174,6 +199,22 @@ def remapped_campaigns(
         if touchpoints_enabled(seen.sync_mode)
         and map_channel(seen.campaign_type, before) != map_channel(seen.campaign_type, after)
     )
+
+
+def audited_changed_types(
+    changed: Sequence[str], max_bytes: int = MAX_AUDITED_CHANGED_TYPES_BYTES
+) -> list[str]:
+    """The changed types an audit entry keeps: the first ones, in the given order, up to
+    `max_bytes` of names (the entry counts them all; the mappings of it and of the entry before
+    it say exactly what changed)."""
+    kept: list[str] = []
+    size = 0
+    for campaign_type in changed:
+        size += len(campaign_type.encode())
+        if size > max_bytes:
+            break
+        kept.append(campaign_type)
+    return kept
 
 
 def unmapped_types(campaigns: Iterable[SeenCampaign], mapping: Mapping[str, Channel]) -> list[str]:

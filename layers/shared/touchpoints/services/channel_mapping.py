@@ -22,6 +22,7 @@ from touchpoints.rules.channels import (
     MappingEntry,
     MappingProblem,
     SeenCampaign,
+    audited_changed_types,
     changed_types,
     mapping_problems,
     normalized_entries,
@@ -96,7 +97,8 @@ def replace_mapping(
         "changed_at": now.isoformat(),
         "changed_by": changed_by,
         "previous_version": before.version,
-        "changed_types": changed,
+        "changed_types": audited_changed_types(changed),  # the first ones, within the item limit
+        "changed_types_count": len(changed),
         "recomputes_enqueued": len(campaigns),
     }
     if not store.replace(after, expected_version, audit):

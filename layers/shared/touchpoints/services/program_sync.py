@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from touchpoints.errors import MarketoQuotaExceededError
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.marketo import (
     MarketoLead,
@@ -736,5 +737,8 @@ def sync_all(
         except SyncAlreadyRunningError as busy:
             outcomes.append({"program_id": link.program_id, "skipped": str(busy)})
         except Exception as error:  # recorded per link by sync_program; go on with the next
-            outcomes.append({"program_id": link.program_id, "error": type(error).__name__})
+            outcome = {"program_id": link.program_id, "error": type(error).__name__}
+            if isinstance(error, MarketoQuotaExceededError):  # 607: nothing more today
+                outcome["quota_exhausted"] = True
+            outcomes.append(outcome)
     return outcomes

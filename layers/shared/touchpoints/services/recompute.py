@@ -36,6 +36,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from touchpoints.errors import SalesforceBulkJobGoneError
 from touchpoints.ports.salesforce import (
     BulkJob,
     BulkJobStatus,
@@ -67,7 +68,7 @@ REST_CHUNK = 2000  # one REST query page; also the chunk a Bulk query's sorted r
 HANDOFF_MARGIN_SECONDS = 120.0  # a chunk (or a record) starts only with this much time left
 CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600
 STATE_BATCH = 1000  # states recorded per call to the state store
-QUERY_ATTEMPTS = 3  # a Bulk query job Salesforce failed is submitted again this many times
+QUERY_ATTEMPTS = 3  # Bulk query jobs a run may find beyond saving (failed, aborted, gone)
 
 # Where a run saved itself: walking members, or waiting on a Bulk query or ingest job.
 WALK, QUERY, INGEST = "walk", "query", "ingest"
@@ -93,7 +94,7 @@ class MemberOrderError(RuntimeError):
 
 
 class BulkQueryFailedError(RuntimeError):
-    """Salesforce failed the member query job every time it was submitted."""
+    """Every Bulk query job the run submitted was beyond saving; the run was dropped."""
 
 
 @dataclass
@@ -535,6 +536,10 @@ class Recompute:
         result.state_repair, result.full_reconciliation = run.state_repair, run.full
         if campaign is not None and campaign.type not in channels:
             result.unmapped_type = campaign.type or "(blank)"
+        if not run.resumed and not _campaign_recorded(summary, campaign):
+            # its Type, for the channel mapping API, recorded as the run starts: a mapping change
+            # while the run waits on its Bulk jobs then re-maps it (its recompute joins the run)
+            self._channel_mapping.record_campaign(campaign_id, campaign)
         if campaign is not None and not run.resumed:
             run.bulk = result.bulk = self._size(campaign_id, summary) >= self._bulk_threshold
             if run.bulk:  # submitted now, read once Salesforce has run it
@@ -542,7 +547,12 @@ class Recompute:
                 if run.full:  # what Salesforce holds, read the same way (not key by key)
                     run.touchpoint_job = self._sf.submit_touchpoint_query(campaign_id)
                 return self._wait(run, now, result)
-        return self._walk(run, campaign, channels, intent, now, seconds_left, result)
+        try:
+            return self._walk(run, campaign, channels, intent, now, seconds_left, result)
+        except SalesforceBulkJobGoneError as gone:  # its results went before the walk read them
+            queries = ["member", "touchpoint"] if run.touchpoint_job else ["member"]
+            self._query_again(campaign_id, run, queries, str(gone))
+            return self._wait(run, now, result)
 
     # -- waiting on Bulk jobs ------------------------------------------------------------------
 
@@ -555,31 +565,46 @@ class Recompute:
 
     def _query_done(self, campaign_id: str, run: _Run) -> bool:
         """One poll of each query job (members; a full run's touchpoints too); a job Salesforce
-        failed is submitted again."""
+        failed, aborted or no longer has is submitted again."""
         assert run.query_job is not None
         jobs = {"member": run.query_job, "touchpoint": run.touchpoint_job}
         done = True
         for name, job in jobs.items():
             if job is None:
                 continue
-            status = self._sf.bulk_status(job)
+            try:
+                status = self._sf.bulk_status(job)
+            except SalesforceBulkJobGoneError as gone:
+                done = False
+                self._query_again(campaign_id, run, [name], str(gone))
+                continue
             if status.succeeded:
                 continue
             done = False
-            if status.running:
-                continue
-            run.query_attempts += 1
-            if run.query_attempts >= QUERY_ATTEMPTS:
-                raise BulkQueryFailedError(
-                    f"Salesforce failed the {name} query {QUERY_ATTEMPTS} times: {status.message}"
-                )
-            if name == "member":
-                run.query_job = self._sf.submit_member_query(campaign_id)
-            else:
-                run.touchpoint_job = self._sf.submit_touchpoint_query(campaign_id)
+            if not status.running:
+                cause = f"Bulk query job {job.id} ended: {status.message}"
+                self._query_again(campaign_id, run, [name], cause)
         if done:
             run.phase, run.polls = WALK, 0
         return done
+
+    def _query_again(self, campaign_id: str, run: _Run, names: list[str], cause: str) -> None:
+        """A query job beyond saving is replaced by a fresh one (the walk goes on from its
+        cursor), up to QUERY_ATTEMPTS jobs a run. Then the run is dropped, checkpoint and all,
+        so the next request starts over instead of meeting the dead job."""
+        run.query_attempts += 1
+        if run.query_attempts >= QUERY_ATTEMPTS:
+            self._state.clear_checkpoint(campaign_id)
+            run.checkpointed = False
+            raise BulkQueryFailedError(
+                f"Salesforce failed the {names[0]} query {QUERY_ATTEMPTS} times ({cause}); "
+                "the run is dropped and the next request starts over"
+            )
+        if "member" in names:
+            run.query_job = self._sf.submit_member_query(campaign_id)
+        if "touchpoint" in names:
+            run.touchpoint_job = self._sf.submit_touchpoint_query(campaign_id)
+        run.phase, run.polls = QUERY, 0
 
     def _ingest_collected(
         self, campaign_id: str, run: _Run, seconds_left: Callable[[], float]
@@ -806,8 +831,7 @@ class Recompute:
             self._state.clear_checkpoint(campaign_id)
         result.finished = True
         result.full_reconciliation, result.state_repair = run.full, run.state_repair
-        summary = None if run.resumed else self._state.load_summary(campaign_id)
-        if not _campaign_recorded(summary, campaign):  # its Type, for the channel mapping API
+        if run.resumed:  # read again in a later invocation: what it holds now
             self._channel_mapping.record_campaign(campaign_id, campaign)
         self._tally_calls(run)
         result.totals = run.totals

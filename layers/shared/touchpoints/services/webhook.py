@@ -73,6 +73,7 @@ class WebhookOutcome:
     # (notification id, reason, offending value), clipped: notifications of a well-formed message
     # whose values are not usable; acknowledged, never queued.
     refused: list[tuple[str, str, str]] = field(default_factory=list)
+    other_objects: list[str] = field(default_factory=list)  # the object of each, not acted on
     campaigns_enqueued: list[str] = field(default_factory=list)
     campaigns_duplicate: list[str] = field(default_factory=list)
 
@@ -161,6 +162,9 @@ def accept_outbound_message(
     outcome = WebhookOutcome(organization_id)
     checked: list[CheckedNotification] = []
     for notification in message.notifications:
+        if notification.about_other_object:
+            outcome.other_objects.append(clip(notification.sobject_type))
+            continue
         try:
             checked.append(check_notification(notification, now))
         except RefusedNotificationError as refused:
@@ -204,6 +208,7 @@ def accept_outbound_message(
                 "stale_notification_ids": outcome.stale,
                 "notifications_without_record": outcome.without_record,
                 "refused_notifications": len(outcome.refused),
+                "other_object_notifications": sorted(set(outcome.other_objects)),
                 "campaigns_enqueued": outcome.campaigns_enqueued,
                 "campaigns_duplicate": outcome.campaigns_duplicate,
             }

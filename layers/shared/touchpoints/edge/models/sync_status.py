@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from touchpoints import errors
+from touchpoints.errors import InvalidPageTokenError
 from touchpoints.ports.state import StoredMember
+from touchpoints.rules.salesforce_ids import canonical_id
 
 REPORT_COLUMNS = (
     "member_id",
@@ -38,12 +39,6 @@ class CampaignNotRecomputedError(LookupError):
     field = "campaign_id"
 
 
-class InvalidPageTokenError(ValueError):
-    """A `next` token this route did not hand out."""
-
-    field = "next"
-
-
 class InvalidTimeRangeError(ValueError):
     """An audit time range that ends before it starts."""
 
@@ -59,10 +54,18 @@ class PageTooLargeError(ValueError):
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     CampaignNotRecomputedError: (404, "CAMPAIGN_NOT_RECOMPUTED"),
     PageTooLargeError: (422, "INVALID_REQUEST"),
-    InvalidPageTokenError: (422, "INVALID_REQUEST"),
+    InvalidPageTokenError: (400, "INVALID_PAGE_TOKEN"),
     InvalidTimeRangeError: (422, "INVALID_REQUEST"),
-    errors.InvalidPageTokenError: (422, "INVALID_REQUEST"),
 }
+
+
+def page_start(token: str | None) -> str | None:
+    """The member a page starts after. A `next` this API issued is a member's 18-character id;
+    anything else (forged, truncated, far longer than a key DynamoDB takes) is refused before
+    the table is asked."""
+    if token is not None and canonical_id(token) != token:
+        raise InvalidPageTokenError("the page token is not valid")
+    return token
 
 
 def member_status(member: StoredMember) -> dict[str, Any]:
