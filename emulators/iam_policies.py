@@ -11,7 +11,9 @@ and the partition key of every item it names against `dynamodb:LeadingKeys` ("Us
 conditions for fine-grained access control",
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
 `ForAllValues` holds when every key matches one value (StringEquals) or pattern (StringLike,
-`*` and `?`). SAM's DynamoDBCrudPolicy and DynamoDBReadPolicy grant their documented actions on
+`*` and `?`). A Query of a global secondary index needs a statement on the index's ARN
+(`<table ARN>/index/<name>`), and its leading keys are the index's partition key values ("Using
+IAM to control access to indexes" in the same guide). SAM's DynamoDBCrudPolicy and DynamoDBReadPolicy grant their documented actions on
 the whole table ("AWS SAM policy templates",
 https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-policy-template-list.html).
 A call the role does not allow answers AccessDeniedException, as DynamoDB does. Calls made
@@ -69,9 +71,10 @@ class TableGrant:
     actions: frozenset[str]
     leading_keys: tuple[str, ...] | None = None
     like: bool = False
+    index: str | None = None  # a global secondary index's name; None: the table itself
 
-    def allows(self, action: str, keys: list[str]) -> bool:
-        if action not in self.actions:
+    def allows(self, action: str, keys: list[str], index: str | None = None) -> bool:
+        if action not in self.actions or index != self.index:
             return False
         if self.leading_keys is None:
             return True
@@ -107,9 +110,8 @@ def table_grants(
 
 
 def _statement_grant(statement: Mapping[str, Any], table: str) -> TableGrant | None:
-    if statement.get("Effect") != "Allow" or statement.get("Resource") != {
-        "Fn::GetAtt": [table, "Arn"]
-    }:
+    index = _index_of(statement.get("Resource"), table)
+    if statement.get("Effect") != "Allow" or index is False:
         return None
     actions = (
         statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
@@ -119,41 +121,75 @@ def _statement_grant(statement: Mapping[str, Any], table: str) -> TableGrant | N
         if "dynamodb:LeadingKeys" in keys:
             values = keys["dynamodb:LeadingKeys"]
             values = values if isinstance(values, list) else [values]
-            return TableGrant(names, tuple(values), like=operator.endswith("StringLike"))
-    return TableGrant(names)
+            like = operator.endswith("StringLike")
+            return TableGrant(names, tuple(values), like, index or None)
+    return TableGrant(names, index=index or None)
+
+
+def _index_of(resource: Any, table: str) -> str | bool:
+    """ "" for the table's own ARN, an index's name for its ARN, False for anything else."""
+    if resource == {"Fn::GetAtt": [table, "Arn"]}:
+        return ""
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
+        prefix = f"${{{table}.Arn}}/index/"
+        if resource["Fn::Sub"].startswith(prefix):
+            return resource["Fn::Sub"].removeprefix(prefix)
+    return False
+
+
+def index_partition_keys(template: Mapping[str, Any], table: str = "StateTable") -> dict[str, str]:
+    """Each global secondary index of the table: its partition key attribute, by index name."""
+    indexes = template["Resources"][table]["Properties"].get("GlobalSecondaryIndexes", [])
+    return {
+        index["IndexName"]: next(
+            k["AttributeName"] for k in index["KeySchema"] if k["KeyType"] == "HASH"
+        )
+        for index in indexes
+    }
 
 
 def enforce_function_policies(
-    session: boto3.session.Session, grants: Mapping[str, list[TableGrant]]
+    session: boto3.session.Session,
+    grants: Mapping[str, list[TableGrant]],
+    indexes: Mapping[str, str],
 ) -> None:
     """Every DynamoDB client the session creates from now on checks the running function's
-    grants."""
+    grants (`indexes`: each index's partition key attribute)."""
     session.events.register(
-        "before-call.dynamodb", lambda model, params, **_: _refusal(model.name, params, grants)
+        "before-call.dynamodb",
+        lambda model, params, **_: _refusal(model.name, params, grants, indexes),
     )
 
 
 def _refusal(
-    operation: str, params: Mapping[str, Any], grants: Mapping[str, list[TableGrant]]
+    operation: str,
+    params: Mapping[str, Any],
+    grants: Mapping[str, list[TableGrant]],
+    indexes: Mapping[str, str],
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
     caller = CALLER.get()
     if caller is None:
         return None
     body = json.loads(params.get("body") or b"{}")
-    for action, keys in requested_keys(operation, body):
-        if not any(grant.allows(action, keys) for grant in grants.get(caller, [])):
+    index = body.get("IndexName")
+    for action, keys in requested_keys(operation, body, indexes):
+        if not any(grant.allows(action, keys, index) for grant in grants.get(caller, [])):
             return _access_denied(caller, action, keys)
     return None
 
 
-def requested_keys(operation: str, body: Mapping[str, Any]) -> Iterator[tuple[str, list[str]]]:
-    """(action, partition keys) pairs the call needs allowed."""
+def requested_keys(
+    operation: str, body: Mapping[str, Any], indexes: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """(action, partition keys) pairs the call needs allowed; a Query of an index names the
+    index's partition key values (`indexes`: each index's partition key attribute)."""
     if operation in ("GetItem", "DeleteItem", "UpdateItem"):
         yield operation, [_pk(body["Key"])]
     elif operation == "PutItem":
         yield operation, [_pk(body["Item"])]
     elif operation == "Query":
-        yield operation, [_queried_pk(body)]
+        index = body.get("IndexName")
+        yield operation, [_queried_pk(body, (indexes or {})[index] if index else "PK")]
     elif operation == "BatchGetItem":
         yield (
             operation,
@@ -180,12 +216,12 @@ def _pk(key: Mapping[str, Mapping[str, str]]) -> str:
     return next(iter(key["PK"].values()))
 
 
-def _queried_pk(body: Mapping[str, Any]) -> str:
-    """The partition key value of a Query's key condition (`PK = :v`, names resolved)."""
+def _queried_pk(body: Mapping[str, Any], attribute: str) -> str:
+    """The partition key value of a Query's key condition (`<attribute> = :v`, names resolved)."""
     names = body.get("ExpressionAttributeNames") or {}
     values = body.get("ExpressionAttributeValues") or {}
     for name, value in _EQUALS.findall(body["KeyConditionExpression"]):
-        if names.get(name, name) == "PK":
+        if names.get(name, name) == attribute:
             return next(iter(values[value].values()))
     raise AssertionError(f"no partition key in {body['KeyConditionExpression']!r}")
 

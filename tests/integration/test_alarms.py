@@ -5,23 +5,20 @@ through the handlers."""
 
 from __future__ import annotations
 
-import ast
 import base64
-from pathlib import Path
 
 import pytest
 
 from emulators.template_stack import load_template
 from tests.integration.program_sync_seeds import scheduled_run, sf_member
 from tests.integration.seeds import a_campaign, campaign_notification
+from tests.integration.test_dashboard_and_alarms import published_metrics as scan_published_metrics
 from tests.integration.test_program_sync_as_deployed import (
     later,
     linked,  # noqa: F401 - the fixture, used by name
 )
 from tests.integration.test_webhook_hardening import metrics, token_secret_id
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*ROOT.glob("functions/*/app.py"), *ROOT.glob("layers/shared/touchpoints/**/*.py")]
 TEMPLATE = load_template()
 ALARMS = {
     logical_id: resource["Properties"]
@@ -31,31 +28,9 @@ ALARMS = {
 GLOBAL_ENVIRONMENT = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
 
 
-def _string_keys(node: ast.AST) -> set[str]:
-    if not isinstance(node, ast.Dict):
-        return set()
-    return {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
-
-
 def published_metrics() -> set[str]:
-    """Metric names the code publishes by name: `add_metric(name="…")`, the keys of a dict
-    literal handed to `add_counts`, and the keys a `…_counts` report function builds."""
-    names: set[str] = set()
-    for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call):
-                called = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
-                if called == "add_metric":
-                    names |= {
-                        k.value.value
-                        for k in node.keywords
-                        if k.arg == "name" and isinstance(k.value, ast.Constant)
-                    }
-                elif called == "add_counts" and node.args:
-                    names |= _string_keys(node.args[0])
-            elif isinstance(node, ast.FunctionDef) and node.name.endswith("_counts"):
-                for inner in ast.walk(node):
-                    names |= _string_keys(inner)
+    """Metric names the code publishes (the scan the dashboard's test reads them with)."""
+    names, _, _ = scan_published_metrics()
     return names
 
 

@@ -146,6 +146,7 @@ def test_sync_status_reads_the_state_table_only_and_never_the_salesforce_secret(
     assert leading_keys == ["CAMPAIGN#*", "AUDIT#*"]
     assert index["Action"] == "dynamodb:Query"
     assert index["Resource"] == {"Fn::Sub": "${StateTable.Arn}/index/AuditIndex"}
+    assert index["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["AUDIT"]}}
     assert function["Timeout"] <= 29
     assert function["MemorySize"] <= 256
     assert {e["Type"] for e in function["Events"].values()} == {"Api"}

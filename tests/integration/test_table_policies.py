@@ -14,15 +14,23 @@ from collections import defaultdict
 
 import pytest
 
-from emulators.iam_policies import CALLER, TableGrant, requested_keys, table_grants
+from emulators.iam_policies import (
+    CALLER,
+    TableGrant,
+    index_partition_keys,
+    requested_keys,
+    table_grants,
+)
 from emulators.template_stack import load_template
 from emulators.world import event, lambda_context
 from tests.integration import program_sync_seeds as marketo
 from tests.integration.seeds import a_campaign, campaign_notification, members
+from tests.integration.test_audit import audit
 from tests.integration.test_bulk_date_update import GOOD, apply, get_job, undo
 from tests.integration.test_channel_mapping import default_rows, put_mapping, with_row
 from tests.integration.test_sync_status import sync_status
 from touchpoints.adapters import (
+    audit_log,
     channel_mapping_store,
     enqueue_once,
     job_store,
@@ -32,6 +40,7 @@ from touchpoints.adapters import (
 )
 
 GRANTS = table_grants(load_template())
+INDEXES = index_partition_keys(load_template())
 RESTRICTED = [
     "TouchpointRecomputeFunction",
     "BulkDateApiFunction",
@@ -43,9 +52,13 @@ RESTRICTED = [
 CAMPAIGN = "7015g00000AbCdEAAV"
 
 
-def reaches(function: str, key: str) -> bool:
-    """The function's policy lets some action name an item under this partition key."""
-    return any(grant.leading_keys is None or grant.matches(key) for grant in GRANTS[function])
+def reaches(function: str, key: str, index: str | None = None) -> bool:
+    """The function's policy lets some action name an item under this partition key (of the
+    table, or of the named index)."""
+    return any(
+        grant.index == index and (grant.leading_keys is None or grant.matches(key))
+        for grant in GRANTS[function]
+    )
 
 
 @pytest.mark.parametrize("function", sorted(GRANTS))
@@ -61,10 +74,11 @@ OWNERS = {
     state_store._campaign_pk(CAMPAIGN): {"TouchpointRecomputeFunction", "SyncStatusFunction"},
     state_store._CONFIG: {"ReconciliationSweepFunction"},
     channel_mapping_store._PK: {"TouchpointRecomputeFunction", "ChannelMappingFunction"},
-    channel_mapping_store._AUDIT_PK: {"ChannelMappingFunction"},
+    channel_mapping_store._AUDIT_PK: {"ChannelMappingFunction", "SyncStatusFunction"},
     job_store._job_pk("3f0c9a4e-0000-4000-8000-000000000000"): BULK_DATE,
     job_store._IDEMPOTENCY_PK: BULK_DATE,
-    f"AUDIT#{CAMPAIGN}": BULK_DATE,  # a finished job's audit entry (JobStore.save_audit)
+    # a finished job's audit entry (JobStore.save_audit), which GET /audit reads
+    f"AUDIT#{CAMPAIGN}": {*BULK_DATE, "SyncStatusFunction"},
     program_links._LINKS: PROGRAM_SYNC,
     program_links._sync_pk(1001): PROGRAM_SYNC,  # people's emails and conflicts
     enqueue_once.PK: {"CampaignWebhookFunction"},
@@ -77,6 +91,11 @@ def test_the_keys_the_stores_build_are_reached_by_their_owners_only(key):
     assert {function for function in GRANTS if reaches(function, key)} == OWNERS[key]
 
 
+def test_only_the_audit_route_reads_the_audit_index():
+    readers = {f for f in GRANTS if reaches(f, audit_log.AUDIT_LOG, "AuditIndex")}
+    assert readers == {"SyncStatusFunction"}
+
+
 @pytest.fixture
 def used_keys(world):
     """The partition keys each function's DynamoDB calls name, as they happen."""
@@ -85,8 +104,10 @@ def used_keys(world):
     def record(model, params, **_):
         caller = CALLER.get()
         if caller is not None:
-            for _action, keys in requested_keys(model.name, json.loads(params["body"])):
-                used[caller].update(keys)
+            body = json.loads(params["body"])
+            index = body.get("IndexName")  # an index's keys are recorded as "<index>:<key>"
+            for _action, keys in requested_keys(model.name, body, INDEXES):
+                used[caller].update(f"{index}:{key}" if index else key for key in keys)
 
     world.session.events.register("before-call.dynamodb", record)
     return used
@@ -101,6 +122,8 @@ def drive_every_function(world) -> None:
     )
     world.drain_queue()
     assert sync_status(world, campaign_id)["statusCode"] == 200
+    assert audit(world)[0] == 200  # the index
+    assert audit(world, campaign=campaign_id)[0] == 200  # a campaign's own audit partition
     assert put_mapping(world, with_row(default_rows(), "Conference", "Events"), "0")[0] == 200
     world.drain_queue()
     status, job = apply(world, campaign_id, GOOD)
@@ -124,10 +147,14 @@ def test_each_policy_allows_exactly_the_key_prefixes_its_code_uses(world, used_k
         if function == "BulkDateJobFunction":  # the API's continuations: the same items
             assert GRANTS[function] == GRANTS["BulkDateApiFunction"]
             continue
-        keys = used_keys[function]
-        assert keys, f"{function} was not driven"
-        [grant] = GRANTS[function]
-        assert all(grant.matches(key) for key in keys)  # (the World refused anything else)
-        for pattern in grant.leading_keys or ():
-            narrowed = TableGrant(grant.actions, (pattern,), grant.like)
-            assert any(narrowed.matches(key) for key in keys), f"{function}: {pattern} unused"
+        assert used_keys[function], f"{function} was not driven"
+        for grant in GRANTS[function]:
+            # keys of the grant's index are recorded as "<index>:<key>"
+            keys = {key for key in used_keys[function] if ":" not in key}
+            if grant.index is not None:
+                prefix = f"{grant.index}:"
+                keys = {k.removeprefix(prefix) for k in used_keys[function] if k.startswith(prefix)}
+            assert all(grant.matches(key) for key in keys)  # (the World refused anything else)
+            for pattern in grant.leading_keys or ():
+                narrowed = TableGrant(grant.actions, (pattern,), grant.like, grant.index)
+                assert any(narrowed.matches(key) for key in keys), f"{function}: {pattern} unused"
