@@ -1,7 +1,11 @@
 # Two commands do all set-up on a fresh machine: `make demo` and `make test`.
 SHELL := /bin/bash
-# Python 3.13 matches the Lambda runtime, so `sam build` finds the interpreter it needs.
-PYTHON ?= $(shell PYENV_VERSION=3.13.0 command -v python3.13 >/dev/null 2>&1 && echo "env PYENV_VERSION=3.13.0 python3.13" || echo python3.13)
+# Python 3.13 matches the Lambda runtime: python3.13 if it runs, else pyenv's latest 3.13 (where a
+# pyenv shim needs PYENV_VERSION). Exported, so the layer's own Makefile (`sam build`) uses it too.
+ifndef PYTHON
+PYTHON := $(shell python3.13 -c '' 2>/dev/null && echo python3.13 || { v=$$(pyenv latest 3.13 2>/dev/null) && echo "env PYENV_VERSION=$$v python3.13"; } || echo python3.13)
+endif
+export PYTHON
 VENV := .venv
 SAM_VENV := .venv-sam
 SCAN_VENV := .venv-scan
@@ -9,7 +13,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint imports unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
+.PHONY: build deploy demo test lint imports unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +58,18 @@ unit: $(VENV)/.installed
 sam-check: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam validate --lint
 	$(SAM_VENV)/bin/sam build --build-dir .aws-sam/build
+
+# The deployable artifacts in .aws-sam/build (the layer's Makefile resolves python3.13 as above).
+build: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam build
+
+# samconfig.toml (copied from samconfig.example.toml and filled in) deploys as it says; without
+# one, `sam deploy --guided` asks for each parameter and saves samconfig.toml. CONFIG_ENV=prod
+# picks its [prod.*] tables. Region, credentials and the config are checked first.
+deploy: build $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.preflight --config-env $(or $(CONFIG_ENV),default)
+	if [ -f samconfig.toml ]; then $(SAM_VENV)/bin/sam deploy --config-env $(or $(CONFIG_ENV),default); \
+	else $(SAM_VENV)/bin/sam deploy --guided; fi
 
 # Template scanners: any new finding fails; accepted ones are listed with reasons in .checkov.yaml.
 scan: $(SCAN_VENV)/.installed

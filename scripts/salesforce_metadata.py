@@ -46,6 +46,7 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeElementTree
 
+from scripts.aws_setup import SetupError, aws_errors, describe_stack, run_main, session
 from touchpoints.settings import CampaignFields, TouchpointFields, parse_field_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,25 +96,26 @@ class StackFacts:
 
 def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFacts:
     """The stack's outputs and field names (CloudFormation) and its token (Secrets Manager)."""
-    [stack] = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack["Parameters"]}
-    missing = sorted({"OutboundMessageUrl", "OutboundTokenSecretArn", "AdminApiUrl"} - set(outputs))
-    if missing:
-        raise ValueError(f"stack {stack_name} has no output {', '.join(missing)}")
-    secret = session.client("secretsmanager").get_secret_value(
-        SecretId=outputs["OutboundTokenSecretArn"]
+    stack = describe_stack(session, stack_name)
+    missing = sorted(
+        {"OutboundMessageUrl", "OutboundTokenSecretArn", "AdminApiUrl"} - set(stack.outputs)
     )
+    if missing:
+        raise SetupError(f"stack {stack_name} has no output {', '.join(missing)}")
+    with aws_errors():
+        secret = session.client("secretsmanager").get_secret_value(
+            SecretId=stack.outputs["OutboundTokenSecretArn"]
+        )
     token = json.loads(secret["SecretString"]).get("outbound_token")
     if not isinstance(token, str) or not token:
-        raise ValueError("the outbound token secret holds no outbound_token")
+        raise SetupError("the outbound token secret holds no outbound_token")
     touchpoint_fields, campaign_fields = parse_field_names(
-        parameters.get("SalesforceFieldNames", "")
+        stack.parameters.get("SalesforceFieldNames", "")
     )
     return StackFacts(
-        outputs["OutboundMessageUrl"],
+        stack.outputs["OutboundMessageUrl"],
         token,
-        outputs["AdminApiUrl"],
+        stack.outputs["AdminApiUrl"],
         integration_user,
         touchpoint_fields,
         campaign_fields,
@@ -484,22 +486,28 @@ SAMPLE = StackFacts(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--stack", help="the deployed CloudFormation stack's name")
     source.add_argument("--sample", action="store_true", help="dummy outputs (the offline check)")
     parser.add_argument("--integration-user", help="username outbound messages are sent as")
     parser.add_argument("--region", help="the stack's region (default: your AWS configuration)")
     parser.add_argument("--out", type=Path, help="default: salesforce/generated/<stack>")
     args = parser.parse_args(argv)
+    return run_main(lambda: _generate(args))
+
+
+def _generate(args: argparse.Namespace) -> int:
     if args.sample:
         facts, name = SAMPLE, "sample"
     else:
+        if not args.stack:
+            raise SetupError("no stack: pass STACK=<the deployed stack's name>")
         if not args.integration_user:
-            parser.error("--integration-user is required with --stack")
-        import boto3
-
-        session = boto3.session.Session(region_name=args.region)
-        facts, name = read_stack(session, args.stack, args.integration_user), args.stack
+            raise SetupError(
+                "no integration user: pass INTEGRATION_USER=<the integration user's username>"
+            )
+        aws = session(args.region)
+        facts, name = read_stack(aws, args.stack, args.integration_user), args.stack
     out_dir = args.out or ROOT / "salesforce/generated" / name
     written = write_project(facts, out_dir, None)
     print(
