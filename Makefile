@@ -13,7 +13,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: build deploy demo test lint imports unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
+.PHONY: build deploy demo test lint imports unit sam-check scan salesforce-check salesforce-metadata salesforce-auth bench bench-webhook bench-cold-start layer-lock openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -83,12 +83,22 @@ salesforce-check: $(VENV)/.installed $(SF_DIR)/node_modules/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --sample --out $(SF_CHECK)/generated
 	cd salesforce && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/shipped-mdapi
 	cd $(SF_CHECK)/generated && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/generated-mdapi
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_auth --sample --out $(SF_CHECK)/auth
+	cd $(SF_CHECK)/auth && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/auth-mdapi
 
 # The outbound messages, flows, named credential and External Service for a deployed stack:
 #   make salesforce-metadata STACK=<stack name> INTEGRATION_USER=<username> [REGION=eu-west-1]
 salesforce-metadata: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --stack "$(STACK)" \
 		--integration-user "$(INTEGRATION_USER)" $(if $(REGION),--region "$(REGION)")
+
+# The production login: a key pair and certificate, the External Client App that trusts it (under
+# salesforce/generated/auth) and the JWT login in the Salesforce secret (created if absent):
+#   make salesforce-auth SECRET=<name or ARN> INTEGRATION_USER=<username> [DOMAIN=test] [REGION=…]
+salesforce-auth: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_auth --secret "$(SECRET)" \
+		--integration-user "$(INTEGRATION_USER)" $(if $(DOMAIN),--domain "$(DOMAIN)") \
+		$(if $(PERMISSION_SET_ID),--permission-set-id "$(PERMISSION_SET_ID)") $(if $(REGION),--region "$(REGION)")
 
 test: lint unit sam-check scan salesforce-check
 
