@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BaseModel, Field
 
 from touchpoints.edge.api import admin_api
 from touchpoints.edge.handler import lambda_entry
@@ -32,6 +33,42 @@ CSV_PAGE = 10_000
 STATE_PAGE = 1000  # members read per DynamoDB query
 
 api = admin_api(ERRORS)
+
+
+class OutcomeCount(BaseModel):
+    status: str = Field(
+        description='As recorded, e.g. "Touchpoint" or "No Touchpoint: not responded"'
+    )
+    members: int
+
+
+class MemberRow(BaseModel):
+    member_id: str
+    person_id: str | None = None
+    email: str | None = None
+    status: str
+    outcome: str
+    reason: str | None = None
+    touchpoint_date: str | None = None
+    channel: str | None = None
+
+
+class SyncStatusView(BaseModel):
+    """The JSON answer, documented for typed clients (Flow's External Service actions)."""
+
+    campaign_id: str
+    campaign_type: str | None = None
+    sync_mode: str | None = None
+    last_run: str | None = Field(None, description="When the last recompute finished (ISO 8601)")
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    failed: int = 0
+    outcomes: list[OutcomeCount] = Field(description="Members by status after the last run")
+    members: list[MemberRow] = Field(description="A page of members")
+    next: str | None = Field(None, description="Token of the next page of members")
+
+
 CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (15 or 18)")]
 
 
@@ -55,7 +92,7 @@ def _pages(
     " (member, person, email, outcome, reason, touchpoint date, channel). `format=csv` answers"
     ' the same rows as text/csv, with a `Link: <?…>; rel="next"` header while more remain.',
     responses=responses(
-        {200: ("The summary and a page of members (or the CSV report)", None)}, 404, 422
+        {200: ("The summary and a page of members (or the CSV report)", SyncStatusView)}, 404, 422
     ),
 )
 def sync_status(
@@ -79,7 +116,11 @@ def sync_status(
     for page, after in _pages(deps, campaign_id, limit or JSON_PAGE, next):
         members.extend(member_status(member) for member in page)
         token = after
-    return {**summary, "members": members, "next": token}
+    outcomes = [
+        {"status": status, "members": count}
+        for status, count in sorted(summary.get("statuses", {}).items())
+    ]
+    return {**summary, "outcomes": outcomes, "members": members, "next": token}
 
 
 def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str | None) -> Response:
