@@ -41,6 +41,13 @@ $(SF_DIR)/node_modules/.installed: $(SF_DIR)/package.json $(SF_DIR)/package-lock
 	cd $(SF_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Lightning Flow Scanner, pinned in tools/flow-scanner (package-lock.json), lints the generated flows.
+FLOW_SCANNER_DIR := tools/flow-scanner
+
+$(FLOW_SCANNER_DIR)/node_modules/.installed: $(FLOW_SCANNER_DIR)/package.json $(FLOW_SCANNER_DIR)/package-lock.json
+	cd $(FLOW_SCANNER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.demo
 
@@ -76,13 +83,16 @@ scan: $(SCAN_VENV)/.installed
 	$(SCAN_VENV)/bin/cfn-lint template.yaml
 	$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml
 
-# Offline (no org): the Salesforce CLI converts the shipped metadata and a tree generated from
-# sample stack outputs to Metadata API format, which fails on anything it does not recognise.
-salesforce-check: $(VENV)/.installed $(SF_DIR)/node_modules/.installed
+# Offline (no org): the Salesforce CLI converts the shipped metadata, a tree generated from sample
+# stack outputs and a sample External Client App to Metadata API format, which fails on anything it
+# does not recognise; Lightning Flow Scanner lints the generated flows (exceptions, with reasons,
+# in tools/flow-scanner/flow-scanner.json).
+salesforce-check: $(VENV)/.installed $(SF_DIR)/node_modules/.installed $(FLOW_SCANNER_DIR)/node_modules/.installed
 	rm -rf $(SF_CHECK)
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --sample --out $(SF_CHECK)/generated
 	cd salesforce && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/shipped-mdapi
 	cd $(SF_CHECK)/generated && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/generated-mdapi
+	node $(FLOW_SCANNER_DIR)/scan-flows.js $(SF_CHECK)/generated/force-app
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_auth --sample --out $(SF_CHECK)/auth
 	cd $(SF_CHECK)/auth && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/auth-mdapi
 
@@ -122,4 +132,4 @@ openapi: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache $(SF_DIR)/node_modules $(SF_CHECK)
+	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache $(SF_DIR)/node_modules $(FLOW_SCANNER_DIR)/node_modules $(SF_CHECK)

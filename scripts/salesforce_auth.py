@@ -38,7 +38,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from scripts.aws_setup import SetupError, aws_errors, run_main, session
-from scripts.salesforce_metadata import ROOT, _document
+from scripts.salesforce_xml import ROOT
+from scripts.salesforce_xml import document as _document
 
 APP = "Offline_Touchpoints_Integration"
 LABEL = "Offline Touchpoints Integration"

@@ -46,21 +46,24 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeElementTree
 
+from scripts import salesforce_flows
 from scripts.aws_setup import SetupError, aws_errors, describe_stack, run_main, session
+from scripts.salesforce_names import (
+    EXTERNAL_CREDENTIAL,
+    EXTERNAL_SERVICE,
+    NAMED_CREDENTIAL,
+    PRINCIPAL,
+)
+from scripts.salesforce_xml import API_VERSION, NAMESPACE, ROOT, Child
+from scripts.salesforce_xml import document as _document
+from scripts.salesforce_xml import element as _element
 from touchpoints.settings import CampaignFields, TouchpointFields, parse_field_names
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "salesforce/force-app/main/default"
 PERMISSION_SET = "Offline_Touchpoints_Integration"
 OPENAPI = ROOT / "openapi/admin-api.json"
-API_VERSION = json.loads((ROOT / "salesforce/sfdx-project.json").read_text())["sourceApiVersion"]
-NAMESPACE = "http://soap.sforce.com/2006/04/metadata"
 TOKEN_PLACEHOLDER = "<outbound_token>"
 
-EXTERNAL_CREDENTIAL = "Offline_Touchpoints_Admin_Api"
-PRINCIPAL = "Admin_Api_Caller"
-NAMED_CREDENTIAL = "Offline_Touchpoints_Admin_Api"
-EXTERNAL_SERVICE = "Offline_Touchpoints_Admin_Api"
 CALLERS_PERMISSION_SET = "Offline_Touchpoints_Admin_Api_Callers"
 
 
@@ -122,33 +125,7 @@ def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFac
     )
 
 
-# -- XML -----------------------------------------------------------------------------------------
-# Metadata API types are XML Schema sequences: children are written in the order given.
-
-Child = ElementTree.Element | tuple[str, Any]
-
-
-def _document(root_tag: str, *children: Child) -> str:
-    root = _element(root_tag, *children)
-    root.set("xmlns", NAMESPACE)
-    ElementTree.indent(root, space="    ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"
-
-
-def _element(tag: str, *children: Child) -> ElementTree.Element:
-    """<tag> holding `children`: elements, or (name, text) pairs; a list of texts repeats name."""
-    element = ElementTree.Element(tag)
-    for child in children:
-        if isinstance(child, ElementTree.Element):
-            element.append(child)
-            continue
-        name, value = child
-        for item in value if isinstance(value, list) else [value]:
-            ElementTree.SubElement(element, name).text = (
-                str(item).lower() if isinstance(item, bool) else str(item)
-            )
-    return element
-
+# -- XML: scripts/salesforce_xml.py (the flows' module builds with it too) -------------------------
 
 # -- outbound messages and the flows that send them ---------------------------------------------
 
@@ -329,7 +306,7 @@ def callers_permission_set() -> str:
 
 def openapi_for_external_services(document: Mapping[str, Any]) -> dict[str, Any]:
     """A copy External Services accepts: OpenAPI 3.0 instead of 3.1 (a nullable value instead of
-    `anyOf [X, null]`), operation ids that are plain identifiers (Flow shows them as action
+    `anyOf [X, null]`, one type instead of variants of it: External Services read no `anyOf`), operation ids that are plain identifiers (Flow shows them as action
     names), and neither servers nor security (the named credential gives both)."""
     adapted = copy.deepcopy(dict(document))
     adapted["openapi"] = "3.0.3"
@@ -353,6 +330,9 @@ def _identifier(operation_id: str) -> str:
     return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
 
 
+_SCALARS = {"string", "integer", "number", "boolean"}
+
+
 def _nullable(node: Any) -> Any:
     if isinstance(node, list):
         return [_nullable(item) for item in node]
@@ -370,6 +350,11 @@ def _nullable(node: Any) -> Any:
         else:
             node["anyOf"] = rest
         node["nullable"] = True
+    variants = node.get("anyOf")
+    if isinstance(variants, list) and all(v.get("type") in _SCALARS for v in variants):
+        # A date or a date-time is text to a flow; so is a path item, a name or an index.
+        kinds = {v["type"] for v in node.pop("anyOf")}
+        node["type"] = kinds.pop() if len(kinds) == 1 else "string"
     if isinstance(node.get("type"), list):
         kinds = [kind for kind in node["type"] if kind != "null"]
         node["nullable"] = len(kinds) < len(node["type"]) or node.get("nullable", False)
@@ -447,6 +432,7 @@ def metadata_files(facts: StackFacts, openapi: Mapping[str, Any]) -> dict[str, s
     files[
         f"externalServiceRegistrations/{EXTERNAL_SERVICE}.externalServiceRegistration-meta.xml"
     ] = external_service(openapi)
+    files.update(salesforce_flows.metadata_files(facts.campaign_fields))
     if (facts.touchpoint_fields, facts.campaign_fields) != (TouchpointFields(), CampaignFields()):
         shipped = (SHIPPED / f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml").read_text()
         files[f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml"] = renamed_permission_set(
