@@ -98,9 +98,11 @@ salesforce-check: $(VENV)/.installed $(SF_DIR)/node_modules/.installed $(FLOW_SC
 
 # The outbound messages, flows, named credential and External Service for a deployed stack:
 #   make salesforce-metadata STACK=<stack name> INTEGRATION_USER=<username> [REGION=eu-west-1]
+#     [AWS_AUTH=access-key: the named credential signs with an IAM user's key, not the stack's role]
 salesforce-metadata: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --stack "$(STACK)" \
-		--integration-user "$(INTEGRATION_USER)" $(if $(REGION),--region "$(REGION)")
+		--integration-user "$(INTEGRATION_USER)" $(if $(REGION),--region "$(REGION)") \
+		$(if $(AWS_AUTH),--aws-auth "$(AWS_AUTH)")
 
 # The production login: a key pair and certificate, the External Client App that trusts it (under
 # salesforce/generated/auth) and the JWT login in the Salesforce secret (created if absent):

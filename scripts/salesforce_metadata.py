@@ -63,8 +63,21 @@ SHIPPED = ROOT / "salesforce/force-app/main/default"
 PERMISSION_SET = "Offline_Touchpoints_Integration"
 OPENAPI = ROOT / "openapi/admin-api.json"
 TOKEN_PLACEHOLDER = "<outbound_token>"
+ACTOR_HEADER = "X-Salesforce-User"  # the admin API records it in audit entries
 
 CALLERS_PERMISSION_SET = "Offline_Touchpoints_Admin_Api_Callers"
+
+
+@dataclass(frozen=True, slots=True)
+class AssumedRole:
+    """The stack's AdminApiCallerRole, for a named credential that signs through STS."""
+
+    arn: str
+    external_id: str
+
+    @property
+    def account_id(self) -> str:
+        return self.arn.split(":")[4]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,9 @@ class StackFacts:
     integration_user: str  # the username outbound messages are sent as
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
+    # The role the named credential assumes (AwsSv4_STS) and the external id it must present;
+    # without them the principal signs with an IAM user's own key.
+    caller_role: AssumedRole | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -97,7 +113,9 @@ class StackFacts:
 # -- reading the stack ---------------------------------------------------------------------------
 
 
-def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFacts:
+def read_stack(
+    session: Any, stack_name: str, integration_user: str, sts: bool = True
+) -> StackFacts:
     """The stack's outputs and field names (CloudFormation) and its token (Secrets Manager)."""
     stack = describe_stack(session, stack_name)
     missing = sorted(
@@ -105,6 +123,16 @@ def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFac
     )
     if missing:
         raise SetupError(f"stack {stack_name} has no output {', '.join(missing)}")
+    role = None
+    if sts and {"AdminApiCallerRoleArn", "AdminApiCallerExternalId"} <= set(stack.outputs):
+        role = AssumedRole(
+            stack.outputs["AdminApiCallerRoleArn"], stack.outputs["AdminApiCallerExternalId"]
+        )
+    elif sts:
+        raise SetupError(
+            f"stack {stack_name} has no AdminApiCallerRoleArn: redeploy it (make deploy) "
+            "or pass AWS_AUTH=access-key"
+        )
     with aws_errors():
         secret = session.client("secretsmanager").get_secret_value(
             SecretId=stack.outputs["OutboundTokenSecretArn"]
@@ -122,6 +150,7 @@ def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFac
         integration_user,
         touchpoint_fields,
         campaign_fields,
+        role,
     )
 
 
@@ -241,7 +270,13 @@ def flow(facts: StackFacts, sobject: str) -> str:
 
 def external_credential(facts: StackFacts) -> str:
     """AWS Signature Version 4 for execute-api in the stack's region; one named principal, whose
-    access key id and secret the admin enters in Setup (never in metadata)."""
+    access key id and secret the admin enters in Setup (never in metadata). With the stack's
+    caller role, the variant AwsSv4_STS: Salesforce assumes the role with that key and the
+    stack's external id (parameters AwsAccountId, AwsExternalId; the role's ARN is entered with
+    the key). Every callout carries the running user's username (`AuthHeader`
+    X-Salesforce-User, a formula evaluated at run time) for the admin API's audit entries.
+    Parameter types: Metadata API Developer Guide, "ExternalCredential" (AuthHeader,
+    AuthProtocolVariant, AwsStsPrincipal, AuthProviderUrlQueryParameter)."""
 
     def parameter(name: str, kind: str, value: Any = None, sequence: int | None = None):
         items: list[Child] = [("parameterName", name), ("parameterType", kind)]
@@ -258,8 +293,21 @@ def external_credential(facts: StackFacts) -> str:
         parameter(PRINCIPAL, "NamedPrincipal", sequence=1),
         parameter("AwsService", "AuthParameter", "execute-api"),
         parameter("AwsRegion", "AuthParameter", facts.region),
+        parameter(ACTOR_HEADER, "AuthHeader", "{!$User.Username}", sequence=1),
+        *_sts_parameters(facts.caller_role, parameter),
         ("label", "Offline Touchpoints Admin API"),
     )
+
+
+def _sts_parameters(role: AssumedRole | None, parameter: Any) -> list[ElementTree.Element]:
+    if role is None:
+        return []
+    return [
+        parameter("AwsSv4", "AuthProtocolVariant", "AwsSv4_STS"),
+        parameter("AwsStsPrincipal", "AwsStsPrincipal"),
+        parameter("AwsAccountId", "AuthParameter", role.account_id),
+        parameter("AwsExternalId", "AuthProviderUrlQueryParameter", role.external_id),
+    ]
 
 
 def named_credential(facts: StackFacts) -> str:
@@ -467,6 +515,10 @@ SAMPLE = StackFacts(
     outbound_token="sample-token-not-a-secret",
     admin_api_url="https://abc123defg.execute-api.eu-west-1.amazonaws.com/Prod",
     integration_user="integration@example.com",
+    caller_role=AssumedRole(
+        "arn:aws:iam::123456789012:role/offline-touchpoints-AdminApiCallerRole-AbCdEf",
+        "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    ),
 )
 
 
@@ -478,6 +530,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--integration-user", help="username outbound messages are sent as")
     parser.add_argument("--region", help="the stack's region (default: your AWS configuration)")
     parser.add_argument("--out", type=Path, help="default: salesforce/generated/<stack>")
+    parser.add_argument(
+        "--aws-auth",
+        choices=["sts", "access-key"],
+        default="sts",
+        help="the named credential assumes the stack's caller role (sts) or signs with an IAM"
+        " user's own key (access-key)",
+    )
     args = parser.parse_args(argv)
     return run_main(lambda: _generate(args))
 
@@ -493,13 +552,19 @@ def _generate(args: argparse.Namespace) -> int:
                 "no integration user: pass INTEGRATION_USER=<the integration user's username>"
             )
         aws = session(args.region)
-        facts, name = read_stack(aws, args.stack, args.integration_user), args.stack
+        sts = args.aws_auth == "sts"
+        facts, name = read_stack(aws, args.stack, args.integration_user, sts), args.stack
     out_dir = args.out or ROOT / "salesforce/generated" / name
     written = write_project(facts, out_dir, None)
     print(
         f"{len(written)} files in {out_dir}; deploy: sf project deploy start --source-dir "
         f"{out_dir / 'force-app'} --target-org <alias>"
     )
+    if facts.caller_role:
+        print(
+            f"then in Setup, principal {PRINCIPAL}: an IAM user's access key and role ARN "
+            f"{facts.caller_role.arn}"
+        )
     return 0
 
 

@@ -115,6 +115,37 @@ def test_a_change_leaves_an_audit_entry_naming_who_changed_what(world):
     )
 
 
+def test_the_audit_entry_names_the_salesforce_user_a_flow_ran_as(world):
+    rows = with_row(default_rows(), "Email", "Email")
+    request = admin_request(
+        "PUT",
+        "/channel-mapping",
+        body={"mappings": rows},
+        headers={"If-Match": "0", "X-Salesforce-User": "alice@acme.example.com"},
+    )
+    reply = world.channel_mapping.lambda_handler(request, lambda_context("channel-mapping"))
+
+    assert reply["statusCode"] == 200
+    [entry] = [i for i in world.table_items() if i["PK"] == "AUDIT#CHANNEL_MAPPING"]
+    assert entry["salesforce_user"] == "alice@acme.example.com"
+    assert entry["changed_by"] == ADMIN_ARN
+
+
+def test_a_malformed_salesforce_user_is_refused_and_changes_nothing(world):
+    before = world.table_items()
+    request = admin_request(
+        "PUT",
+        "/channel-mapping",
+        body={"mappings": default_rows()},
+        headers={"If-Match": "0", "X-Salesforce-User": "no at sign"},
+    )
+    reply = world.channel_mapping.lambda_handler(request, lambda_context("channel-mapping"))
+
+    assert reply["statusCode"] == 422
+    assert json.loads(reply["body"])["field"] == "X-Salesforce-User"
+    assert world.table_items() == before
+
+
 def test_a_stale_if_match_is_refused_and_changes_nothing(world):
     campaign_id = a_campaign(world.org, Type="Webinar")
     members(world.org, campaign_id, 2)

@@ -124,6 +124,8 @@ def stubbed_cloudformation(aws, stack_name: str, token_arn: str):
         "OutboundMessageUrl": salesforce_metadata.SAMPLE.outbound_message_url,
         "OutboundTokenSecretArn": token_arn,
         "AdminApiUrl": salesforce_metadata.SAMPLE.admin_api_url,
+        "AdminApiCallerRoleArn": salesforce_metadata.SAMPLE.caller_role.arn,
+        "AdminApiCallerExternalId": salesforce_metadata.SAMPLE.caller_role.external_id,
     }
     stack = {
         "StackName": stack_name,

@@ -82,6 +82,7 @@ def replace_mapping(
     expected_version: int,
     changed_by: str,
     now: datetime,
+    salesforce_user: str | None = None,
 ) -> MappingChange:
     problems = mapping_problems(entries)
     if problems:
@@ -98,6 +99,7 @@ def replace_mapping(
         "previous_version": before.version,
         "changed_types": changed,
         "recomputes_enqueued": len(campaigns),
+        **({"salesforce_user": salesforce_user} if salesforce_user else {}),
     }
     if not store.replace(after, expected_version, audit):
         raise MappingVersionConflictError(_conflict(expected_version, None))
