@@ -6,7 +6,7 @@ import json
 import pytest
 
 from emulators.api_gateway import ADMIN_ARN, admin_request
-from emulators.world import lambda_context
+from emulators.world import event, lambda_context
 from tests.integration.seeds import a_campaign, members
 from touchpoints.rules.channels import DEFAULT_MAPPING
 
@@ -129,6 +129,19 @@ def test_the_audit_entry_names_the_salesforce_user_a_flow_ran_as(world):
     [entry] = [i for i in world.table_items() if i["PK"] == "AUDIT#CHANNEL_MAPPING"]
     assert entry["salesforce_user"] == "alice@acme.example.com"
     assert entry["changed_by"] == ADMIN_ARN
+
+
+def test_a_flows_call_through_the_named_credential_is_audited_as_its_salesforce_user(world):
+    """events/: a PUT as a flow sends it (the role Salesforce assumed, X-Salesforce-User)."""
+    reply = world.channel_mapping.lambda_handler(
+        event("api-channel-mapping-put-from-salesforce.json"), lambda_context("channel-mapping")
+    )
+
+    assert reply["statusCode"] == 200, reply["body"]
+    [entry] = [i for i in world.table_items() if i["PK"] == "AUDIT#CHANNEL_MAPPING"]
+    assert entry["salesforce_user"] == "marketing.admin@acme.example.com"
+    assert ":assumed-role/offline-touchpoints-AdminApiCallerRole-" in entry["changed_by"]
+    assert entry["changed_types"] == ["Roadshow"]
 
 
 def test_a_malformed_salesforce_user_is_refused_and_changes_nothing(world):
