@@ -479,6 +479,9 @@ def mapping_flow(sync_mode_field: str) -> str:
             collection=True,
         ),
         variable("Remapped_Count", "Number", "How many campaigns the change re-maps."),
+        variable("Each_Campaign", "SObject", "A re-mapped campaign.", object_type="Campaign"),
+        variable("Remapped_Names", "String", "The re-mapped campaigns, one line each."),
+        text_template("Campaign_Line", "{!Each_Campaign.Name}\n"),
         text_template(
             "Mapping_Line",
             "{!Each_Row.campaign_type} → {!Each_Row.channel} {!Each_Row.subchannel}\n",
@@ -553,8 +556,23 @@ def mapping_flow(sync_mode_field: str) -> str:
             "Count_Remapped",
             "Count",
             [("Remapped_Count", "AssignCount", ref("Remapped_Campaigns"))],
-            "Each_Kept_Row",
+            "Each_Remapped",
             "How many campaigns will be re-mapped.",
+        ),
+        loop(
+            "Each_Remapped",
+            "Each campaign",
+            "Remapped_Campaigns",
+            "Each_Campaign",
+            "Name_Campaign",
+            "Each_Kept_Row",
+        ),
+        assignment(
+            "Name_Campaign",
+            "Name campaign",
+            [("Remapped_Names", "Add", ref("Campaign_Line"))],
+            "Each_Remapped",
+            "One line per re-mapped campaign.",
         ),
         loop(
             "Each_Kept_Row",
@@ -620,7 +638,7 @@ def mapping_flow(sync_mode_field: str) -> str:
                 display(
                     "Remapped",
                     "<p>{!Remapped_Count} synced campaigns of type {!Campaign_Type} will have "
-                    "their touchpoints re-mapped.</p><p>Next saves version {!Current.version}'s "
+                    "their touchpoints re-mapped:</p><pre>{!Remapped_Names}</pre><p>Next saves version {!Current.version}'s "
                     "successor; if someone saved in between, nothing is changed and you start "
                     "again.</p>",
                 )
