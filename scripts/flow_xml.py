@@ -101,11 +101,11 @@ def assignment(
 
 def condition(left: str, operator: str, right: Value) -> Element:
     return _element(
-        "conditions", ("leftValueReference", left), ("operator", operator), _rename(right)
+        "conditions", ("leftValueReference", left), ("operator", operator), _as_right_value(right)
     )
 
 
-def _rename(value: Value) -> Element:
+def _as_right_value(value: Value) -> Element:
     renamed = _element("rightValue")
     renamed.extend(list(value))
     return renamed
