@@ -26,6 +26,7 @@ from scripts.salesforce_flows.channel_mapping import mapping_flow
 from scripts.salesforce_flows.common import operation, schema_type
 from scripts.salesforce_flows.names import (
     ADMINS_PERMISSION_SET,
+    APP,
     BULK_DATE_ACTION,
     BULK_DATE_FLOW,
     MAPPING_FLOW,
@@ -35,6 +36,7 @@ from scripts.salesforce_flows.names import (
 )
 from scripts.salesforce_flows.placement import (
     admins_permission_set,
+    app,
     mapping_page,
     mapping_tab,
     quick_action,
@@ -45,6 +47,7 @@ from touchpoints.settings import CampaignFields
 
 __all__ = [
     "ADMINS_PERMISSION_SET",
+    "APP",
     "BULK_DATE_ACTION",
     "BULK_DATE_FLOW",
     "EXTERNAL_CREDENTIAL",
@@ -73,5 +76,6 @@ def metadata_files(campaign_fields: CampaignFields) -> dict[str, str]:
         ),
         f"flexipages/{MAPPING_PAGE}.flexipage-meta.xml": mapping_page(),
         f"tabs/{MAPPING_PAGE}.tab-meta.xml": mapping_tab(),
+        f"applications/{APP}.app-meta.xml": app(),
         f"permissionsets/{ADMINS_PERMISSION_SET}.permissionset-meta.xml": admins_permission_set(),
     }

@@ -4,6 +4,7 @@ and the permission set that opens them."""
 from __future__ import annotations
 
 from scripts.salesforce_flows.names import (
+    APP,
     BULK_DATE_FLOW,
     MAPPING_FLOW,
     MAPPING_PAGE,
@@ -59,11 +60,30 @@ def mapping_tab() -> str:
     )
 
 
+def app() -> str:
+    """A Lightning app for the admins: Campaigns (with the two quick actions) and the mapping."""
+    return _document(
+        "CustomApplication",
+        (
+            "description",
+            "Offline touchpoints: campaigns, their touchpoint dates and sync status, and the channel mapping.",
+        ),
+        ("formFactors", "Large"),
+        ("isNavAutoTempTabsDisabled", False),
+        ("isNavPersonalizationDisabled", False),
+        ("label", "Offline Touchpoints"),
+        ("navType", "Standard"),
+        ("tabs", ["standard-Campaign", MAPPING_PAGE]),
+        ("uiType", "Lightning"),
+    )
+
+
 def admins_permission_set() -> str:
-    """The admins who may run the flows: each flow, the tab, and the named credential's
+    """The admins who may run the flows: the app, each flow, the tab, and the named credential's
     principal (the flows' callouts sign with it)."""
     return _document(
         "PermissionSet",
+        _element("applicationVisibilities", ("application", APP), ("visible", True)),
         (
             "description",
             "Runs the offline touchpoints flows: bulk touchpoint date, sync status, channel mapping.",

@@ -258,6 +258,9 @@ def test_the_admins_permission_set_opens_every_flow_and_the_principal():
         FILES[f"permissionsets/{flows.ADMINS_PERMISSION_SET}.permissionset-meta.xml"].encode()
     )
     granted = {e.text for e in root.findall("md:flowAccesses/md:flow", NS)}
+    assert root.findtext("md:applicationVisibilities/md:application", namespaces=NS) == flows.APP
+    app = ElementTree.fromstring(FILES[f"applications/{flows.APP}.app-meta.xml"].encode())
+    assert [e.text for e in app.findall("md:tabs", NS)] == ["standard-Campaign", flows.MAPPING_PAGE]
     assert granted == {path.split("/")[1].removesuffix(".flow-meta.xml") for path in FLOWS}
     assert (
         root.findtext(
