@@ -72,11 +72,13 @@ build: $(SAM_VENV)/.installed
 
 # samconfig.toml (copied from samconfig.example.toml and filled in) deploys as it says; without
 # one, `sam deploy --guided` asks for each parameter and saves samconfig.toml. CONFIG_ENV=prod
-# picks its [prod.*] tables. Region, credentials and the config are checked first.
+# picks its [prod.*] tables; REGION= overrides the config's. Region, credentials and the config are
+# checked first.
 deploy: build $(VENV)/.installed
-	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.preflight --config-env $(or $(CONFIG_ENV),default)
-	if [ -f samconfig.toml ]; then $(SAM_VENV)/bin/sam deploy --config-env $(or $(CONFIG_ENV),default); \
-	else $(SAM_VENV)/bin/sam deploy --guided; fi
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.preflight --config-env $(or $(CONFIG_ENV),default) \
+		$(if $(REGION),--region "$(REGION)")
+	if [ -f samconfig.toml ]; then $(SAM_VENV)/bin/sam deploy --config-env $(or $(CONFIG_ENV),default) $(if $(REGION),--region "$(REGION)"); \
+	else $(SAM_VENV)/bin/sam deploy --guided $(if $(REGION),--region "$(REGION)"); fi
 
 # Template scanners: any new finding fails; accepted ones are listed with reasons in .checkov.yaml.
 scan: $(SCAN_VENV)/.installed

@@ -49,9 +49,9 @@ def check_config(config_file: Path, config_env: str) -> dict[str, Any]:
     return parameters
 
 
-def preflight(config_file: Path, config_env: str) -> int:
+def preflight(config_file: Path, config_env: str, region: str | None = None) -> int:
     parameters = check_config(config_file, config_env) if config_file.exists() else {}
-    aws = session(parameters.get("region"))
+    aws = session(region or parameters.get("region"))
     with aws_errors():
         caller = aws.client("sts").get_caller_identity()["Arn"]
     stack = parameters.get("stack_name", "(sam deploy --guided will ask)")
@@ -63,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config-file", type=Path, default=Path("samconfig.toml"))
     parser.add_argument("--config-env", default="default")
+    parser.add_argument("--region", help="default: samconfig.toml's, else your AWS configuration")
     args = parser.parse_args(argv)
-    return run_main(lambda: preflight(args.config_file, args.config_env))
+    return run_main(lambda: preflight(args.config_file, args.config_env, args.region))
 
 
 if __name__ == "__main__":

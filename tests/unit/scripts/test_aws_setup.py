@@ -101,3 +101,14 @@ def test_preflight_says_where_and_as_whom_it_deploys(tmp_path, capsys):
     assert preflight.main(["--config-file", str(config), "--config-env", "prod"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("deploying stack offline-touchpoints to eu-west-1 as arn:aws:")
+
+
+@mock_aws
+def test_preflight_takes_the_region_it_is_given(
+    no_aws_configuration, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    code = preflight.main(["--config-file", str(tmp_path / "absent.toml"), "--region", "us-east-2"])
+    assert code == 0, capsys.readouterr().err
+    assert "(sam deploy --guided will ask) to us-east-2 as arn:aws:" in capsys.readouterr().out
