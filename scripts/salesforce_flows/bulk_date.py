@@ -246,9 +246,12 @@ def bulk_date_flow() -> str:
                     "Undo_Requested",
                     "Undo this job (restores each member's previous date)",
                     "Boolean",
+                    # Only a finished apply job that changed members can be undone.
                     visible_when=visible_if(
                         condition("Job.undo_of", "IsNull", boolean(True)),
-                        condition("Job.state", "NotEqualTo", text("pending")),
+                        condition("Job.state", "EqualTo", text("succeeded")),
+                        condition("Job.state", "EqualTo", text("partially_failed")),
+                        logic="1 AND (2 OR 3)",
                     ),
                 ),
             ],

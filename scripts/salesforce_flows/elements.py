@@ -258,8 +258,9 @@ def choice_field(
     )
 
 
-def visible_if(*conditions: Element) -> Element:
-    return _element("visibilityRule", ("conditionLogic", "and"), *conditions)
+def visible_if(*conditions: Element, logic: str = "and") -> Element:
+    """Shown while `conditions` hold: all of them, or as `logic` combines them ("1 AND (2 OR 3)")."""
+    return _element("visibilityRule", ("conditionLogic", logic), *conditions)
 
 
 def choice(name: str, label: str, value: str) -> Element:
