@@ -41,7 +41,7 @@ def commands(body: str) -> list[str]:
     return [
         line.strip()
         for block in SH_BLOCK.findall(body)
-        for line in block.splitlines()
+        for line in block.replace("\\\n", " ").splitlines()
         if line.strip() and not line.strip().startswith("#")
     ]
 
@@ -196,3 +196,17 @@ def test_every_offline_step_runs_in_order(tmp_path, monkeypatch, capsys):
         aws.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
     )
     assert stored["username"] == "integration@acme.com"
+
+
+def test_the_iam_policy_the_steps_put_is_valid_json_that_allows_only_the_assume():
+    [document] = [
+        shlex.split(c)[shlex.split(c).index("--policy-document") + 1]
+        for c in COMMANDS
+        if "--policy-document" in c
+    ]
+    [statement] = json.loads(document)["Statement"]
+    assert statement == {
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": "<AdminApiCallerRoleArn>",
+    }
