@@ -1,7 +1,11 @@
 # Two commands do all set-up on a fresh machine: `make demo` and `make test`.
 SHELL := /bin/bash
-# Python 3.13 matches the Lambda runtime, so `sam build` finds the interpreter it needs.
-PYTHON ?= $(shell PYENV_VERSION=3.13.0 command -v python3.13 >/dev/null 2>&1 && echo "env PYENV_VERSION=3.13.0 python3.13" || echo python3.13)
+# Python 3.13 matches the Lambda runtime: python3.13 if it runs, else pyenv's latest 3.13 (where a
+# pyenv shim needs PYENV_VERSION). Exported, so the layer's own Makefile (`sam build`) uses it too.
+ifndef PYTHON
+PYTHON := $(shell python3.13 -c '' 2>/dev/null && echo python3.13 || { v=$$(pyenv latest 3.13 2>/dev/null) && echo "env PYENV_VERSION=$$v python3.13"; } || echo python3.13)
+endif
+export PYTHON
 VENV := .venv
 SAM_VENV := .venv-sam
 SCAN_VENV := .venv-scan
@@ -9,7 +13,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start bench-sweep layer-lock openapi runbook clean
+.PHONY: build deploy demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata salesforce-auth bench bench-webhook bench-cold-start bench-sweep layer-lock openapi runbook clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +39,13 @@ SF_CHECK := .salesforce-check
 
 $(SF_DIR)/node_modules/.installed: $(SF_DIR)/package.json $(SF_DIR)/package-lock.json
 	cd $(SF_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Lightning Flow Scanner, pinned in tools/flow-scanner (package-lock.json), lints the generated flows.
+FLOW_SCANNER_DIR := tools/flow-scanner
+
+$(FLOW_SCANNER_DIR)/node_modules/.installed: $(FLOW_SCANNER_DIR)/package.json $(FLOW_SCANNER_DIR)/package-lock.json
+	cd $(FLOW_SCANNER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: $(VENV)/.installed
@@ -64,24 +75,53 @@ sam-check: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/sam validate --lint
 	$(SAM_VENV)/bin/sam build --build-dir .aws-sam/build
 
+# The deployable artifacts in .aws-sam/build (the layer's Makefile resolves python3.13 as above).
+build: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam build
+
+# samconfig.toml (copied from samconfig.example.toml and filled in) deploys as it says; without
+# one, `sam deploy --guided` asks for each parameter and saves samconfig.toml. CONFIG_ENV=prod
+# picks its [prod.*] tables; REGION= overrides the config's. Region, credentials and the config are
+# checked first.
+deploy: build $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.preflight --config-env $(or $(CONFIG_ENV),default) \
+		$(if $(REGION),--region "$(REGION)")
+	if [ -f samconfig.toml ]; then $(SAM_VENV)/bin/sam deploy --config-env $(or $(CONFIG_ENV),default) $(if $(REGION),--region "$(REGION)"); \
+	else $(SAM_VENV)/bin/sam deploy --guided $(if $(REGION),--region "$(REGION)"); fi
+
 # Template scanners: any new finding fails; accepted ones are listed with reasons in .checkov.yaml.
 scan: $(SCAN_VENV)/.installed
 	$(SCAN_VENV)/bin/cfn-lint template.yaml
 	$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml
 
-# Offline (no org): the Salesforce CLI converts the shipped metadata and a tree generated from
-# sample stack outputs to Metadata API format, which fails on anything it does not recognise.
-salesforce-check: $(VENV)/.installed $(SF_DIR)/node_modules/.installed
+# Offline (no org): the Salesforce CLI converts the shipped metadata, a tree generated from sample
+# stack outputs and a sample External Client App to Metadata API format, which fails on anything it
+# does not recognise; Lightning Flow Scanner lints the generated flows (exceptions, with reasons,
+# in tools/flow-scanner/flow-scanner.json).
+salesforce-check: $(VENV)/.installed $(SF_DIR)/node_modules/.installed $(FLOW_SCANNER_DIR)/node_modules/.installed
 	rm -rf $(SF_CHECK)
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --sample --out $(SF_CHECK)/generated
 	cd salesforce && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/shipped-mdapi
 	cd $(SF_CHECK)/generated && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/generated-mdapi
+	node $(FLOW_SCANNER_DIR)/scan-flows.js $(SF_CHECK)/generated/force-app
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_auth --sample --out $(SF_CHECK)/auth
+	cd $(SF_CHECK)/auth && $(SF_ENV) $(SF) project convert source --root-dir force-app --output-dir $(CURDIR)/$(SF_CHECK)/auth-mdapi
 
 # The outbound messages, flows, named credential and External Service for a deployed stack:
 #   make salesforce-metadata STACK=<stack name> INTEGRATION_USER=<username> [REGION=eu-west-1]
+#     [AWS_AUTH=access-key: the named credential signs with an IAM user's key, not the stack's role]
 salesforce-metadata: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_metadata --stack "$(STACK)" \
-		--integration-user "$(INTEGRATION_USER)" $(if $(REGION),--region "$(REGION)")
+		--integration-user "$(INTEGRATION_USER)" $(if $(REGION),--region "$(REGION)") \
+		$(if $(AWS_AUTH),--aws-auth "$(AWS_AUTH)")
+
+# The production login: a key pair and certificate, the External Client App that trusts it (under
+# salesforce/generated/auth) and the JWT login in the Salesforce secret (created if absent):
+#   make salesforce-auth SECRET=<name or ARN> INTEGRATION_USER=<username> [DOMAIN=test] [REGION=…]
+salesforce-auth: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.salesforce_auth --secret "$(SECRET)" \
+		--integration-user "$(INTEGRATION_USER)" $(if $(DOMAIN),--domain "$(DOMAIN)") \
+		$(if $(PERMISSION_SET_ID),--permission-set-id "$(PERMISSION_SET_ID)") $(if $(REGION),--region "$(REGION)")
 
 test: lint pytest sam-check scan salesforce-check
 
@@ -114,4 +154,4 @@ openapi: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.openapi
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache $(SF_DIR)/node_modules $(SF_CHECK)
+	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .pytest_cache $(SF_DIR)/node_modules $(FLOW_SCANNER_DIR)/node_modules $(SF_CHECK)

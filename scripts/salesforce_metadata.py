@@ -58,6 +58,17 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeElementTree
 
+from scripts import salesforce_flows
+from scripts.aws_setup import SetupError, aws_errors, describe_stack, run_main, session
+from scripts.salesforce_names import (
+    EXTERNAL_CREDENTIAL,
+    EXTERNAL_SERVICE,
+    NAMED_CREDENTIAL,
+    PRINCIPAL,
+)
+from scripts.salesforce_xml import API_VERSION, NAMESPACE, ROOT, Child
+from scripts.salesforce_xml import document as _document
+from scripts.salesforce_xml import element as _element
 from touchpoints.rules.change_events import ENTITIES as CHANGE_EVENT_ENTITIES
 from touchpoints.rules.sync_mode import SyncSettingValues
 from touchpoints.settings import (
@@ -67,18 +78,12 @@ from touchpoints.settings import (
     parse_sync_setting_values,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "salesforce/force-app/main/default"
 PERMISSION_SET = "Offline_Touchpoints_Integration"
 OPENAPI = ROOT / "openapi/admin-api.json"
-API_VERSION = json.loads((ROOT / "salesforce/sfdx-project.json").read_text())["sourceApiVersion"]
-NAMESPACE = "http://soap.sforce.com/2006/04/metadata"
 TOKEN_PLACEHOLDER = "<outbound_token>"
+ACTOR_HEADER = "X-Salesforce-User"  # the admin API records it in audit entries
 
-EXTERNAL_CREDENTIAL = "Offline_Touchpoints_Admin_Api"
-PRINCIPAL = "Admin_Api_Caller"
-NAMED_CREDENTIAL = "Offline_Touchpoints_Admin_Api"
-EXTERNAL_SERVICE = "Offline_Touchpoints_Admin_Api"
 CALLERS_PERMISSION_SET = "Offline_Touchpoints_Admin_Api_Callers"
 
 CHANGE_EVENT_CHANNEL = "Offline_Touchpoints__chn"
@@ -86,6 +91,18 @@ CHANGE_EVENT_CHANNEL = "Offline_Touchpoints__chn"
 CHANGE_EVENTS = tuple(sorted(f"{entity}ChangeEvent" for entity in CHANGE_EVENT_ENTITIES))
 EVENT_RELAY = "Offline_Touchpoints_Change_Events"
 EVENT_RELAY_CREDENTIAL = "Offline_Touchpoints_Event_Relay"
+
+
+@dataclass(frozen=True, slots=True)
+class AssumedRole:
+    """The stack's AdminApiCallerRole, for a named credential that signs through STS."""
+
+    arn: str
+    external_id: str
+
+    @property
+    def account_id(self) -> str:
+        return self.arn.split(":")[4]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +117,9 @@ class StackFacts:
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
     sync_setting_values: SyncSettingValues = field(default_factory=SyncSettingValues)
+    # The role the named credential assumes (AwsSv4_STS) and the external id it must present;
+    # without them the principal signs with an IAM user's own key.
+    caller_role: AssumedRole | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -127,62 +147,50 @@ class StackFacts:
 # -- reading the stack ---------------------------------------------------------------------------
 
 
-def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFacts:
+def read_stack(
+    session: Any, stack_name: str, integration_user: str, sts: bool = True
+) -> StackFacts:
     """The stack's outputs and field names (CloudFormation) and its token (Secrets Manager)."""
-    [stack] = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack["Parameters"]}
-    missing = sorted({"OutboundMessageUrl", "OutboundTokenSecretArn", "AdminApiUrl"} - set(outputs))
-    if missing:
-        raise ValueError(f"stack {stack_name} has no output {', '.join(missing)}")
-    secret = session.client("secretsmanager").get_secret_value(
-        SecretId=outputs["OutboundTokenSecretArn"]
+    stack = describe_stack(session, stack_name)
+    missing = sorted(
+        {"OutboundMessageUrl", "OutboundTokenSecretArn", "AdminApiUrl"} - set(stack.outputs)
     )
+    if missing:
+        raise SetupError(f"stack {stack_name} has no output {', '.join(missing)}")
+    role = None
+    if sts and {"AdminApiCallerRoleArn", "AdminApiCallerExternalId"} <= set(stack.outputs):
+        role = AssumedRole(
+            stack.outputs["AdminApiCallerRoleArn"], stack.outputs["AdminApiCallerExternalId"]
+        )
+    elif sts:
+        raise SetupError(
+            f"stack {stack_name} has no AdminApiCallerRoleArn: redeploy it (make deploy) "
+            "or pass AWS_AUTH=access-key"
+        )
+    with aws_errors():
+        secret = session.client("secretsmanager").get_secret_value(
+            SecretId=stack.outputs["OutboundTokenSecretArn"]
+        )
     token = json.loads(secret["SecretString"]).get("outbound_token")
     if not isinstance(token, str) or not token:
-        raise ValueError("the outbound token secret holds no outbound_token")
+        raise SetupError("the outbound token secret holds no outbound_token")
     touchpoint_fields, campaign_fields = parse_field_names(
-        parameters.get("SalesforceFieldNames", "")
+        stack.parameters.get("SalesforceFieldNames", "")
     )
     return StackFacts(
-        outputs["OutboundMessageUrl"],
+        stack.outputs["OutboundMessageUrl"],
         token,
-        outputs["AdminApiUrl"],
+        stack.outputs["AdminApiUrl"],
         integration_user,
-        outputs["OutboundTokenSecretArn"].split(":")[4],  # the stack's own account
+        stack.outputs["OutboundTokenSecretArn"].split(":")[4],  # the stack's own account
         touchpoint_fields,
         campaign_fields,
-        parse_sync_setting_values(parameters.get("SyncSettingValues", "")),
+        parse_sync_setting_values(stack.parameters.get("SyncSettingValues", "")),
+        role,
     )
 
 
-# -- XML -----------------------------------------------------------------------------------------
-# Metadata API types are XML Schema sequences: children are written in the order given.
-
-Child = ElementTree.Element | tuple[str, Any]
-
-
-def _document(root_tag: str, *children: Child) -> str:
-    root = _element(root_tag, *children)
-    root.set("xmlns", NAMESPACE)
-    ElementTree.indent(root, space="    ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"
-
-
-def _element(tag: str, *children: Child) -> ElementTree.Element:
-    """<tag> holding `children`: elements, or (name, text) pairs; a list of texts repeats name."""
-    element = ElementTree.Element(tag)
-    for child in children:
-        if isinstance(child, ElementTree.Element):
-            element.append(child)
-            continue
-        name, value = child
-        for item in value if isinstance(value, list) else [value]:
-            ElementTree.SubElement(element, name).text = (
-                str(item).lower() if isinstance(item, bool) else str(item)
-            )
-    return element
-
+# -- XML: scripts/salesforce_xml.py (the flows' module builds with it too) -------------------------
 
 # -- outbound messages and the flows that send them ---------------------------------------------
 
@@ -385,7 +393,13 @@ def change_data_capture_files(facts: StackFacts) -> dict[str, str]:
 
 def external_credential(facts: StackFacts) -> str:
     """AWS Signature Version 4 for execute-api in the stack's region; one named principal, whose
-    access key id and secret the admin enters in Setup (never in metadata)."""
+    access key id and secret the admin enters in Setup (never in metadata). With the stack's
+    caller role, the variant AwsSv4_STS: Salesforce assumes the role with that key and the
+    stack's external id (parameters AwsAccountId, AwsExternalId; the role's ARN is entered with
+    the key). Every callout carries the running user's username (`AuthHeader`
+    X-Salesforce-User, a formula evaluated at run time) for the admin API's audit entries.
+    Parameter types: Metadata API Developer Guide, "ExternalCredential" (AuthHeader,
+    AuthProtocolVariant, AwsStsPrincipal, AuthProviderUrlQueryParameter)."""
 
     def parameter(name: str, kind: str, value: Any = None, sequence: int | None = None):
         items: list[Child] = [("parameterName", name), ("parameterType", kind)]
@@ -402,8 +416,21 @@ def external_credential(facts: StackFacts) -> str:
         parameter(PRINCIPAL, "NamedPrincipal", sequence=1),
         parameter("AwsService", "AuthParameter", "execute-api"),
         parameter("AwsRegion", "AuthParameter", facts.region),
+        parameter(ACTOR_HEADER, "AuthHeader", "{!$User.Username}", sequence=1),
+        *_sts_parameters(facts.caller_role, parameter),
         ("label", "Offline Touchpoints Admin API"),
     )
+
+
+def _sts_parameters(role: AssumedRole | None, parameter: Any) -> list[ElementTree.Element]:
+    if role is None:
+        return []
+    return [
+        parameter("AwsSv4", "AuthProtocolVariant", "AwsSv4_STS"),
+        parameter("AwsStsPrincipal", "AwsStsPrincipal"),
+        parameter("AwsAccountId", "AuthParameter", role.account_id),
+        parameter("AwsExternalId", "AuthProviderUrlQueryParameter", role.external_id),
+    ]
 
 
 def named_credential(facts: StackFacts) -> str:
@@ -450,7 +477,7 @@ def callers_permission_set() -> str:
 
 def openapi_for_external_services(document: Mapping[str, Any]) -> dict[str, Any]:
     """A copy External Services accepts: OpenAPI 3.0 instead of 3.1 (a nullable value instead of
-    `anyOf [X, null]`), operation ids that are plain identifiers (Flow shows them as action
+    `anyOf [X, null]`, one type instead of variants of it: External Services read no `anyOf`), operation ids that are plain identifiers (Flow shows them as action
     names), and neither servers nor security (the named credential gives both)."""
     adapted = copy.deepcopy(dict(document))
     adapted["openapi"] = "3.0.3"
@@ -474,6 +501,9 @@ def _identifier(operation_id: str) -> str:
     return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
 
 
+_SCALARS = {"string", "integer", "number", "boolean"}
+
+
 def _nullable(node: Any) -> Any:
     if isinstance(node, list):
         return [_nullable(item) for item in node]
@@ -491,6 +521,11 @@ def _nullable(node: Any) -> Any:
         else:
             node["anyOf"] = rest
         node["nullable"] = True
+    variants = node.get("anyOf")
+    if isinstance(variants, list) and all(v.get("type") in _SCALARS for v in variants):
+        # A date or a date-time is text to a flow; so is a path item, a name or an index.
+        kinds = {v["type"] for v in node.pop("anyOf")}
+        node["type"] = kinds.pop() if len(kinds) == 1 else "string"
     if isinstance(node.get("type"), list):
         kinds = [kind for kind in node["type"] if kind != "null"]
         node["nullable"] = len(kinds) < len(node["type"]) or node.get("nullable", False)
@@ -568,6 +603,7 @@ def metadata_files(facts: StackFacts, openapi: Mapping[str, Any]) -> dict[str, s
     files[
         f"externalServiceRegistrations/{EXTERNAL_SERVICE}.externalServiceRegistration-meta.xml"
     ] = external_service(openapi)
+    files.update(salesforce_flows.metadata_files(facts.campaign_fields))
     if (facts.touchpoint_fields, facts.campaign_fields) != (TouchpointFields(), CampaignFields()):
         shipped = (SHIPPED / f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml").read_text()
         files[f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml"] = renamed_permission_set(
@@ -604,33 +640,56 @@ SAMPLE = StackFacts(
     admin_api_url="https://abc123defg.execute-api.eu-west-1.amazonaws.com/Prod",
     integration_user="integration@example.com",
     aws_account="123456789012",
+    caller_role=AssumedRole(
+        "arn:aws:iam::123456789012:role/offline-touchpoints-AdminApiCallerRole-AbCdEf",
+        "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    ),
 )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--stack", help="the deployed CloudFormation stack's name")
     source.add_argument("--sample", action="store_true", help="dummy outputs (the offline check)")
     parser.add_argument("--integration-user", help="username outbound messages are sent as")
     parser.add_argument("--region", help="the stack's region (default: your AWS configuration)")
     parser.add_argument("--out", type=Path, help="default: salesforce/generated/<stack>")
+    parser.add_argument(
+        "--aws-auth",
+        choices=["sts", "access-key"],
+        default="sts",
+        help="the named credential assumes the stack's caller role (sts) or signs with an IAM"
+        " user's own key (access-key)",
+    )
     args = parser.parse_args(argv)
+    return run_main(lambda: _generate(args))
+
+
+def _generate(args: argparse.Namespace) -> int:
     if args.sample:
         facts, name = SAMPLE, "sample"
     else:
+        if not args.stack:
+            raise SetupError("no stack: pass STACK=<the deployed stack's name>")
         if not args.integration_user:
-            parser.error("--integration-user is required with --stack")
-        import boto3
-
-        session = boto3.session.Session(region_name=args.region)
-        facts, name = read_stack(session, args.stack, args.integration_user), args.stack
+            raise SetupError(
+                "no integration user: pass INTEGRATION_USER=<the integration user's username>"
+            )
+        aws = session(args.region)
+        sts = args.aws_auth == "sts"
+        facts, name = read_stack(aws, args.stack, args.integration_user, sts), args.stack
     out_dir = args.out or ROOT / "salesforce/generated" / name
     written = write_project(facts, out_dir, None)
     print(
         f"{len(written)} files in {out_dir}; deploy: sf project deploy start --source-dir "
         f"{out_dir / 'force-app'} --target-org <alias>"
     )
+    if facts.caller_role:
+        print(
+            f"then in Setup, principal {PRINCIPAL}: an IAM user's access key and role ARN "
+            f"{facts.caller_role.arn}"
+        )
     return 0
 
 

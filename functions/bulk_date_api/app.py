@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
-from touchpoints.edge.api import admin_api, iam_caller
+from touchpoints.edge.api import SalesforceUser, admin_api, iam_caller
 from touchpoints.edge.handler import add_counts, lambda_entry
 from touchpoints.edge.id_patterns import JOB_ID_PATTERN
 from touchpoints.edge.ids import SalesforceId
@@ -95,6 +95,7 @@ def apply(
     campaign_id: CampaignId,
     body: DateBody,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)],
+    salesforce_user: SalesforceUser = None,
 ) -> Response[JobView]:
     request, now = body.to_request(campaign_id), api.context["deps"].clock()
     return _submitted(
@@ -105,6 +106,7 @@ def apply(
             iam_caller(api),
             now,
             _api_budget(),
+            salesforce_user,
         )
     )
 
@@ -131,10 +133,10 @@ def get_job(
     " returns the same undo job.",
     responses=responses(JOB_ANSWERS, 404, 409, 422, 503),
 )
-def undo(job_id: JobId) -> Response[JobView]:
-    now = api.context["deps"].clock()
+def undo(job_id: JobId, salesforce_user: SalesforceUser = None) -> Response[JobView]:
+    now, ports = api.context["deps"].clock(), api.context["deps"].bulk_date
     return _submitted(
-        service.undo_job(api.context["deps"].bulk_date, job_id, iam_caller(api), now, _api_budget())
+        service.undo_job(ports, job_id, iam_caller(api), now, _api_budget(), salesforce_user)
     )
 
 

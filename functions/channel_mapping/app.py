@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from touchpoints.edge.api import admin_api, iam_caller
+from touchpoints.edge.api import SalesforceUser, admin_api, iam_caller
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
 from touchpoints.edge.openapi import responses
 from touchpoints.rules.channels import ChannelMapping, MappingEntry
@@ -97,7 +97,9 @@ def get_mapping() -> Response[CurrentView]:
     ),
 )
 def put_mapping(
-    body: MappingBody, if_match: Annotated[str | None, Header(alias="If-Match")] = None
+    body: MappingBody,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    salesforce_user: SalesforceUser = None,
 ) -> Response[ChangeView]:
     deps: Dependencies = api.context["deps"]
     change = service.replace_mapping(
@@ -107,6 +109,7 @@ def put_mapping(
         _expected_version(if_match),
         iam_caller(api),
         deps.clock(),
+        salesforce_user,
     )
     more = {
         "changed_types": change.changed_types,

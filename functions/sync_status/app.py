@@ -27,6 +27,7 @@ from touchpoints.edge.models.sync_status import (
     report_rows,
     run_token,
 )
+from touchpoints.edge.models.sync_status_view import SyncStatusView
 from touchpoints.edge.openapi import responses
 from touchpoints.ports.audit import AuditQuery
 from touchpoints.ports.state import StoredMember
@@ -41,6 +42,8 @@ RUNS_PAGE, RUNS_MAX = 20, 100
 AUDIT_PAGE, AUDIT_MAX = 50, 500
 
 api = admin_api(ERRORS)
+
+
 CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (15 or 18)")]
 
 
@@ -66,7 +69,10 @@ def _pages(
     " when). `format=csv` answers the same rows as text/csv, with a"
     ' `Link: <?…>; rel="next"` header while more remain.',
     responses=responses(
-        {200: ("The summary and a page of members (or the CSV report)", None)}, 400, 404, 422
+        {200: ("The summary and a page of members (or the CSV report)", SyncStatusView)},
+        400,
+        404,
+        422,
     ),
 )
 def sync_status(
@@ -92,7 +98,17 @@ def sync_status(
         members.extend(member_status(member) for member in page)
         token = after
     recent_runs, _ = deps.state.run_page(campaign_id, RECENT_RUNS, None)
-    return {**summary, "recent_runs": recent_runs, "members": members, "next": token}
+    outcomes = [
+        {"status": status, "members": count}
+        for status, count in sorted(summary.get("statuses", {}).items())
+    ]
+    return {
+        **summary,
+        "outcomes": outcomes,
+        "recent_runs": recent_runs,
+        "members": members,
+        "next": token,
+    }
 
 
 @api.get(

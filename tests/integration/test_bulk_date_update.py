@@ -681,6 +681,58 @@ def test_every_finished_job_writes_an_audit_entry(world):
     assert entries[1]["created_at"] == "2026-02-05T17:45:00+00:00"
 
 
+def test_the_salesforce_user_a_flow_ran_as_is_in_the_audit_and_never_in_the_logs(world, capsys):
+    """The named credential sends X-Salesforce-User ({!$User.Username}); it is recorded beside
+    the IAM principal that API Gateway authenticated, and it authorizes nothing."""
+    campaign_id = a_mixed_campaign(world.org)
+    as_alice = {"Idempotency-Key": "k", "X-Salesforce-User": "alice@acme.example.com"}
+    path = f"/campaigns/{campaign_id}/touchpoint-date"
+    status, job = call(world, "POST", path, {"date": CONFERENCE}, as_alice)
+    world.now += timedelta(hours=1)
+    as_bob = {"X-Salesforce-User": "bob@acme.example.com"}
+    _, undone = call(world, "POST", f"/jobs/{job['job_id']}/undo", headers=as_bob)
+
+    assert status == 201
+    assert job["salesforce_user"] == "alice@acme.example.com"
+    assert job["requested_by"] == ADMIN_ARN
+    entries = world.bulk_date.deps.jobs.audit_entries(campaign_id)
+    assert [(e["kind"], e["salesforce_user"], e["requested_by"]) for e in entries] == [
+        ("apply", "alice@acme.example.com", ADMIN_ARN),
+        ("undo", "bob@acme.example.com", ADMIN_ARN),
+    ]
+    assert undone["salesforce_user"] == "bob@acme.example.com"
+    logged = capsys.readouterr()
+    assert "acme.example.com" not in logged.out + logged.err
+
+
+def test_a_call_without_the_salesforce_user_header_records_none(world):
+    campaign_id = a_mixed_campaign(world.org)
+    _, job = apply(world, campaign_id, {"date": CONFERENCE})
+
+    [entry] = world.bulk_date.deps.jobs.audit_entries(campaign_id)
+    assert job["salesforce_user"] is None
+    assert "salesforce_user" not in entry
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["not a username", "a@b@c", "x" * 75 + "@a.com", "<script>@x.com", "alice@acme.com\r\nX: y"],
+)
+def test_a_malformed_salesforce_user_header_is_refused_and_changes_nothing(world, value):
+    campaign_id = a_mixed_campaign(world.org)
+    before = world.table_items()
+    headers = {"Idempotency-Key": "k", "X-Salesforce-User": value}
+
+    status, body = call(
+        world, "POST", f"/campaigns/{campaign_id}/touchpoint-date", {"date": CONFERENCE}, headers
+    )
+
+    assert status == 422
+    assert body["field"] == "X-Salesforce-User"
+    assert world.table_items() == before
+    assert set(member_dates(world.org, campaign_id).values()) != {CONFERENCE_SF}
+
+
 # -- Bulk API 2.0 above 2,000 members -------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from emulators.api_gateway import ADMIN_ARN, admin_request
-from emulators.world import lambda_context
+from emulators.world import event, lambda_context
 from tests.integration.seeds import a_campaign, members
 from touchpoints.rules.channels import DEFAULT_MAPPING
 
@@ -113,6 +113,50 @@ def test_a_change_leaves_an_audit_entry_naming_who_changed_what(world):
     assert {"campaign_type": "Email", "channel": "Email", "subchannel": "Newsletter"} in (
         entry["mappings"]
     )
+
+
+def test_the_audit_entry_names_the_salesforce_user_a_flow_ran_as(world):
+    rows = with_row(default_rows(), "Email", "Email")
+    request = admin_request(
+        "PUT",
+        "/channel-mapping",
+        body={"mappings": rows},
+        headers={"If-Match": "0", "X-Salesforce-User": "alice@acme.example.com"},
+    )
+    reply = world.channel_mapping.lambda_handler(request, lambda_context("channel-mapping"))
+
+    assert reply["statusCode"] == 200
+    [entry] = [i for i in world.table_items() if i["PK"] == "AUDIT#CHANNEL_MAPPING"]
+    assert entry["salesforce_user"] == "alice@acme.example.com"
+    assert entry["changed_by"] == ADMIN_ARN
+
+
+def test_a_flows_call_through_the_named_credential_is_audited_as_its_salesforce_user(world):
+    """events/: a PUT as a flow sends it (the role Salesforce assumed, X-Salesforce-User)."""
+    reply = world.channel_mapping.lambda_handler(
+        event("api-channel-mapping-put-from-salesforce.json"), lambda_context("channel-mapping")
+    )
+
+    assert reply["statusCode"] == 200, reply["body"]
+    [entry] = [i for i in world.table_items() if i["PK"] == "AUDIT#CHANNEL_MAPPING"]
+    assert entry["salesforce_user"] == "marketing.admin@acme.example.com"
+    assert ":assumed-role/offline-touchpoints-AdminApiCallerRole-" in entry["changed_by"]
+    assert entry["changed_types"] == ["Roadshow"]
+
+
+def test_a_malformed_salesforce_user_is_refused_and_changes_nothing(world):
+    before = world.table_items()
+    request = admin_request(
+        "PUT",
+        "/channel-mapping",
+        body={"mappings": default_rows()},
+        headers={"If-Match": "0", "X-Salesforce-User": "no at sign"},
+    )
+    reply = world.channel_mapping.lambda_handler(request, lambda_context("channel-mapping"))
+
+    assert reply["statusCode"] == 422
+    assert json.loads(reply["body"])["field"] == "X-Salesforce-User"
+    assert world.table_items() == before
 
 
 def test_a_stale_if_match_is_refused_and_changes_nothing(world):

@@ -174,3 +174,17 @@ def test_the_sample_events_reach_their_functions(world):
     reply = world.program_sync_api.lambda_handler(event("api-program-link.json"), lambda_context())
     assert reply["statusCode"] == 404  # no program 1001 in this Marketo instance
     assert json.loads(reply["body"])["error"] == "PROGRAM_NOT_FOUND"
+
+
+def test_the_status_counts_members_by_outcome_for_flows(world):
+    """The Campaign page's sync status flow reads counts as a list (a map has no Flow type)."""
+    campaign_id = a_mixed_campaign(world.org, "Include Responded Campaign Members")
+    recomputed(world, campaign_id)
+
+    status = json.loads(sync_status(world, campaign_id, limit="1")["body"])
+
+    counts = {row["status"]: row["members"] for row in status["outcomes"]}
+    assert counts == status["statuses"]
+    assert sum(counts.values()) == 16
+    assert [row["status"] for row in status["outcomes"]] == sorted(counts)
+    assert len(status["members"]) == 1

@@ -109,3 +109,27 @@ def test_every_queue_is_encrypted_at_rest():
         if queue.get("SqsManagedSseEnabled") is not True and "KmsMasterKeyId" not in queue
     }
     assert not unencrypted
+
+
+def test_the_salesforce_caller_role_may_only_call_the_admin_api_with_the_stacks_external_id():
+    """AwsSv4_STS: the named credential assumes this role with an IAM user's key and the external
+    id (AWS IAM User Guide, "Access to AWS accounts owned by third parties": sts:ExternalId)."""
+    template = load_template()
+    role = template["Resources"]["AdminApiCallerRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRole"
+    assert trust["Condition"] == {
+        "StringEquals": {
+            "sts:ExternalId": {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+        }
+    }
+    assert trust["Principal"]["AWS"]["Fn::If"][0] == "HasAdminApiCallerPrincipal"
+    [policy] = role["Policies"]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "execute-api:Invoke"
+    assert "${AdminApi}/Prod/" in statement["Resource"]["Fn::Sub"]
+    outputs = template["Outputs"]
+    assert (
+        outputs["AdminApiCallerExternalId"]["Value"]
+        == trust["Condition"]["StringEquals"]["sts:ExternalId"]
+    )

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUR_PACKAGES = ("touchpoints", "emulators", "scripts", "tests")
 TEST_TOOLING = ("emulators", "tests")
 # Scripts a user runs against a deployed stack: product, not test tooling.
-PRODUCT_SCRIPTS = ("scripts.bulk_date", "scripts.openapi", "scripts.runbook")
+PRODUCT_SCRIPTS = ("scripts.admin", "scripts.openapi", "scripts.runbook")
 
 
 @pytest.fixture(scope="module")

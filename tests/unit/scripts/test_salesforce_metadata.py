@@ -135,22 +135,44 @@ def test_the_member_flow_follows_configured_values_and_field_names():
     )
 
 
-def test_the_admin_api_is_signed_with_sigv4_for_execute_api_in_the_stack_region(files):
+def credential_parameters(files) -> dict[str, tuple[str, str | None]]:
     credential = parsed(
         files, "externalCredentials/Offline_Touchpoints_Admin_Api.externalCredential-meta.xml"
     )
     assert texts(credential, "md:authenticationProtocol") == ["AwsSv4"]
-    parameters = {
+    return {
         p.findtext("md:parameterName", namespaces=NS): (
             p.findtext("md:parameterType", namespaces=NS),
             p.findtext("md:parameterValue", namespaces=NS),
         )
         for p in credential.findall("md:externalCredentialParameters", NS)
     }
-    assert parameters == {
+
+
+def test_the_admin_api_is_signed_with_sigv4_through_the_stacks_role(files):
+    """AwsSv4_STS: Salesforce assumes AdminApiCallerRole with the principal's key and the
+    stack's external id ("ExternalCredential", Metadata API Developer Guide: AuthProtocolVariant,
+    AwsStsPrincipal, AuthProviderUrlQueryParameter AwsExternalId)."""
+    assert credential_parameters(files) == {
         "Admin_Api_Caller": ("NamedPrincipal", None),
         "AwsService": ("AuthParameter", "execute-api"),
         "AwsRegion": ("AuthParameter", "eu-west-1"),
+        "X-Salesforce-User": ("AuthHeader", "{!$User.Username}"),
+        "AwsSv4": ("AuthProtocolVariant", "AwsSv4_STS"),
+        "AwsStsPrincipal": ("AwsStsPrincipal", None),
+        "AwsAccountId": ("AuthParameter", "123456789012"),
+        "AwsExternalId": ("AuthProviderUrlQueryParameter", "0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+    }
+
+
+def test_the_admin_api_is_signed_with_sigv4_for_execute_api_in_the_stack_region():
+    """The IAM-user option: the principal's own key signs; the user still travels in a header."""
+    files = generator.metadata_files(replace(FACTS, caller_role=None), OPENAPI)
+    assert credential_parameters(files) == {
+        "Admin_Api_Caller": ("NamedPrincipal", None),
+        "AwsService": ("AuthParameter", "execute-api"),
+        "AwsRegion": ("AuthParameter", "eu-west-1"),
+        "X-Salesforce-User": ("AuthHeader", "{!$User.Username}"),
     }
     assert (
         "aws_secret"
@@ -263,6 +285,8 @@ def test_the_stack_outputs_token_and_field_names_are_read_from_aws():
         "OutboundMessageUrl": generator.SAMPLE.outbound_message_url,
         "OutboundTokenSecretArn": arn,
         "AdminApiUrl": generator.SAMPLE.admin_api_url,
+        "AdminApiCallerRoleArn": "arn:aws:iam::210987654321:role/touchpoints-AdminApiCallerRole-X",
+        "AdminApiCallerExternalId": "5f1d0c9e-0000-4000-8000-000000000001",
     }
     stack = {
         "StackName": "touchpoints",
@@ -283,6 +307,11 @@ def test_the_stack_outputs_token_and_field_names_are_read_from_aws():
     assert facts.region == "eu-west-1"
     assert facts.touchpoint_fields.sobject == "bizible2__Buyer_Touchpoint__c"
     assert facts.integration_user == "integration@acme.com"
+    assert facts.caller_role == generator.AssumedRole(
+        "arn:aws:iam::210987654321:role/touchpoints-AdminApiCallerRole-X",
+        "5f1d0c9e-0000-4000-8000-000000000001",
+    )
+    assert facts.caller_role.account_id == "210987654321"
     assert facts.aws_account == "123456789012"  # the stack's account, from its secret's ARN
     assert facts.sync_setting_values.exclude_all == ("No",)
 
@@ -332,3 +361,25 @@ def test_the_relay_sends_the_channel_to_the_stack_s_account_and_region(files):
 def test_an_account_that_is_not_twelve_digits_is_refused():
     with pytest.raises(ValueError, match="AWS account"):
         generator.event_relay_credential(replace(FACTS, aws_account="acme"))
+
+
+def test_a_stack_without_the_caller_role_needs_the_access_key_option():
+    stack = {
+        "StackName": "old",
+        "CreationTime": datetime(2026, 1, 1, tzinfo=UTC),
+        "StackStatus": "UPDATE_COMPLETE",
+        "Outputs": [
+            {
+                "OutputKey": "OutboundMessageUrl",
+                "OutputValue": generator.SAMPLE.outbound_message_url,
+            },
+            {"OutputKey": "OutboundTokenSecretArn", "OutputValue": "arn:token"},
+            {"OutputKey": "AdminApiUrl", "OutputValue": generator.SAMPLE.admin_api_url},
+        ],
+    }
+    cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+    with Stubber(cloudformation) as stubber:
+        stubber.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "old"})
+        aws = SimpleNamespace(client={"cloudformation": cloudformation}.__getitem__)
+        with pytest.raises(generator.SetupError, match="AWS_AUTH=access-key"):
+            generator.read_stack(aws, "old", "integration@acme.com")

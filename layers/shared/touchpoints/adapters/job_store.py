@@ -89,6 +89,7 @@ def _job_to_item(job: Job) -> dict[str, Any]:
         "recompute_enqueued": job.recompute_enqueued,
         "bulk_job_id": job.bulk_job_id,
         "message": job.message,
+        "salesforce_user": job.salesforce_user,
     }
     return {name: value for name, value in item.items() if value is not None}
 
@@ -115,6 +116,7 @@ def _job_from_item(item: Mapping[str, Any]) -> Job:
         recompute_enqueued=bool(item.get("recompute_enqueued")),
         bulk_job_id=item.get("bulk_job_id"),
         message=item.get("message"),
+        salesforce_user=item.get("salesforce_user"),
     )
 
 

@@ -6,15 +6,28 @@ Statuses are never decided by matching words in a message."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
 
 ErrorTable = Mapping[type[Exception], tuple[int, str]]
 MAX_PROBLEMS = 5
+# A Salesforce username has the form of an email address, at most 80 characters.
+SALESFORCE_USERNAME = r"^[^@\s\"<>]+@[^@\s\"<>]+$"
+SalesforceUser = Annotated[
+    str | None,
+    Header(
+        alias="X-Salesforce-User",
+        max_length=80,
+        pattern=SALESFORCE_USERNAME,
+        description="The Salesforce user who acted, as the named credential sends it"
+        " ({!$User.Username}): recorded in the audit entry, never used to authorize",
+    ),
+]
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[Any]:

@@ -61,7 +61,7 @@ class Job:
     id: str
     kind: JobKind
     campaign_id: str
-    requested_by: str
+    requested_by: str  # the IAM principal API Gateway authenticated
     created_at: datetime
     matched: int
     write_path: WritePath
@@ -78,6 +78,8 @@ class Job:
     recompute_enqueued: bool = False
     bulk_job_id: str | None = None
     message: str | None = None
+    # The Salesforce user a flow ran as (X-Salesforce-User), for the audit; not authenticated.
+    salesforce_user: str | None = None
 
 
 def choose_write_path(member_count: int, bulk_threshold: int) -> WritePath:

@@ -244,6 +244,7 @@ def apply_touchpoint_date(
     requested_by: str,
     now: datetime,
     budget: Budget,
+    salesforce_user: str | None = None,
 ) -> Submitted:
     """Create the job and do what fits in this invocation. A repeat with the same key returns
     the first job (never applies twice); the same key with another request is refused."""
@@ -264,6 +265,7 @@ def apply_touchpoint_date(
         sync_mode=campaign.sync_mode,
         date=request.moment,
         criteria=request.criteria,
+        salesforce_user=salesforce_user,
     )
     ports.jobs.create(job, changes)
     claimed = ports.jobs.claim_request(idempotency_key, fingerprint, job.id, now)
@@ -275,7 +277,12 @@ def apply_touchpoint_date(
 
 
 def undo_job(
-    ports: BulkDatePorts, job_id: str, requested_by: str, now: datetime, budget: Budget
+    ports: BulkDatePorts,
+    job_id: str,
+    requested_by: str,
+    now: datetime,
+    budget: Budget,
+    salesforce_user: str | None = None,
 ) -> Submitted:
     """Restore every member the job changed to its previous date, as a new job. Asking again
     returns the same undo job."""
@@ -307,6 +314,7 @@ def undo_job(
         sync_mode=campaign.sync_mode,
         failed=len(plan.skipped),
         undo_of=job.id,
+        salesforce_user=salesforce_user,
     )
     ports.jobs.create(undo, plan.restores, plan.skipped)
     earlier = ports.jobs.link_undo(job.id, undo.id)

@@ -83,6 +83,7 @@ def replace_mapping(
     expected_version: int,
     changed_by: str,
     now: datetime,
+    salesforce_user: str | None = None,
 ) -> MappingChange:
     problems = mapping_problems(entries)
     if problems:
@@ -100,6 +101,7 @@ def replace_mapping(
         "changed_types": audited_changed_types(changed),  # the first ones, within the item limit
         "changed_types_count": len(changed),
         "recomputes_enqueued": len(campaigns),
+        **({"salesforce_user": salesforce_user} if salesforce_user else {}),
     }
     if not store.replace(after, expected_version, audit):
         raise MappingVersionConflictError(_conflict(expected_version, None))

@@ -249,6 +249,9 @@ class JobView(BaseModel):
     date: dt.datetime | None = Field(description="The date applied (an undo restores each own)")
     filter: dict[str, Any] | None = Field(description="The filter as given (apply jobs)")
     requested_by: str = Field(description="IAM principal that started the job")
+    salesforce_user: str | None = Field(
+        None, description="The Salesforce user a flow ran as (X-Salesforce-User), if any"
+    )
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
@@ -272,6 +275,7 @@ def job_view(job: Job, errors: Sequence[Any] = (), next_page: str | None = None)
         date=job.date,
         filter=filter_to_dict(job.criteria) if job.criteria else None,
         requested_by=job.requested_by,
+        salesforce_user=job.salesforce_user,
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import requests
@@ -10,8 +11,10 @@ from botocore.credentials import Credentials
 from moto import mock_aws
 
 from emulators.api_gateway import ApiGatewayAdapter
-from emulators.world import World, lambda_context
-from scripts import bulk_date as cli
+from emulators.template_stack import load_template
+from emulators.world import FUNCTIONS, World, lambda_context
+from scripts import admin as cli
+from tests.integration import program_sync_seeds as program_sync
 from tests.integration.seeds import a_campaign, member_dates, members
 from touchpoints.adapters.salesforce_transport import LOCK_RETRIES
 
@@ -28,14 +31,34 @@ def small_bulk_world():
         yield world
 
 
+def routed(world: World):
+    """API Gateway's routing as template.yaml declares it: each admin route to its function."""
+    functions = {logical_id: attribute for attribute, logical_id in FUNCTIONS.items()}
+    routes = []
+    for logical_id, resource in load_template()["Resources"].items():
+        for source in resource.get("Properties", {}).get("Events", {}).values():
+            if source["Type"] == "Api" and logical_id in functions:
+                pattern = re.sub(r"\{[^}]+\}", "[^/]+", source["Properties"]["Path"])
+                method = source["Properties"]["Method"].upper()
+                routes.append((method, re.compile(f"^{pattern}$"), functions[logical_id]))
+
+    def handler(event):
+        [attribute] = [
+            name
+            for method, pattern, name in routes
+            if method == event["httpMethod"] and pattern.match(event["path"])
+        ]
+        return getattr(world, attribute).lambda_handler(event, lambda_context())
+
+    return handler
+
+
 class Cloud:
     """API Gateway and the function's queue: the CLI's waits let queued job steps run."""
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self.adapter = ApiGatewayAdapter(
-            lambda event: world.bulk_date.lambda_handler(event, lambda_context())
-        )
+        self.adapter = ApiGatewayAdapter(routed(world))
         self.session = requests.Session()
         self.session.mount(API + "/", self.adapter)
         self.waits = 0
@@ -71,7 +94,7 @@ def test_apply_previews_asks_applies_and_follows_the_job_to_the_end(small_bulk_w
     assert "[##############################] 120/120 updated, 0 failed (succeeded)" in output
     assert "0/120 updated, 0 failed (pending)" in output  # the bar before the job ran
     assert "succeeded" in output
-    assert "Undo with: python -m scripts.bulk_date undo" in output
+    assert "Undo with: python -m scripts.admin undo" in output
     assert cloud.waits >= 2
     assert set(member_dates(world.org, campaign_id).values()) == {CONFERENCE_SF}
     for request in cloud.adapter.requests:
@@ -198,4 +221,129 @@ def test_sync_status_csv_writes_every_page_of_the_report_with_one_header(world):
 
     code, output = cloud.run("sync-status", campaign_id)
     assert code == 0, output
-    assert "Touchpoint Created: 3" in output
+    assert re.search(r"Touchpoint Created\s+3", output)
+    assert "touchpoints created 3, updated 0, deleted 0, failed 0" in output
+
+
+# -- every other admin route ----------------------------------------------------------------------
+
+
+def test_the_mapping_is_shown_as_a_table_and_one_row_changed_with_its_version(world):
+    cloud = Cloud(world)
+
+    code, shown = cloud.run("mapping")
+    assert code == 0
+    assert "Channel mapping, version 0" in shown
+    assert re.search(r"Conference\s+Offline Event\s+Conference", shown)
+
+    code, output = cloud.run("mapping", "set", " roadshow ", "Field Event", "Tour")
+    assert code == 0
+    assert "Version 0: map  roadshow  to Field Event.Tour? [y/N]" in output
+    assert "Saved version 1; changed types:" in output
+    _, after = cloud.run("mapping")
+    assert re.search(r"roadshow\s+Field Event\s+Tour", after)
+
+    code, output = cloud.run("mapping", "remove", "ROADSHOW", "--yes")
+    assert code == 0
+    assert "Saved version 2" in output
+    [put] = [r for r in cloud.adapter.requests if r.method == "PUT"][-1:]
+    assert put.headers["If-Match"] == '"1"'
+    _, final = cloud.run("mapping")
+    assert "roadshow" not in final.lower().split("version 2", 1)[1]
+
+
+def test_removing_a_type_that_has_no_row_changes_nothing(world):
+    cloud = Cloud(world)
+
+    code, output = cloud.run("mapping", "remove", "Nothing Like It", "--yes")
+
+    assert code == 1
+    assert "has no row to remove; nothing changed" in output
+    assert [r.method for r in cloud.adapter.requests] == ["GET"]
+
+
+def test_a_mapping_changed_meanwhile_is_refused_and_nothing_is_saved(world):
+    cloud = Cloud(world)
+    first = {"answer": "y"}
+
+    def someone_else_saves_first(question):
+        if first.pop("answer", None):
+            cloud.run("mapping", "set", "Webinar", "Online", "--yes")
+        return "y"
+
+    out = io.StringIO()
+    code = cli.main(
+        ["--api", API, "mapping", "set", "Roadshow", "Field Event"],
+        session=cloud.session,
+        credentials=Credentials("AKIDEXAMPLE", "secret", "session-token"),
+        ask=someone_else_saves_first,
+        out=out,
+    )
+
+    assert code == 1
+    assert "Refused, nothing changed: HTTP 409 MAPPING_VERSION_CONFLICT" in out.getvalue()
+    _, shown = cloud.run("mapping")
+    assert "version 1" in shown
+    assert "Roadshow" not in shown.split("no mapping", 1)[0]
+
+
+def test_program_links_members_and_runs_go_through_their_routes(world):
+    program_id = program_sync.a_program(world)
+    campaign_id = program_sync.a_campaign(world)
+    cloud = Cloud(world)
+
+    code, linked = cloud.run("program", "link", str(program_id), campaign_id)
+    assert code == 0, linked
+    assert re.search(rf"campaign_id\s+{campaign_id}", linked)
+
+    code, listed = cloud.run("program-links")
+    assert code == 0
+    assert re.search(rf"{program_id}\s+{campaign_id}\s+Conference", listed)
+
+    code, added = cloud.run(
+        "member",
+        "add",
+        campaign_id,
+        "ada@example.com",
+        "--status",
+        "Registered",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Lovelace",
+        "--company",
+        "Engines",
+    )
+    assert code == 0, added
+    assert program_sync.sf_statuses(world, campaign_id) == {"ada@example.com": "Registered"}
+
+    code, _ = cloud.run("member", "status", campaign_id, "ada@example.com", "Attended")
+    assert code == 0
+    code, shown = cloud.run("member", "show", campaign_id, "ada@example.com")
+    assert code == 0
+    assert "Attended" in shown
+
+    code, ran = cloud.run("program", "sync", str(program_id))
+    assert code == 0, ran
+    assert re.search(r"completed\s+True", ran)
+
+    code, _ = cloud.run("member", "remove", campaign_id, "ada@example.com")
+    assert code == 0
+    assert program_sync.sf_statuses(world, campaign_id) == {}
+
+    code, unlinked = cloud.run("program", "unlink", str(program_id))
+    assert code == 0
+    assert re.search(r"unlinked\s+True", unlinked)
+    _, listed = cloud.run("program-links")
+    assert str(program_id) not in listed.splitlines()[-1]
+
+
+def test_a_table_aligns_its_columns_and_right_aligns_numbers():
+    rows = [{"status": "Touchpoint Created", "members": 1200}, {"status": "Error", "members": 3}]
+
+    assert cli.table(rows, ["status", "members"]).splitlines() == [
+        "status              members",
+        "------------------  -------",
+        "Touchpoint Created    1,200",
+        "Error                     3",
+    ]

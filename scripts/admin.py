@@ -1,19 +1,27 @@
-"""Admin command line for the admin API (bulk touchpoint date, sync report), signed with your AWS
-credentials.
+"""Admin command line for every admin API route, signed with your AWS credentials (SigV4).
 
-    python -m scripts.bulk_date --api https://<api-id>.execute-api.<region>.amazonaws.com/Prod \\
+    python -m scripts.admin --api https://<api-id>.execute-api.<region>.amazonaws.com/Prod \\
         apply 701XXXXXXXXXXXXXXX --date 2026-01-15 --status Attended --only-without-date
-    python -m scripts.bulk_date --api … preview 701… --date 2026-01-15
-    python -m scripts.bulk_date --api … status <job-id> [--errors]
-    python -m scripts.bulk_date --api … undo <job-id>
-    python -m scripts.bulk_date --api … sync-status 701… [--csv > report.csv]
+    python -m scripts.admin --api … preview 701… --date 2026-01-15
+    python -m scripts.admin --api … status <job-id> [--errors]
+    python -m scripts.admin --api … undo <job-id>
+    python -m scripts.admin --api … sync-status 701… [--csv > report.csv]
+    python -m scripts.admin --api … mapping [set <type> <channel> [<subchannel>] | remove <type>]
+    python -m scripts.admin --api … program-links
+    python -m scripts.admin --api … program link <program-id> 701… | unlink <program-id> | sync <program-id>
+    python -m scripts.admin --api … member add 701… <email> --status Registered [--first-name …]
+    python -m scripts.admin --api … member show|remove 701… <email or Lead/Contact id>
+    python -m scripts.admin --api … member status 701… <email or id> <status>
 
 `apply` previews, asks for confirmation (`--yes` skips it), applies, then shows a progress bar
-until the job has finished. `sync-status --csv` writes the campaign's sync report (member, person,
-email, outcome, reason, touchpoint date, channel) page by page as it arrives: it holds personal
-data, so keep the file where the data may be. Requests are signed with SigV4 (service `execute-api`) using the
-standard AWS credential chain (`--profile`, environment, SSO, instance role); the caller needs
-`execute-api:Invoke` on the admin API. Needs only `boto3` and `requests`.
+until the job has finished; so does `undo`. A mapping change reads the mapping, shows what
+changes, asks, and saves it with the version it read (someone else's save in between is refused
+and changes nothing). Results print as tables. `sync-status --csv` writes the campaign's sync
+report (member, person, email, outcome, reason, touchpoint date, channel) page by page as it
+arrives: it holds personal data, so keep the file where the data may be. Requests are signed
+with SigV4 (service `execute-api`, botocore's signer) using the standard AWS credential chain
+(`--profile`, environment, SSO, instance role); the caller needs `execute-api:Invoke` on the
+admin API. Needs only `boto3` and `requests`.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import botocore.session
 import requests
@@ -115,6 +123,34 @@ class AdminApi:
     def sync_status(self, campaign_id: str) -> dict:
         return self._call("GET", f"/campaigns/{campaign_id}/sync-status", params={"limit": 1})
 
+    def mapping(self) -> dict:
+        return self._call("GET", "/channel-mapping")
+
+    def put_mapping(self, rows: list[dict], version: int) -> dict:
+        return self._call(
+            "PUT", "/channel-mapping", {"mappings": rows}, {"If-Match": f'"{version}"'}
+        )
+
+    def program_links(self) -> dict:
+        return self._call("GET", "/program-links")
+
+    def link(self, program_id: int, campaign_id: str) -> dict:
+        return self._call("PUT", f"/programs/{program_id}/campaign", {"campaign_id": campaign_id})
+
+    def unlink(self, program_id: int) -> dict:
+        return self._call("DELETE", f"/programs/{program_id}/campaign")
+
+    def sync_program(self, program_id: int) -> dict:
+        return self._call("POST", f"/programs/{program_id}/sync")
+
+    def add_member(self, campaign_id: str, body: dict) -> dict:
+        return self._call("POST", f"/campaigns/{campaign_id}/members", body)
+
+    def member(self, method: str, campaign_id: str, person: str, body=None) -> dict:
+        """GET, PATCH (status) or DELETE one member, named by email or Lead/Contact id."""
+        path = f"/campaigns/{campaign_id}/members/{quote(person, safe='')}"
+        return self._call(method, path, body)
+
     def sync_report(self, campaign_id: str) -> Iterator[str]:
         """The CSV sync report a page at a time, following each page's `Link: rel="next"`."""
         params = {"format": "csv"}
@@ -167,7 +203,7 @@ def describe_errors(api: AdminApi, job: dict[str, Any], limit: int | None) -> li
             if limit is not None and shown >= limit:
                 return [
                     *lines,
-                    f"  … more: python -m scripts.bulk_date status {job['job_id']} --errors",
+                    f"  … more: python -m scripts.admin status {job['job_id']} --errors",
                 ]
             lines.append(f"  {error['member_id']}  {error['error']}: {error['message']}")
             shown += 1
@@ -223,7 +259,7 @@ def summarize(api: AdminApi, job: dict[str, Any], out: TextIO) -> int:
     if job.get("recompute_enqueued"):
         out.write("Touchpoints are being re-dated (recompute enqueued).\n")
     if job["kind"] == "apply" and job["state"] != "failed":
-        out.write(f"Undo with: python -m scripts.bulk_date undo {job['job_id']}\n")
+        out.write(f"Undo with: python -m scripts.admin undo {job['job_id']}\n")
     return 0 if job["state"] == "succeeded" else 2
 
 
@@ -234,14 +270,141 @@ def write_report(api: AdminApi, campaign_id: str, out: TextIO) -> int:
     return 0
 
 
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows under a header, each column as wide as its widest cell; numbers right-aligned."""
+    cells = [[_cell(row.get(column), column) for column in columns] for row in rows]
+    widths = [max([len(c), *(len(line[n]) for line in cells)]) for n, c in enumerate(columns)]
+    numeric = [all(isinstance(row.get(c), int | float) for row in rows) for c in columns]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            value.rjust(width) if right else value.ljust(width)
+            for value, width, right in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    rule = ["-" * width for width in widths]
+    return "\n".join([line(columns), line(rule), *(line(values) for values in cells)])
+
+
+def _cell(value: Any, column: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int) and not isinstance(value, bool) and not column.endswith("_id"):
+        return f"{value:,}"  # a count; an id is written as it is
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def record(values: dict[str, Any]) -> str:
+    """One answer as a two-column table (field, value)."""
+    rows = [{"field": k, "value": _cell(v, k)} for k, v in values.items()]
+    return table(rows, ["field", "value"])
+
+
 def describe_status(status: dict[str, Any]) -> str:
     lines = [
         f"Campaign {status['campaign_id']}: last run {status['last_run']}",
-        *(f"  {outcome}: {count:,}" for outcome, count in sorted(status["statuses"].items())),
+        f"  touchpoints created {status.get('created', 0):,}, updated {status.get('updated', 0):,},"
+        f" deleted {status.get('deleted', 0):,}, failed {status.get('failed', 0):,}",
+        table(status["outcomes"], ["status", "members"]),
     ]
     if status.get("unmapped_campaign_type"):
-        lines.append(f"  campaign type without a channel: {status['unmapped_campaign_type']}")
+        lines.append(f"campaign type without a channel: {status['unmapped_campaign_type']}")
     return "\n".join(lines)
+
+
+def describe_mapping(mapping: dict[str, Any]) -> str:
+    lines = [
+        f"Channel mapping, version {mapping['version']}",
+        table(mapping["mappings"], ["campaign_type", "channel", "subchannel"]),
+    ]
+    if mapping.get("unmapped_types"):
+        lines.append(
+            f"Types of synced campaigns with no mapping: {', '.join(mapping['unmapped_types'])}"
+        )
+    return "\n".join(lines)
+
+
+def changed_mapping(args: argparse.Namespace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The mapping with the one row set or removed (the type matched as the API does: case and
+    surrounding spaces ignored)."""
+    kept = [r for r in rows if not _same_type(r["campaign_type"], args.type)]
+    if args.action == "remove":
+        return kept
+    return [
+        *kept,
+        {"campaign_type": args.type, "channel": args.channel, "subchannel": args.subchannel},
+    ]
+
+
+def _same_type(left: str, right: str) -> bool:
+    return left.strip().casefold() == right.strip().casefold()
+
+
+def run_mapping(args: argparse.Namespace, api: AdminApi, out: TextIO, ask) -> int:
+    current = api.mapping()
+    if args.action is None:
+        out.write(describe_mapping(current) + "\n")
+        return 0
+    rows = changed_mapping(args, current["mappings"])
+    if rows == current["mappings"]:
+        out.write(f"{args.type} has no row to remove; nothing changed.\n")
+        return 1
+    what = (
+        f"remove {args.type}"
+        if args.action == "remove"
+        else (
+            f"map {args.type} to {args.channel}"
+            + (f".{args.subchannel}" if args.subchannel else "")
+        )
+    )
+    if not args.yes and ask(f"Version {current['version']}: {what}? [y/N] ").strip().lower() != "y":
+        out.write("Nothing changed.\n")
+        return 1
+    change = api.put_mapping(rows, current["version"])
+    out.write(
+        f"Saved version {change['version']}; changed types: "
+        f"{', '.join(change['changed_types']) or '(none)'}; "
+        f"{change['recomputes_enqueued']:,} campaigns are being re-mapped.\n"
+    )
+    return 0
+
+
+def run_program(args: argparse.Namespace, api: AdminApi, out: TextIO) -> int:
+    if args.action == "link":
+        answer = api.link(args.program_id, args.campaign_id)
+    elif args.action == "unlink":
+        answer = api.unlink(args.program_id)
+    else:
+        answer = api.sync_program(args.program_id)
+    out.write(record(answer) + "\n")
+    return 0
+
+
+def run_member(args: argparse.Namespace, api: AdminApi, out: TextIO) -> int:
+    if args.action == "add":
+        names = {
+            "first_name": args.first_name,
+            "last_name": args.last_name,
+            "company": args.company,
+        }
+        body = {
+            "email": args.person,
+            "status": args.status,
+            **{k: v for k, v in names.items() if v},
+        }
+        answer = api.add_member(args.campaign_id, body)
+    elif args.action == "status":
+        answer = api.member("PATCH", args.campaign_id, args.person, {"status": args.new_status})
+    else:
+        answer = api.member(
+            "GET" if args.action == "show" else "DELETE", args.campaign_id, args.person
+        )
+    out.write(record(answer) + "\n")
+    return 0
 
 
 def run(
@@ -265,6 +428,29 @@ def run(
             return write_report(api, args.campaign_id, out)
         out.write(describe_status(api.sync_status(args.campaign_id)) + "\n")
         return 0
+    if args.command == "mapping":
+        return run_mapping(args, api, out, ask)
+    if args.command == "program-links":
+        links = api.program_links()["links"]
+        rows = [
+            {
+                **link,
+                **{k: (link.get("last_sync") or {}).get(k) for k in ("finished_at", "completed")},
+            }
+            for link in links
+        ]
+        out.write(
+            table(
+                rows,
+                ["program_id", "campaign_id", "channel", "linked_at", "finished_at", "completed"],
+            )
+            + "\n"
+        )
+        return 0
+    if args.command == "program":
+        return run_program(args, api, out)
+    if args.command == "member":
+        return run_member(args, api, out)
     if args.command == "undo":
         if not args.yes and ask(f"Undo job {args.job_id}? [y/N] ").strip().lower() != "y":
             out.write("Nothing changed.\n")
@@ -284,7 +470,7 @@ def run(
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="python -m scripts.bulk_date", description=__doc__.split("\n")[0]
+        prog="python -m scripts.admin", description=__doc__.split("\n")[0]
     )
     root.add_argument(
         "--api",
@@ -328,6 +514,41 @@ def parser() -> argparse.ArgumentParser:
     sync_status.add_argument(
         "--csv", action="store_true", help="the report, one row per member, to stdout"
     )
+    mapping = commands.add_parser("mapping", help="the campaign type to channel mapping")
+    mapping.set_defaults(action=None)
+    mapping_actions = mapping.add_subparsers(dest="action")
+    set_row = mapping_actions.add_parser("set", help="map a campaign type to a channel")
+    set_row.add_argument("type")
+    set_row.add_argument("channel")
+    set_row.add_argument("subchannel", nargs="?")
+    set_row.add_argument("--yes", action="store_true")
+    remove_row = mapping_actions.add_parser("remove", help="unmap a campaign type")
+    remove_row.add_argument("type")
+    remove_row.add_argument("--yes", action="store_true")
+    commands.add_parser("program-links", help="each Marketo program link and its last sync")
+    program = commands.add_parser("program", help="link, unlink or sync a Marketo program")
+    program_actions = program.add_subparsers(dest="action", required=True)
+    link = program_actions.add_parser("link", help="link a program to a campaign")
+    link.add_argument("program_id", type=int)
+    link.add_argument("campaign_id")
+    for name, text in (("unlink", "remove the link"), ("sync", "sync it now")):
+        program_actions.add_parser(name, help=text).add_argument("program_id", type=int)
+    member = commands.add_parser("member", help="a campaign member, by email or Lead/Contact id")
+    member_actions = member.add_subparsers(dest="action", required=True)
+    add = member_actions.add_parser("add", help="add (a person not in Salesforce becomes a Lead)")
+    add.add_argument("campaign_id")
+    add.add_argument("person", metavar="email")
+    add.add_argument("--status", required=True)
+    for name in ("first_name", "last_name", "company"):
+        add.add_argument(f"--{name.replace('_', '-')}", dest=name)
+    for name, text in (("show", "whether the person is a member"), ("remove", "remove the member")):
+        action = member_actions.add_parser(name, help=text)
+        action.add_argument("campaign_id")
+        action.add_argument("person")
+    status_change = member_actions.add_parser("status", help="change the member's status")
+    status_change.add_argument("campaign_id")
+    status_change.add_argument("person")
+    status_change.add_argument("new_status")
     return root
 
 
