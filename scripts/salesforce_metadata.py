@@ -46,7 +46,13 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeElementTree
 
-from touchpoints.settings import CampaignFields, TouchpointFields, parse_field_names
+from touchpoints.settings import (
+    AttributionFields,
+    CampaignFields,
+    TouchpointFields,
+    parse_attribution_field_names,
+    parse_field_names,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "salesforce/force-app/main/default"
@@ -73,6 +79,7 @@ class StackFacts:
     integration_user: str  # the username outbound messages are sent as
     touchpoint_fields: TouchpointFields = field(default_factory=TouchpointFields)
     campaign_fields: CampaignFields = field(default_factory=CampaignFields)
+    attribution_fields: AttributionFields = field(default_factory=AttributionFields)
 
     @property
     def endpoint_url(self) -> str:
@@ -117,6 +124,7 @@ def read_stack(session: Any, stack_name: str, integration_user: str) -> StackFac
         integration_user,
         touchpoint_fields,
         campaign_fields,
+        parse_attribution_field_names(parameters.get("SalesforceFieldNames", "")),
     )
 
 
@@ -402,16 +410,28 @@ def external_service(openapi: Mapping[str, Any]) -> str:
 
 
 def renamed_permission_set(
-    shipped_xml: str, touchpoint_fields: TouchpointFields, campaign_fields: CampaignFields
+    shipped_xml: str,
+    touchpoint_fields: TouchpointFields,
+    campaign_fields: CampaignFields,
+    attribution_fields: AttributionFields | None = None,
 ) -> str:
     """The shipped permission set with the configured names in place of the shipped ones."""
     shipped_touchpoint, shipped_campaign = TouchpointFields(), CampaignFields()
-    objects = {shipped_touchpoint.sobject: touchpoint_fields.sobject}
+    shipped_attribution, attribution_fields = (
+        AttributionFields(),
+        attribution_fields or AttributionFields(),
+    )
+    objects = {
+        shipped_touchpoint.sobject: touchpoint_fields.sobject,
+        shipped_attribution.sobject: attribution_fields.sobject,
+    }
     names = {
-        (shipped_touchpoint.sobject, old): new
-        for old, new in zip(
-            astuple(shipped_touchpoint)[1:], astuple(touchpoint_fields)[1:], strict=True
+        (shipped.sobject, old): new
+        for shipped, configured in (
+            (shipped_touchpoint, touchpoint_fields),
+            (shipped_attribution, attribution_fields),
         )
+        for old, new in zip(astuple(shipped)[1:], astuple(configured)[1:], strict=True)
     }
     for item in fields(CampaignFields):
         owner = "CampaignMember" if item.name.startswith("member_") else "Campaign"
@@ -445,10 +465,11 @@ def metadata_files(facts: StackFacts, openapi: Mapping[str, Any]) -> dict[str, s
     files[
         f"externalServiceRegistrations/{EXTERNAL_SERVICE}.externalServiceRegistration-meta.xml"
     ] = external_service(openapi)
-    if (facts.touchpoint_fields, facts.campaign_fields) != (TouchpointFields(), CampaignFields()):
+    configured = (facts.touchpoint_fields, facts.campaign_fields, facts.attribution_fields)
+    if configured != (TouchpointFields(), CampaignFields(), AttributionFields()):
         shipped = (SHIPPED / f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml").read_text()
         files[f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml"] = renamed_permission_set(
-            shipped, facts.touchpoint_fields, facts.campaign_fields
+            shipped, *configured
         )
     return files
 
