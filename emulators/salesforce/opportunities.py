@@ -18,13 +18,24 @@ From the Object Reference (Salesforce Platform):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .errors import RecordError
 
-if TYPE_CHECKING:
-    from .store import Store
+
+class Store(Protocol):
+    """What these rules use of the org's store (store.py calls them: no import back)."""
+
+    def lookup(self, record: dict, field: str, target: str, required: bool) -> str | None: ...
+
+    def get(self, sobject: str, record_id: str) -> dict | None: ...
+
+    def records(self, sobject: str, include_deleted: bool = False) -> Iterator[dict]: ...
+
+    def replace(self, sobject: str, record: dict) -> None: ...
+
 
 OPPORTUNITY, CONTACT_ROLE = "Opportunity", "OpportunityContactRole"
 INFLUENCE, INFLUENCE_MODEL = "CampaignInfluence", "CampaignInfluenceModel"

@@ -61,12 +61,13 @@ SYSTEM_FIELDS = frozenset(
 # "Required" on Account.Name, Campaign.Name, Lead.LastName and Company, Contact.LastName,
 # CampaignMember.CampaignId), the name field of every custom object, and the fields that make a
 # campaign member what it is (its Lead/Contact lookups, Status and the HasResponded it derives).
-# Lead.IsConverted is a system flag that lead conversion sets, treated like the audit fields.
+# Lead.IsConverted and ConvertedContactId are what lead conversion sets, treated like the audit
+# fields.
 # Pragmatic where Salesforce's own tables are silent; everything else needs a fieldPermission.
 ALWAYS_ACCESSIBLE_FIELDS: dict[str, frozenset[str]] = {
     "account": frozenset({"name"}),
     "campaign": frozenset({"name"}),
-    "lead": frozenset({"lastname", "company", "isconverted"}),
+    "lead": frozenset({"lastname", "company", "isconverted", "convertedcontactid"}),
     "contact": frozenset({"lastname"}),
     "campaignmember": frozenset({"campaignid", "leadid", "contactid", "status", "hasresponded"}),
     # Name, StageName and CloseDate are required; IsClosed and IsWon come from the stage.

@@ -56,6 +56,7 @@ STANDARD_FIELD_KINDS: dict[str, dict[str, str]] = {
         "LastName": STRING,
         "Company": STRING,
         "IsConverted": BOOLEAN,
+        "ConvertedContactId": STRING,
     },
     "Contact": {"Email": STRING, "FirstName": STRING, "LastName": STRING, "AccountId": STRING},
     "Account": {"Name": STRING},

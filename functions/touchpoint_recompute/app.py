@@ -63,6 +63,8 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
         batch.limit_reached = True
         _hold_for_limit(record, message, deps, batch)
         return
+    if result.touched_persons and deps.settings.attribution_queue_url:
+        deps.attribution_queue.enqueue_persons(result.touched_persons, "touchpoints changed")
     if result.wait_seconds is not None:
         _wait_for_bulk_job(record, message, result, deps, batch)
     elif not result.finished:

@@ -45,8 +45,8 @@ READ = {
         "Contact.LastName",
     ],
     "CampaignMemberStatus": ["Label", "CampaignId", "SortOrder"],
-    "Lead": ["Id", "Email", "IsConverted"],
-    "Contact": ["Id", "Email"],
+    "Lead": ["Id", "Email", "IsConverted", "CreatedDate", "ConvertedContactId"],
+    "Contact": ["Id", "Email", "CreatedDate"],
     "User": ["Id", "Username", "UserPermissionsMarketingUser"],
     TOUCHPOINTS.sobject: [c.strip() for c in MAPPER.touchpoint_columns.split(",")],
     # attribution (DESIGN.md, "Attribution"): opportunities through their contact roles, the

@@ -104,6 +104,8 @@ class Settings:
         default_factory=lambda: custom_model_weights(DEFAULT_CUSTOM_WEIGHTS)
     )
     campaign_influence_model: str | None = None
+    # The queue persons' attribution requests go through (empty: nothing is enqueued for it).
+    attribution_queue_url: str = ""
 
 
 # The custom model until one is configured: Full Path's weights.
@@ -293,4 +295,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         attribution_model=parse_attribution_model(env.get("ATTRIBUTION_MODEL", "")),
         custom_model=parse_custom_weights(env.get("ATTRIBUTION_CUSTOM_WEIGHTS", "")),
         campaign_influence_model=parse_influence_model(env.get("CAMPAIGN_INFLUENCE_MODEL", "")),
+        attribution_queue_url=env.get("ATTRIBUTION_QUEUE_URL", "").strip(),
     )

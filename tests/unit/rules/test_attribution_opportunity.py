@@ -205,3 +205,12 @@ def test_custom_weights_become_position_weights_and_the_rest():
 def test_custom_weights_that_are_not_a_model_are_refused(weights, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         custom_model_weights(weights)
+
+
+def test_a_touchpoint_without_a_campaign_influences_no_campaign():
+    contact = ContactPath(
+        "003A", on(2, 1), [touchpoint("a", 1, 10, "701J"), touchpoint("b", 2, 1, "")]
+    )
+    rows = attribute_opportunity(an_opportunity(), [contact], CUSTOM, AttributionModel.LINEAR)
+    shares = campaign_influence(rows, AttributionModel.LINEAR)
+    assert [(share.campaign_id, share.influence) for share in shares] == [("701J", 50)]

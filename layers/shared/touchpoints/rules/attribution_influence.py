@@ -33,9 +33,12 @@ def campaign_influence(
 ) -> list[CampaignInfluenceShare]:
     """One share per opportunity x campaign x contact holding the `model` percentages of its
     touchpoints summed (so an opportunity's shares sum to 100 as the model does); a campaign whose
-    touchpoints got 0 gets no record. Ordered by opportunity, campaign and contact."""
+    touchpoints got 0 gets no record, nor does a touchpoint without a campaign. Ordered by
+    opportunity, campaign and contact."""
     totals: dict[tuple[str, str, str], Decimal] = {}
     for row in rows:
+        if not row.campaign_id:
+            continue
         group = (row.opportunity_id, row.campaign_id, row.contact_id)
         totals[group] = totals.get(group, Decimal("0.00")) + _PERCENT_OF[model](row)
     return [

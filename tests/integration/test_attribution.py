@@ -1,0 +1,256 @@
+"""AttributionFunction through its handler, fed by the recompute: positions and person-level
+models on Buyer_Touchpoint__c, opportunity attribution and Campaign Influence (DESIGN.md,
+"Attribution"), with moto for AWS and the emulator for Salesforce."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from moto import mock_aws
+
+from emulators.world import World, lambda_context, sqs_event
+from tests.integration.seeds import a_campaign
+from tests.integration.test_touchpoint_recompute import recompute
+
+JAN, FEB, MAR, APR = (
+    "2026-01-15T09:00:00.000+0000",
+    "2026-02-10T09:00:00.000+0000",
+    "2026-03-05T09:00:00.000+0000",
+    "2026-04-02T09:00:00.000+0000",
+)
+
+
+def a_person(org, sobject="Contact", created="2026-02-20T00:00:00.000+0000", number=1) -> str:
+    record = {"LastName": f"Person {number}", "Email": f"person{number}@example.com"}
+    if sobject == "Lead":
+        record["Company"] = "Acme"
+    return org.insert(sobject, {**record, "CreatedDate": created})
+
+
+def attended(world, person_id, dated, name) -> tuple[str, str]:
+    """A campaign the person attended on `dated`, recomputed: (campaign id, member id)."""
+    org = world.org
+    campaign_id = a_campaign(org, Name=name)
+    person_field = "ContactId" if person_id.startswith("003") else "LeadId"
+    member_id = org.insert(
+        "CampaignMember",
+        {
+            "CampaignId": campaign_id,
+            person_field: person_id,
+            "Status": "Attended",
+            "Buyer_Touchpoint_Date__c": dated,
+        },
+    )
+    recompute(world, campaign_id)
+    return campaign_id, member_id
+
+
+def touchpoint_of(world, member_id) -> dict:
+    [found] = [tp for tp in world.touchpoints() if tp["Campaign_Member_Id__c"] == member_id]
+    return found
+
+
+def person_attribution(world, member_id) -> tuple:
+    tp = touchpoint_of(world, member_id)
+    return (
+        tp.get("Touchpoint_Position__c"),
+        tp.get("First_Touch_Percent__c"),
+        tp.get("Lead_Creation_Percent__c"),
+        tp.get("U_Shaped_Percent__c"),
+    )
+
+
+def attribution_rows(world, opportunity_id) -> dict[str, dict]:
+    """The opportunity's Buyer_Attribution_Touchpoint__c records, by touchpoint record id."""
+    return {
+        row["Buyer_Touchpoint__c"]: row
+        for row in world.org.records("Buyer_Attribution_Touchpoint__c")
+        if row["Opportunity__c"] == opportunity_id
+    }
+
+
+def an_opportunity(world, contact_id, stage="Closed Won", **fields) -> str:
+    org = world.org
+    opportunity_id = org.insert(
+        "Opportunity",
+        {
+            "Name": "Acme platform",
+            "StageName": stage,
+            "CloseDate": "2026-03-31",
+            "Amount": 120000,
+            "CreatedDate": "2026-03-01T00:00:00.000+0000",
+            **fields,
+        },
+    )
+    org.insert("OpportunityContactRole", {"OpportunityId": opportunity_id, "ContactId": contact_id})
+    return opportunity_id
+
+
+def attribute(world, *person_ids) -> dict:
+    """Ask for the persons' attribution the way the daily pass does, and run the queue."""
+    body = json.dumps({"person_ids": list(person_ids), "cause": "test"})
+    world.session.client("sqs").send_message(QueueUrl=world.attribution_queue_url, MessageBody=body)
+    [response] = world.drain_attribution()
+    return response
+
+
+def test_a_three_touchpoint_person_gets_positions_and_person_level_percentages(world):
+    """FT on January's conference, LC on February's webinar (the latest at or before the person
+    was created, 20 February), nothing after LC on March's event; the recompute asks for it."""
+    person = a_person(world.org, "Lead")
+    _, first = attended(world, person, JAN, "January Conference")
+    _, created = attended(world, person, FEB, "February Webinar")
+    _, later = attended(world, person, MAR, "March Roadshow")
+
+    world.drain_attribution()
+
+    assert person_attribution(world, first) == ("FT", 100, 0, 50)
+    assert person_attribution(world, created) == ("LC", 0, 100, 50)
+    assert person_attribution(world, later) == (None, 0, 0, 0)
+
+
+def test_a_touchpoint_between_ft_and_lc_takes_the_u_shapes_twenty(world):
+    person = a_person(world.org, "Lead", created="2026-03-10T00:00:00.000+0000")
+    _, first = attended(world, person, JAN, "January Conference")
+    _, between = attended(world, person, FEB, "February Webinar")
+    _, created = attended(world, person, MAR, "March Roadshow")
+
+    world.drain_attribution()
+
+    assert person_attribution(world, first) == ("FT", 100, 0, 40)
+    assert person_attribution(world, between) == (None, 0, 0, 20)
+    assert person_attribution(world, created) == ("LC", 0, 100, 40)
+
+
+def test_attributing_again_with_nothing_changed_writes_nothing(world):
+    person = a_person(world.org, "Lead")
+    attended(world, person, JAN, "January Conference")
+    attended(world, person, MAR, "March Roadshow")
+    world.drain_attribution()
+    writes_before = world.org.write_calls
+
+    assert attribute(world, person) == {"batchItemFailures": []}
+
+    assert world.org.write_calls == writes_before
+
+
+def test_an_opportunity_gets_w_shaped_and_full_path_percentages_and_revenue(world):
+    """Contact created 20 Feb (LC: February's webinar), opportunity created 1 March (OC: the latest
+    at or before it, still February's), won on 31 March (Closed: March's roadshow); April's event
+    is after the close date and left out."""
+    person = a_person(world.org)
+    touchpoints = {
+        name: attended(world, person, dated, name)[1]
+        for name, dated in (("Jan", JAN), ("Feb", FEB), ("Mar", MAR), ("Apr", APR))
+    }
+    opportunity = an_opportunity(world, person)
+
+    attribute(world, person)
+
+    rows = attribution_rows(world, opportunity)
+    by_name = {name: rows.get(touchpoint_of(world, m)["Id"]) for name, m in touchpoints.items()}
+    assert by_name["Apr"] is None
+    assert {n: r["Touchpoint_Position__c"] for n, r in by_name.items() if r} == {
+        "Jan": "FT",
+        "Feb": "LC, OC",
+        "Mar": "Closed",
+    }
+    # W: 30 FT, 60 on LC+OC, 10 over the rest (March's, whose Closed is no W position)
+    assert {n: r["W_Shaped_Percent__c"] for n, r in by_name.items() if r} == {
+        "Jan": 30,
+        "Feb": 60,
+        "Mar": 10,
+    }
+    # Full Path: 22.5 each on FT, LC, OC, Closed; no rest, so its 10 goes in proportion
+    assert {n: r["Full_Path_Percent__c"] for n, r in by_name.items() if r} == {
+        "Jan": 25,
+        "Feb": 50,
+        "Mar": 25,
+    }
+    assert {n: r["Revenue__c"] for n, r in by_name.items() if r} == {
+        "Jan": 30000,
+        "Feb": 60000,
+        "Mar": 30000,
+    }
+    assert {r["Linear_Percent__c"] for r in rows.values()} == {33.34, 33.33}
+
+
+def test_a_lost_opportunity_loses_its_closed_position_and_a_won_one_gets_it(world):
+    person = a_person(world.org)
+    attended(world, person, JAN, "January Conference")
+    _, last = attended(world, person, MAR, "March Roadshow")
+    opportunity = an_opportunity(world, person)
+    attribute(world, person)
+    march = touchpoint_of(world, last)["Id"]
+    assert attribution_rows(world, opportunity)[march]["Touchpoint_Position__c"] == "Closed"
+
+    world.org.update_record("Opportunity", opportunity, {"StageName": "Closed Lost"})
+    attribute(world, person)
+    rows = attribution_rows(world, opportunity)
+    assert rows[march]["Touchpoint_Position__c"] is None
+    assert sum(row["Full_Path_Percent__c"] for row in rows.values()) == 100
+
+    world.org.update_record("Opportunity", opportunity, {"StageName": "Closed Won"})
+    attribute(world, person)
+    assert attribution_rows(world, opportunity)[march]["Touchpoint_Position__c"] == "Closed"
+
+
+def test_a_member_removed_loses_its_attribution_and_the_path_is_reattributed(world):
+    person = a_person(world.org, "Lead")
+    campaign, first = attended(world, person, JAN, "January Conference")
+    _, second = attended(world, person, FEB, "February Webinar")
+    world.drain_attribution()
+    assert person_attribution(world, second)[0] == "LC"
+
+    world.org.delete_record("CampaignMember", first)
+    recompute(world, campaign)
+    world.drain_attribution()
+
+    assert person_attribution(world, second) == ("FT, LC", 100, 100, 100)
+
+
+@pytest.mark.parametrize("model", ["Offline_Event_Dated"])
+def test_campaign_influence_is_written_and_then_corrected(model):
+    """One CampaignInfluence per opportunity x campaign x contact under the locked model, with the
+    chosen model's percentage (Full Path); a re-dated touchpoint corrects only what changed."""
+    with mock_aws():
+        world = World.create(parameters={"CampaignInfluenceModel": model})
+        model_id = world.org.insert(
+            "CampaignInfluenceModel",
+            {"DeveloperName": model, "MasterLabel": "Offline event dated", "IsModelLocked": True},
+        )
+        person = a_person(world.org)
+        january, _ = attended(world, person, JAN, "January Conference")
+        march, late = attended(world, person, MAR, "March Roadshow")
+        opportunity = an_opportunity(world, person, Amount=1000)
+
+        attribute(world, person)
+
+        def influence():
+            return {
+                r["CampaignId"]: (r["Influence"], r["RevenueShare"])
+                for r in world.org.records("CampaignInfluence")
+                if r["ModelId"] == model_id and r["OpportunityId"] == opportunity
+            }
+
+        # FT + LC + OC on January (67.5 of 90), Closed on March (22.5 of 90)
+        assert influence() == {january: (75, 750), march: (25, 250)}
+
+        # The March event happened in April after all: it falls after the close date.
+        world.org.update_record("CampaignMember", late, {"Buyer_Touchpoint_Date__c": APR})
+        recompute(world, march)
+        world.drain_attribution()
+
+        assert influence() == {january: (100, 1000)}
+
+
+@pytest.mark.handler_errors_expected
+def test_an_attribution_message_that_is_not_one_is_handed_back(world):
+    sqs = world.session.client("sqs")
+    sqs.send_message(QueueUrl=world.attribution_queue_url, MessageBody='{"person_ids": []}')
+    reply = sqs.receive_message(QueueUrl=world.attribution_queue_url, AttributeNames=["All"])
+    response = world.attribution.lambda_handler(
+        sqs_event(reply["Messages"]), lambda_context("attribution")
+    )
+    assert len(response["batchItemFailures"]) == 1
