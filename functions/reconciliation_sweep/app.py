@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
+from touchpoints.services.attribution import request_attribution
 from touchpoints.services.sweep import sweep_changed_campaigns
 from touchpoints.wiring import Dependencies
 
@@ -28,4 +29,12 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         },
     )
     add_counts({"SweepCampaignsEnqueued": len(result.campaign_ids)})
+    if deps.settings.attribution_queue_url:
+        persons = request_attribution(
+            deps.attribution_gateway,
+            deps.attribution_queue,
+            result.since,
+            full=result.full_reconciliation,
+        )
+        add_counts({"SweepPersonsEnqueuedForAttribution": persons})
     return {"enqueued": len(result.campaign_ids), "full_reconciliation": result.full_reconciliation}

@@ -5,11 +5,12 @@ models on Buyer_Touchpoint__c, opportunity attribution and Campaign Influence (D
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from moto import mock_aws
 
-from emulators.world import World, lambda_context, sqs_event
+from emulators.world import World, event, lambda_context, sqs_event
 from tests.integration.seeds import a_campaign
 from tests.integration.test_touchpoint_recompute import recompute
 
@@ -254,3 +255,26 @@ def test_an_attribution_message_that_is_not_one_is_handed_back(world):
         sqs_event(reply["Messages"]), lambda_context("attribution")
     )
     assert len(response["batchItemFailures"]) == 1
+
+
+def test_the_sweep_reattributes_an_opportunity_won_after_the_last_run(world):
+    """No touchpoint changed, the opportunity did: the sweep asks for its contacts' attribution
+    (and its first run, a daily full pass, for every person with a touchpoint)."""
+    person = a_person(world.org)
+    attended(world, person, JAN, "January Conference")
+    _, last = attended(world, person, MAR, "March Roadshow")
+    opportunity = an_opportunity(world, person, stage="Negotiation")
+    sweep = event("schedule-sweep.json")
+    world.sweep.lambda_handler(sweep, lambda_context("sweep"))
+    world.drain_queue()
+    world.drain_attribution()
+    march = touchpoint_of(world, last)["Id"]
+    assert attribution_rows(world, opportunity)[march]["Touchpoint_Position__c"] is None
+
+    world.now += timedelta(hours=1)
+    world.org.advance(hours=1)
+    world.org.update_record("Opportunity", opportunity, {"StageName": "Closed Won"})
+    world.sweep.lambda_handler(sweep, lambda_context("sweep"))
+    world.drain_attribution()
+
+    assert attribution_rows(world, opportunity)[march]["Touchpoint_Position__c"] == "Closed"

@@ -111,7 +111,30 @@ class SalesforceAttributionGateway:
             method="PATCH",
         )
 
+    def persons_with_touchpoints(self) -> set[str]:
+        """Every person (contact, else lead) a dated touchpoint names: the daily pass's persons."""
+        f = self._tp
+        soql = f"SELECT {f.lead}, {f.contact} FROM {f.sobject} WHERE {f.touchpoint_date} != null"
+        named = (r.get(f.contact) or r.get(f.lead) for r in self._sf.query(soql))
+        return {person for person in named if person}
+
     # -- opportunities -------------------------------------------------------------------------
+
+    def contacts_on_changed_opportunities(self, since: datetime) -> set[str]:
+        """Contacts whose contact role, or whose role's opportunity, changed after `since`."""
+        literal = format_datetime(since)
+        changed = [
+            r["Id"]
+            for r in self._sf.query(f"SELECT Id FROM Opportunity WHERE SystemModstamp > {literal}")
+        ]
+        soql = f"SELECT ContactId FROM OpportunityContactRole WHERE SystemModstamp > {literal}"
+        contacts = {r["ContactId"] for r in self._sf.query(soql) if r.get("ContactId")}
+        if changed:
+            soql = "SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN {}"
+            contacts |= {
+                r["ContactId"] for r in self._sf.query_in(soql, changed) if r.get("ContactId")
+            }
+        return contacts
 
     def opportunities_of(self, contact_ids: Sequence[str]) -> list[OpportunityRoles]:
         soql = "SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId IN {}"

@@ -90,6 +90,14 @@ class AttributionSalesforcePort(Protocol):
     ) -> list[RecordResult]: ...
 
 
+class AttributionSweepPort(Protocol):
+    """Finds the persons whose attribution may have moved without a touchpoint changing."""
+
+    def persons_with_touchpoints(self) -> set[str]: ...
+
+    def contacts_on_changed_opportunities(self, since: datetime) -> set[str]: ...
+
+
 class AttributionQueuePort(Protocol):
     """Asks for the attribution of persons, `PERSONS_PER_MESSAGE` to a message; returns how many
     messages were sent."""
