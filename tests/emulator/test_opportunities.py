@@ -220,3 +220,16 @@ def test_contact_roles_and_influence_follow_the_opportunitys_permissions(
         }
     )
     assert created["success"] is True
+
+
+def test_a_converted_lead_names_its_contact(sf, org, contact):
+    """ "Change Events for Lead Conversion", Change Data Capture Developer Guide,
+    https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_standard_objects_lead_conversion.htm:
+    conversion sets IsConverted and ConvertedContactId ("the ID of the contact created in the lead
+    conversion") on the lead; a query can find the lead by its contact."""
+    lead = org.insert(
+        "Lead",
+        {"LastName": "Ng", "Company": "Acme", "IsConverted": True, "ConvertedContactId": contact},
+    )
+    found = sf.query(f"SELECT Id, CreatedDate FROM Lead WHERE ConvertedContactId = '{contact}'")
+    assert [row["Id"] for row in found["records"]] == [lead]

@@ -278,3 +278,29 @@ def test_the_sweep_reattributes_an_opportunity_won_after_the_last_run(world):
     world.drain_attribution()
 
     assert attribution_rows(world, opportunity)[march]["Touchpoint_Position__c"] == "Closed"
+
+
+def test_a_converted_leads_contact_keeps_the_leads_creation_date(world):
+    """The lead was created on 15 February and converted on 20 March: lead creation is February's
+    touchpoint, not the latest before the contact record was made."""
+    org = world.org
+    contact = a_person(org, created="2026-03-20T00:00:00.000+0000")
+    org.insert(
+        "Lead",
+        {
+            "LastName": "Person 1",
+            "Company": "Acme",
+            "IsConverted": True,
+            "ConvertedContactId": contact,
+            "CreatedDate": "2026-02-15T00:00:00.000+0000",
+        },
+    )
+    _, first = attended(world, contact, JAN, "January Conference")
+    _, created = attended(world, contact, FEB, "February Webinar")
+    _, later = attended(world, contact, MAR, "March Roadshow")
+
+    world.drain_attribution()
+
+    assert person_attribution(world, first)[0] == "FT"
+    assert person_attribution(world, created)[0] == "LC"
+    assert person_attribution(world, later)[0] is None
