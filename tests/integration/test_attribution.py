@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from emulators.world import World, event, lambda_context, sqs_event
 from tests.integration.seeds import a_campaign
+from tests.integration.test_bulk_date_update import apply as apply_touchpoint_date
 from tests.integration.test_touchpoint_recompute import recompute
 
 JAN, FEB, MAR, APR = (
@@ -304,3 +305,23 @@ def test_a_converted_leads_contact_keeps_the_leads_creation_date(world):
     assert person_attribution(world, first)[0] == "FT"
     assert person_attribution(world, created)[0] == "LC"
     assert person_attribution(world, later)[0] is None
+
+
+def test_a_touchpoint_redated_by_the_bulk_date_update_moves_positions(world):
+    """The webinar's members were loaded without a date, so its touchpoint is dated when they were
+    added (5 February); the admin dates the webinar 10 January with the bulk touchpoint date
+    update, and it becomes the first touch, the January conference the lead creation."""
+    person = a_person(world.org, "Lead", created="2026-03-20T00:00:00.000+0000")
+    _, conference = attended(world, person, JAN, "January Conference")
+    webinar, member = attended(world, person, None, "Webinar loaded late")  # dated 5 February
+    world.drain_attribution()
+    assert person_attribution(world, conference)[0] == "FT"
+    assert person_attribution(world, member)[0] == "LC"
+
+    status, job = apply_touchpoint_date(world, webinar, {"date": "2026-01-10"})
+    assert (status, job["state"]) == (201, "succeeded")
+    world.drain_queue()  # the recompute the job asked for re-dates the touchpoint
+    world.drain_attribution()
+
+    assert person_attribution(world, member) == ("FT", 100, 0, 50)
+    assert person_attribution(world, conference) == ("LC", 0, 100, 50)
