@@ -325,3 +325,31 @@ def test_a_touchpoint_redated_by_the_bulk_date_update_moves_positions(world):
 
     assert person_attribution(world, member) == ("FT", 100, 0, 50)
     assert person_attribution(world, conference) == ("LC", 0, 100, 50)
+
+
+@pytest.mark.handler_errors_expected
+def test_the_api_limit_postpones_the_attribution_and_the_retry_converges(world):
+    person = a_person(world.org)
+    attended(world, person, JAN, "January Conference")
+    world.drain_attribution()  # the person level, written after the recompute
+    opportunity = an_opportunity(world, person)
+    sqs = world.session.client("sqs")
+    body = json.dumps({"person_ids": [person], "cause": "test"})
+    sqs.send_message(QueueUrl=world.attribution_queue_url, MessageBody=body)
+    world.org.inject_fault("REQUEST_LIMIT_EXCEEDED", count=1, kinds=["composite_upsert"])
+    [message] = sqs.receive_message(QueueUrl=world.attribution_queue_url, AttributeNames=["All"])[
+        "Messages"
+    ]
+
+    reply = world.attribution.lambda_handler(sqs_event([message]), lambda_context())
+
+    assert reply == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert sqs.receive_message(QueueUrl=world.attribution_queue_url).get("Messages") is None
+    assert attribution_rows(world, opportunity) == {}
+    sqs.change_message_visibility(  # the backoff has passed
+        QueueUrl=world.attribution_queue_url,
+        ReceiptHandle=message["ReceiptHandle"],
+        VisibilityTimeout=0,
+    )
+    world.drain_attribution()
+    assert len(attribution_rows(world, opportunity)) == 1
