@@ -1,6 +1,7 @@
 """SyncStatusFunction: GET /campaigns/{campaignId}/sync-status, read-only. The last run's counts by
 outcome and a page of members with their outcome and reason, as JSON or (`?format=csv`) as the
-sync report, read from the state table page by page."""
+sync report, read from the state table page by page; and GET /persons/{personId}/path, a person's
+touchpoints with the positions and percentages the last attribution run gave them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from touchpoints.edge.models.sync_status import (
     ERRORS,
     CampaignNotRecomputedError,
     PageTooLargeError,
+    PersonNotAttributedError,
     member_status,
+    path_step,
     report_header,
     report_rows,
 )
@@ -33,6 +36,7 @@ STATE_PAGE = 1000  # members read per DynamoDB query
 
 api = admin_api(ERRORS)
 CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (15 or 18)")]
+PersonId = Annotated[SalesforceId, Path(description="Salesforce Lead or Contact id (15 or 18)")]
 
 
 def _pages(
@@ -80,6 +84,22 @@ def sync_status(
         members.extend(member_status(member) for member in page)
         token = after
     return {**summary, "members": members, "next": token}
+
+
+@api.get(
+    "/persons/<person_id>/path",
+    summary="A person's touchpoints with their positions and attribution percentages",
+    description="Every touchpoint of a lead's or contact's path in date order, as the last"
+    " attribution run left it: campaign, position (FT, LC) and the First Touch, Lead Creation"
+    " and U-shaped percentages.",
+    responses=responses({200: ("The person's path", None)}, 404, 422),
+)
+def person_path(person_id: PersonId) -> Any:
+    deps: Dependencies = api.context["deps"]
+    steps = deps.person_paths.load_path(person_id)
+    if steps is None:
+        raise PersonNotAttributedError(f"no attributed path is recorded for {person_id}")
+    return {"person_id": person_id, "touchpoints": [path_step(step) for step in steps]}
 
 
 def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str | None) -> Response:

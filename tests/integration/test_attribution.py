@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from moto import mock_aws
 
+from emulators.api_gateway import admin_request
 from emulators.world import World, event, lambda_context, sqs_event
 from tests.integration.seeds import a_campaign
 from tests.integration.test_bulk_date_update import apply as apply_touchpoint_date
@@ -353,3 +354,47 @@ def test_the_api_limit_postpones_the_attribution_and_the_retry_converges(world):
     )
     world.drain_attribution()
     assert len(attribution_rows(world, opportunity)) == 1
+
+
+def person_path(world, person_id):
+    request = admin_request("GET", f"/persons/{person_id}/path")
+    reply = world.sync_status.lambda_handler(request, lambda_context())
+    return reply["statusCode"], json.loads(reply["body"])
+
+
+def test_sync_status_shows_a_persons_path_with_positions_and_percentages(world):
+    person = a_person(world.org, "Lead")
+    january, first = attended(world, person, JAN, "January Conference")
+    february, created = attended(world, person, FEB, "February Webinar")
+    march, later = attended(world, person, MAR, "March Roadshow")
+    assert person_path(world, person)[0] == 404  # not attributed yet
+
+    world.drain_attribution()
+
+    status, path = person_path(world, person[:15])
+    assert status == 200
+    assert path["person_id"] == person
+    assert [
+        (
+            step["campaign_id"],
+            step["touchpoint_date"][:10],
+            step["position"],
+            step["first_touch_percent"],
+            step["lead_creation_percent"],
+            step["u_shaped_percent"],
+        )
+        for step in path["touchpoints"]
+    ] == [
+        (january, "2026-01-15", "FT", 100, 0, 50),
+        (february, "2026-02-10", "LC", 0, 100, 50),
+        (march, "2026-03-05", None, 0, 0, 0),
+    ]
+    assert [step["touchpoint_id"] for step in path["touchpoints"]] == [
+        touchpoint_of(world, member)["Id"] for member in (first, created, later)
+    ]
+    assert "email" not in json.dumps(path)
+
+
+@pytest.mark.handler_errors_expected
+def test_a_person_path_for_an_id_that_is_not_one_is_refused(world):
+    assert person_path(world, "not-an-id")[0] == 422

@@ -142,7 +142,7 @@ def test_sync_status_reads_the_state_table_only_and_never_the_salesforce_secret(
     assert function["Policies"] == [{"DynamoDBReadPolicy": {"TableName": {"Ref": "StateTable"}}}]
     assert function["Timeout"] <= 29
     assert function["MemorySize"] <= 256
-    assert [e["Type"] for e in function["Events"].values()] == ["Api"]
+    assert {e["Type"] for e in function["Events"].values()} == {"Api"}
 
 
 def test_member_emails_reach_the_report_but_never_the_logs(world, caplog, capsys):

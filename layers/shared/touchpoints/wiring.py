@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from touchpoints.adapters.job_store import JobStore
     from touchpoints.adapters.marketo import MarketoClient
     from touchpoints.adapters.notification_log import NotificationLog
+    from touchpoints.adapters.person_paths import PersonPathStore
     from touchpoints.adapters.program_links import ProgramLinkStore
     from touchpoints.adapters.recompute_queue import RecomputeQueue
     from touchpoints.adapters.salesforce import SalesforceGateway
@@ -224,7 +225,13 @@ class Dependencies:
             self.settings.custom_model,
             self.settings.campaign_influence_model,
         )
-        return Attribution(self.attribution_gateway, config)
+        return Attribution(self.attribution_gateway, config, self.person_paths)
+
+    @cached_property
+    def person_paths(self) -> PersonPathStore:
+        from touchpoints.adapters.person_paths import PersonPathStore
+
+        return PersonPathStore(self.table)
 
     def _reconnect_salesforce(self) -> Salesforce:
         from touchpoints.adapters.salesforce_client import connect

@@ -62,17 +62,19 @@ class SalesforceAttributionGateway:
         return created
 
     def touchpoints_of(self, person_ids: Sequence[str]) -> list[PersonTouchpoint]:
-        """Every touchpoint whose lead or contact is one of the persons; one without a date is on
-        no path. Its person is its contact, else its lead."""
+        """Every touchpoint naming one of the leads (`Lead__c`) or contacts (`Contact__c`); one
+        without a date is on no path. Its person is its contact, else its lead."""
         f = self._tp
         columns = (
             f"Id, {f.lead}, {f.contact}, {f.campaign}, {f.touchpoint_date}, {f.position}, "
             f"{f.first_touch_percent}, {f.lead_creation_percent}, {f.u_shaped_percent}"
         )
         found: dict[str, PersonTouchpoint] = {}
-        for lookup in (f.lead, f.contact):
+        contacts = [p for p in person_ids if is_contact_id(p)]
+        leads = [p for p in person_ids if not is_contact_id(p)]
+        for lookup, ids in ((f.lead, leads), (f.contact, contacts)):
             soql = f"SELECT {columns} FROM {f.sobject} WHERE {lookup} IN {{}}"
-            for record in self._sf.query_in(soql, list(person_ids)):
+            for record in self._sf.query_in(soql, ids):
                 moment = parse_datetime(record.get(f.touchpoint_date))
                 person = record.get(f.contact) or record.get(f.lead)
                 if moment is None or not person:

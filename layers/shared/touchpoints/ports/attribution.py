@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -88,6 +88,26 @@ class AttributionSalesforcePort(Protocol):
         updated: Iterable[InfluenceRecord],
         deleted: Iterable[str],
     ) -> list[RecordResult]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PathStep:
+    """One touchpoint of a person's path as the last attribution run left it, for sync status."""
+
+    touchpoint_id: str
+    moment: datetime
+    campaign_id: str
+    attribution: PersonAttribution
+
+
+class PersonPathPort(Protocol):
+    """Keeps each person's attributed path (no personal data) for the admin API to show."""
+
+    def save_paths(self, paths: Mapping[str, Sequence[PathStep]]) -> None:
+        """Replace each person's path; an empty one is forgotten."""
+        ...
+
+    def load_path(self, person_id: str) -> list[PathStep] | None: ...
 
 
 class AttributionSweepPort(Protocol):

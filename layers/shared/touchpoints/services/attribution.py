@@ -22,6 +22,8 @@ from touchpoints.ports.attribution import (
     AttributionSweepPort,
     InfluenceRecord,
     OpportunityRoles,
+    PathStep,
+    PersonPathPort,
     PersonTouchpoint,
 )
 from touchpoints.ports.salesforce import RecordResult
@@ -64,9 +66,15 @@ class AttributionResult:
 
 
 class Attribution:
-    def __init__(self, salesforce: AttributionSalesforcePort, config: AttributionConfig) -> None:
+    def __init__(
+        self,
+        salesforce: AttributionSalesforcePort,
+        config: AttributionConfig,
+        paths: PersonPathPort | None = None,
+    ) -> None:
         self._sf = salesforce
         self._config = config
+        self._paths = paths  # each person's path kept for sync status, when given
 
     def run(
         self, person_ids: Sequence[str], calls: Counter[str] | None = None
@@ -75,8 +83,8 @@ class Attribution:
         calls_before = Counter(calls or {})
         persons = sorted(set(person_ids))
         result = AttributionResult(len(persons))
-        paths, created = self._paths(persons)
-        self._attribute_persons(paths, created, result)
+        paths, created = self._read_paths(persons)
+        self._attribute_persons(persons, paths, created, result)
         contacts = [person for person in persons if is_contact_id(person)]
         roles = self._sf.opportunities_of(contacts) if contacts else []
         if roles:
@@ -86,7 +94,7 @@ class Attribution:
 
     # -- person level --------------------------------------------------------------------------
 
-    def _paths(
+    def _read_paths(
         self, person_ids: Sequence[str]
     ) -> tuple[dict[str, list[PersonTouchpoint]], dict[str, datetime]]:
         """Each person's touchpoints and creation date. A lead's touchpoints that carry a contact
@@ -106,20 +114,29 @@ class Attribution:
 
     def _attribute_persons(
         self,
+        persons: Sequence[str],
         paths: dict[str, list[PersonTouchpoint]],
         created: dict[str, datetime],
         result: AttributionResult,
     ) -> None:
         desired, held = {}, {}
+        steps: dict[str, list[PathStep]] = {person: [] for person in persons}
         for person_id, path in paths.items():
             if person_id not in created:  # deleted: its touchpoints go with it
                 continue
-            for row in attribute_person([t.touchpoint for t in path], created[person_id]):
+            touchpoints = {t.touchpoint.key: t.touchpoint for t in path}
+            for row in attribute_person(list(touchpoints.values()), created[person_id]):
                 desired[row.key] = row
+                touchpoint = touchpoints[row.key]
+                steps.setdefault(person_id, []).append(
+                    PathStep(row.key, touchpoint.moment, touchpoint.campaign_id, row)
+                )
             held.update((t.touchpoint.key, t.current) for t in path)
         changes = attribution_changes(desired, held)
         outcomes = self._sf.update_person_attribution(changes.write.values())
         result.touchpoints_updated += self._count(outcomes, result)
+        if self._paths is not None:
+            self._paths.save_paths(steps)
 
     # -- opportunity level ---------------------------------------------------------------------
 
@@ -132,7 +149,7 @@ class Attribution:
     ) -> None:
         others = sorted({c for r in roles for c in r.contact_ids} - set(paths) - set(created))
         if others:  # the other contacts on these opportunities: their paths count too
-            more_paths, more_created = self._paths(others)
+            more_paths, more_created = self._read_paths(others)
             paths = {**more_paths, **paths}
             created = {**more_created, **created}
         desired: dict[str, OpportunityAttribution] = {}

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from touchpoints.ports.attribution import PathStep
 from touchpoints.ports.state import StoredMember
 
 REPORT_COLUMNS = (
@@ -35,8 +36,15 @@ class PageTooLargeError(ValueError):
     field = "limit"
 
 
+class PersonNotAttributedError(LookupError):
+    """No attribution run has recorded the person's path (or it holds no touchpoint)."""
+
+    field = "person_id"
+
+
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     CampaignNotRecomputedError: (404, "CAMPAIGN_NOT_RECOMPUTED"),
+    PersonNotAttributedError: (404, "PERSON_NOT_ATTRIBUTED"),
     PageTooLargeError: (422, "INVALID_REQUEST"),
 }
 
@@ -55,6 +63,20 @@ def member_status(member: StoredMember) -> dict[str, Any]:
         "reason": reason or None,
         "touchpoint_date": touchpoint.touchpoint_date.isoformat() if touchpoint else None,
         "channel": touchpoint.channel_path if touchpoint else None,
+    }
+
+
+def path_step(step: PathStep) -> dict[str, Any]:
+    """One touchpoint of a person's path: when, which campaign, its position and percentages."""
+    row = step.attribution
+    return {
+        "touchpoint_id": step.touchpoint_id,
+        "touchpoint_date": step.moment.isoformat(),
+        "campaign_id": step.campaign_id or None,
+        "position": row.position,
+        "first_touch_percent": float(row.first_touch),
+        "lead_creation_percent": float(row.lead_creation),
+        "u_shaped_percent": float(row.u_shaped),
     }
 
 
