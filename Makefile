@@ -9,7 +9,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint imports unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-cold-start layer-lock openapi clean
+.PHONY: demo test lint imports unit sam-check scan salesforce-check salesforce-metadata bench bench-webhook bench-attribution bench-cold-start layer-lock openapi clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,9 @@ bench: $(VENV)/.installed
 
 bench-webhook: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_webhook
+
+bench-attribution: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_attribution
 
 # Each handler's cold import as a ratio to `import boto3`, and the built layer's size.
 bench-cold-start: $(VENV)/.installed
