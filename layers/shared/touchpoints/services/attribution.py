@@ -85,7 +85,8 @@ class Attribution:
         result = AttributionResult(len(persons))
         paths, created = self._read_paths(persons)
         self._attribute_persons(persons, paths, created, result)
-        contacts = [person for person in persons if is_contact_id(person)]
+        # the contacts asked for, and those a lead asked for was converted into
+        contacts = sorted(person for person in {*persons, *paths} if is_contact_id(person))
         roles = self._sf.opportunities_of(contacts) if contacts else []
         if roles:
             self._attribute_opportunities(roles, paths, created, result)
