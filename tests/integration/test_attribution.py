@@ -398,3 +398,32 @@ def test_sync_status_shows_a_persons_path_with_positions_and_percentages(world):
 @pytest.mark.handler_errors_expected
 def test_a_person_path_for_an_id_that_is_not_one_is_refused(world):
     assert person_path(world, "not-an-id")[0] == 422
+
+
+def attribution_requests(world) -> list[list[str]]:
+    sqs = world.session.client("sqs")
+    bodies = []
+    while messages := sqs.receive_message(
+        QueueUrl=world.attribution_queue_url, MaxNumberOfMessages=10
+    ).get("Messages"):
+        for message in messages:
+            bodies.append(json.loads(message["Body"])["person_ids"])
+            sqs.delete_message(
+                QueueUrl=world.attribution_queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+    return bodies
+
+
+def test_the_recompute_hands_over_only_the_persons_whose_touchpoints_it_changed(world):
+    first, second = a_person(world.org, "Lead"), a_person(world.org, "Lead", number=2)
+    campaign, member = attended(world, first, JAN, "January Conference")
+    world.org.insert("CampaignMember", {"CampaignId": campaign, "LeadId": second})
+    recompute(world, campaign)
+    assert attribution_requests(world) == [[first], [second]]
+
+    recompute(world, campaign)  # nothing changed
+    assert attribution_requests(world) == []
+
+    world.org.update_record("CampaignMember", member, {"Buyer_Touchpoint_Date__c": FEB})
+    recompute(world, campaign)
+    assert attribution_requests(world) == [[first]]
