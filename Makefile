@@ -13,7 +13,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: build deploy demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata salesforce-auth bench bench-webhook bench-cold-start bench-sweep layer-lock openapi runbook clean
+.PHONY: build deploy demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata salesforce-auth bench bench-webhook bench-attribution bench-cold-start bench-sweep layer-lock openapi runbook clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -136,6 +136,9 @@ bench-sweep: $(VENV)/.installed
 
 bench-webhook: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_webhook
+
+bench-attribution: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_attribution
 
 # Each handler's cold import as a ratio to `import boto3`, and the built layer's size.
 bench-cold-start: $(VENV)/.installed

@@ -154,6 +154,7 @@ FUNCTIONS = {
     "program_sync_api": "ProgramSyncApiFunction",
     "channel_mapping": "ChannelMappingFunction",
     "change_events": "ChangeEventFunction",  # only with ChangeEventSourceName
+    "attribution": "AttributionFunction",
 }
 
 
@@ -175,6 +176,7 @@ class World:
         self.queue_url = self.stack.physical_ids["RecomputeQueue"]
         self.dlq_url = self.stack.physical_ids["RecomputeDeadLetterQueue"]
         self.job_queue_url = self.stack.physical_ids["BulkDateJobQueue"]
+        self.attribution_queue_url = self.stack.physical_ids["AttributionQueue"]
         self.table_name = self.stack.physical_ids["StateTable"]
         os.environ.update(process_environment(self.stack.parameters))
         for attribute, logical_id in FUNCTIONS.items():
@@ -247,6 +249,8 @@ class World:
             ("Contact", fields.contact),
         ):
             org.define_set_null_lookup(fields.sobject, field, target)
+        attribution = world.attribution.settings.attribution_fields
+        org.define_external_id(attribution.sobject, attribution.key)
         return world
 
     @property
@@ -395,6 +399,32 @@ class World:
                 QueueUrl=self.job_queue_url, ReceiptHandle=messages[0]["ReceiptHandle"]
             )
         return ran
+
+    def drain_attribution(self, max_rounds: int = 50) -> list[dict[str, Any]]:
+        """Hand queued attribution requests to the attribution function, as its SQS event source
+        does (batches of five); failed records stay on the queue. Returns the batch responses."""
+        sqs = self.session.client("sqs")
+        responses = []
+        for _ in range(max_rounds):
+            reply = sqs.receive_message(
+                QueueUrl=self.attribution_queue_url, MaxNumberOfMessages=5, AttributeNames=["All"]
+            )
+            messages = reply.get("Messages", [])
+            if not messages:
+                break
+            response = self.attribution.lambda_handler(
+                sqs_event(messages), lambda_context("attribution")
+            )
+            failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    sqs.delete_message(
+                        QueueUrl=self.attribution_queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+            responses.append(response)
+            if failed:
+                break
+        return responses
 
     def queued_messages(self) -> list[dict[str, Any]]:
         sqs = self.session.client("sqs")

@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from emulators.api_gateway import admin_request
 from emulators.world import World, lambda_context, quiet_powertools
+from scripts.demo_attribution import INFLUENCE_MODEL, fourth_act
 from scripts.demo_program_sync import second_act
 from scripts.demo_scale import third_act
 from scripts.demo_support import call_api, calls_spent, deliver_campaign_change, step, table
@@ -56,7 +57,7 @@ def load_the_conference(world: World) -> str:
 def main() -> None:
     quiet_powertools()
     with mock_aws():
-        world = World.create()
+        world = World.create(parameters={"CampaignInfluenceModel": INFLUENCE_MODEL})
         org = world.org
         print("Offline campaign touchpoints: the January conference, told end to end.")
         print(
@@ -202,6 +203,7 @@ def main() -> None:
 
         second_act(world, campaign_id, first_step=7)
         third_act(world, first_step=13)
+        fourth_act(world, campaign_id, first_step=14)
 
 
 if __name__ == "__main__":

@@ -72,8 +72,10 @@ from scripts.salesforce_xml import element as _element
 from touchpoints.rules.change_events import ENTITIES as CHANGE_EVENT_ENTITIES
 from touchpoints.rules.sync_mode import SyncSettingValues
 from touchpoints.settings import (
+    AttributionFields,
     CampaignFields,
     TouchpointFields,
+    parse_attribution_field_names,
     parse_field_names,
     parse_sync_setting_values,
 )
@@ -120,6 +122,7 @@ class StackFacts:
     # The role the named credential assumes (AwsSv4_STS) and the external id it must present;
     # without them the principal signs with an IAM user's own key.
     caller_role: AssumedRole | None = None
+    attribution_fields: AttributionFields = field(default_factory=AttributionFields)
 
     @property
     def endpoint_url(self) -> str:
@@ -187,6 +190,7 @@ def read_stack(
         campaign_fields,
         parse_sync_setting_values(stack.parameters.get("SyncSettingValues", "")),
         role,
+        parse_attribution_field_names(stack.parameters.get("SalesforceFieldNames", "")),
     )
 
 
@@ -560,16 +564,28 @@ def external_service(openapi: Mapping[str, Any]) -> str:
 
 
 def renamed_permission_set(
-    shipped_xml: str, touchpoint_fields: TouchpointFields, campaign_fields: CampaignFields
+    shipped_xml: str,
+    touchpoint_fields: TouchpointFields,
+    campaign_fields: CampaignFields,
+    attribution_fields: AttributionFields | None = None,
 ) -> str:
     """The shipped permission set with the configured names in place of the shipped ones."""
     shipped_touchpoint, shipped_campaign = TouchpointFields(), CampaignFields()
-    objects = {shipped_touchpoint.sobject: touchpoint_fields.sobject}
+    shipped_attribution, attribution_fields = (
+        AttributionFields(),
+        attribution_fields or AttributionFields(),
+    )
+    objects = {
+        shipped_touchpoint.sobject: touchpoint_fields.sobject,
+        shipped_attribution.sobject: attribution_fields.sobject,
+    }
     names = {
-        (shipped_touchpoint.sobject, old): new
-        for old, new in zip(
-            astuple(shipped_touchpoint)[1:], astuple(touchpoint_fields)[1:], strict=True
+        (shipped.sobject, old): new
+        for shipped, configured in (
+            (shipped_touchpoint, touchpoint_fields),
+            (shipped_attribution, attribution_fields),
         )
+        for old, new in zip(astuple(shipped)[1:], astuple(configured)[1:], strict=True)
     }
     for item in fields(CampaignFields):
         owner = "CampaignMember" if item.name.startswith("member_") else "Campaign"
@@ -604,10 +620,11 @@ def metadata_files(facts: StackFacts, openapi: Mapping[str, Any]) -> dict[str, s
         f"externalServiceRegistrations/{EXTERNAL_SERVICE}.externalServiceRegistration-meta.xml"
     ] = external_service(openapi)
     files.update(salesforce_flows.metadata_files(facts.campaign_fields))
-    if (facts.touchpoint_fields, facts.campaign_fields) != (TouchpointFields(), CampaignFields()):
+    configured = (facts.touchpoint_fields, facts.campaign_fields, facts.attribution_fields)
+    if configured != (TouchpointFields(), CampaignFields(), AttributionFields()):
         shipped = (SHIPPED / f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml").read_text()
         files[f"permissionsets/{PERMISSION_SET}.permissionset-meta.xml"] = renamed_permission_set(
-            shipped, facts.touchpoint_fields, facts.campaign_fields
+            shipped, *configured
         )
     files.update(change_data_capture_files(facts))
     return files

@@ -11,6 +11,7 @@ STANDARD_KEY_PREFIXES = {
     "Account": "001",
     "Contact": "003",
     "Opportunity": "006",
+    "OpportunityContactRole": "00K",
     "User": "005",
     "Organization": "00D",
     "Group": "00G",

@@ -40,6 +40,7 @@ from pathlib import Path
 from defusedxml import ElementTree
 
 from .errors import RecordError
+from .opportunities import check_api_writable
 
 _NS = "{http://soap.sforce.com/2006/04/metadata}"
 
@@ -61,26 +62,46 @@ SYSTEM_FIELDS = frozenset(
 # "Required" on Account.Name, Campaign.Name, Lead.LastName and Company, Contact.LastName,
 # CampaignMember.CampaignId), the name field of every custom object, and the fields that make a
 # campaign member what it is (its Lead/Contact lookups, Status and the HasResponded it derives).
-# Lead.IsConverted is a system flag that lead conversion sets, treated like the audit fields.
+# Lead.IsConverted and ConvertedContactId are what lead conversion sets, treated like the audit
+# fields.
 # Pragmatic where Salesforce's own tables are silent; everything else needs a fieldPermission.
 ALWAYS_ACCESSIBLE_FIELDS: dict[str, frozenset[str]] = {
     "account": frozenset({"name"}),
     "campaign": frozenset({"name"}),
-    "lead": frozenset({"lastname", "company", "isconverted"}),
+    "lead": frozenset({"lastname", "company", "isconverted", "convertedcontactid"}),
     "contact": frozenset({"lastname"}),
     "campaignmember": frozenset({"campaignid", "leadid", "contactid", "status", "hasresponded"}),
+    # Name, StageName and CloseDate are required; IsClosed and IsWon come from the stage.
+    "opportunity": frozenset({"name", "stagename", "closedate", "isclosed", "iswon"}),
 }
 # Objects whose fields carry no field-level security: the campaign's member statuses, and User
 # (every user may read user records; the sync reads its own UserPermissionsMarketingUser).
-OBJECTS_WITHOUT_FLS = frozenset({"campaignmemberstatus", "user"})
+# Contact roles and Campaign Influence (pragmatic, like the member statuses: their access follows
+# the opportunity, and their few fields are what the records are).
+OBJECTS_WITHOUT_FLS = frozenset(
+    {
+        "campaignmemberstatus",
+        "user",
+        "opportunitycontactrole",
+        "campaigninfluence",
+        "campaigninfluencemodel",
+    }
+)
 # Objects whose access follows other objects' permissions instead of their own.
 CAMPAIGN_MEMBER, MEMBER_STATUS, USER = "campaignmember", "campaignmemberstatus", "user"
+CONTACT_ROLE, INFLUENCE, INFLUENCE_MODEL = (
+    "opportunitycontactrole",
+    "campaigninfluence",
+    "campaigninfluencemodel",
+)
 # Standard relationship names -> the object they lead to (custom ones come from field metadata).
 STANDARD_RELATIONSHIPS = {
     "lead": "Lead",
     "contact": "Contact",
     "campaign": "Campaign",
     "account": "Account",
+    "opportunity": "Opportunity",
+    "model": "CampaignInfluenceModel",
     "owner": "User",
     "createdby": "User",
     "lastmodifiedby": "User",
@@ -181,13 +202,13 @@ class UnrestrictedAccess:
         return None
 
     def check_create(self, sobject: str, values: Mapping) -> None:
-        pass
+        check_api_writable(sobject, "inserted")
 
     def check_update(self, sobject: str, values: Mapping) -> None:
-        pass
+        check_api_writable(sobject, "updated")
 
     def check_delete(self, sobject: str) -> None:
-        pass
+        check_api_writable(sobject, "deleted")
 
     def hidden_columns(self, sobject: str, columns: Iterable[str]) -> list[str]:
         return []
@@ -219,7 +240,23 @@ class PermissionSetAccess(UnrestrictedAccess):
             return ObjectAccess(read=True)
         if key in (CAMPAIGN_MEMBER, MEMBER_STATUS):
             return self._member_access(key)
+        if key in (CONTACT_ROLE, INFLUENCE, INFLUENCE_MODEL):
+            return self._opportunity_access(key)
         return self.permissions.objects.get(key, NONE)
+
+    def _opportunity_access(self, key: str) -> ObjectAccess:
+        # Contact roles follow the opportunity (Object Reference, OpportunityContactRole); Campaign
+        # Influence needs the opportunity and the campaign readable, and the opportunity editable to
+        # change (pragmatic: the reference names no object permission of its own); models are read.
+        opportunity = self.permissions.objects.get("opportunity", NONE)
+        campaign = self.permissions.objects.get("campaign", NONE)
+        if key == CONTACT_ROLE:
+            return opportunity
+        readable = opportunity.read and campaign.read
+        if key == INFLUENCE_MODEL:
+            return ObjectAccess(read=readable)
+        changeable = readable and opportunity.edit
+        return ObjectAccess(readable, changeable, changeable, changeable)
 
     def _member_access(self, key: str) -> ObjectAccess:
         own = self.permissions.objects
@@ -277,6 +314,7 @@ class PermissionSetAccess(UnrestrictedAccess):
 
     # -- writes ------------------------------------------------------------------------------
     def check_create(self, sobject: str, values: Mapping) -> None:
+        check_api_writable(sobject, "inserted")
         if not self.object_access(sobject).create:
             raise RecordError(
                 "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type cannot be inserted: {sobject}"
@@ -284,11 +322,13 @@ class PermissionSetAccess(UnrestrictedAccess):
         self._check_fields(sobject, values)
 
     def check_update(self, sobject: str, values: Mapping) -> None:
+        check_api_writable(sobject, "updated")
         if not self.object_access(sobject).edit:
             raise _insufficient_access()
         self._check_fields(sobject, values)
 
     def check_delete(self, sobject: str) -> None:
+        check_api_writable(sobject, "deleted")
         if not self.object_access(sobject).delete:
             raise _insufficient_access()
 

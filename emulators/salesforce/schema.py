@@ -25,9 +25,17 @@ READ_ONLY_FIELDS = {name.lower() for name in SYSTEM_FIELDS} | {
     "lastmodifiedbyid",
     "masterrecordid",  # set by a merge
 }
-DERIVED_READ_ONLY = {"campaignmember": {"hasresponded", "firstrespondeddate"}}
+DERIVED_READ_ONLY = {
+    "campaignmember": {"hasresponded", "firstrespondeddate"},
+    "opportunity": {"isclosed", "iswon"},
+    "campaigninfluence": {"revenueshare"},
+}
 # Fields that can be set on create but never changed.
-CREATE_ONLY = {"campaignmember": {"campaignid"}}
+CREATE_ONLY = {
+    "campaignmember": {"campaignid"},
+    "opportunitycontactrole": {"opportunityid"},
+    "campaigninfluence": {"campaignid", "opportunityid", "modelid", "contactid"},
+}
 
 STANDARD_FIELD_KINDS: dict[str, dict[str, str]] = {
     "Campaign": {"Name": STRING, "Type": STRING, "StartDate": DATE, "EndDate": DATE},
@@ -53,6 +61,7 @@ STANDARD_FIELD_KINDS: dict[str, dict[str, str]] = {
         "Company": STRING,
         "IsConverted": BOOLEAN,
         "MasterRecordId": STRING,
+        "ConvertedContactId": STRING,
     },
     "Contact": {
         "Email": STRING,
@@ -62,6 +71,37 @@ STANDARD_FIELD_KINDS: dict[str, dict[str, str]] = {
         "MasterRecordId": STRING,
     },
     "Account": {"Name": STRING},
+    "Opportunity": {
+        "Name": STRING,
+        "AccountId": STRING,
+        "Amount": NUMBER,
+        "CloseDate": DATE,
+        "StageName": STRING,
+        "IsClosed": BOOLEAN,
+        "IsWon": BOOLEAN,
+    },
+    "OpportunityContactRole": {
+        "OpportunityId": STRING,
+        "ContactId": STRING,
+        "IsPrimary": BOOLEAN,
+        "Role": STRING,
+    },
+    "CampaignInfluence": {
+        "CampaignId": STRING,
+        "OpportunityId": STRING,
+        "ContactId": STRING,
+        "ModelId": STRING,
+        "Influence": NUMBER,
+        "RevenueShare": NUMBER,
+    },
+    "CampaignInfluenceModel": {
+        "DeveloperName": STRING,
+        "MasterLabel": STRING,
+        "ModelDescription": STRING,
+        "IsActive": BOOLEAN,
+        "IsDefaultModel": BOOLEAN,
+        "IsModelLocked": BOOLEAN,
+    },
 }
 
 KINDS = {STRING, NUMBER, BOOLEAN, DATE, DATETIME, "reference", "id", "picklist", "email"}
@@ -81,6 +121,7 @@ class Schema:
         for name in STANDARD_KEY_PREFIXES:
             self.register_object(name)
         for sobject, kinds in STANDARD_FIELD_KINDS.items():
+            self.register_object(sobject)
             for field, kind in kinds.items():
                 self._learn_field(sobject, field, kind)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
+from . import opportunities
 from .errors import RecordError
 from .ids import IdFactory, to_18
 from .required import RequiredFields
@@ -325,7 +326,7 @@ class Store:
                     [],
                 )
 
-    def _lookup(self, record: dict, field: str, target: str, required: bool) -> str | None:
+    def lookup(self, record: dict, field: str, target: str, required: bool) -> str | None:
         value = record.get(field)
         if value in (None, ""):
             if required:
@@ -355,11 +356,13 @@ class Store:
             self._status_rules(record, old)
         elif sobject == "Lead" and old is None:
             record.setdefault("IsConverted", False)  # defaulted on create, as in Salesforce
+        else:
+            opportunities.apply_rules(self, sobject, record, old)
 
     def _member_rules(self, record: dict, old: dict | None) -> None:
-        campaign_id = self._lookup(record, "CampaignId", CAMPAIGN, required=True)
-        lead_id = self._lookup(record, "LeadId", "Lead", required=False)
-        contact_id = self._lookup(record, "ContactId", "Contact", required=False)
+        campaign_id = self.lookup(record, "CampaignId", CAMPAIGN, required=True)
+        lead_id = self.lookup(record, "LeadId", "Lead", required=False)
+        contact_id = self.lookup(record, "ContactId", "Contact", required=False)
         if not lead_id and not contact_id:
             raise RecordError(
                 "REQUIRED_FIELD_MISSING",
@@ -384,7 +387,7 @@ class Store:
         record.setdefault("FirstRespondedDate", None)
 
     def _status_rules(self, record: dict, old: dict | None) -> None:
-        campaign_id = self._lookup(record, "CampaignId", CAMPAIGN, required=True)
+        campaign_id = self.lookup(record, "CampaignId", CAMPAIGN, required=True)
         label = record.get("Label")
         if not label:
             raise RecordError("REQUIRED_FIELD_MISSING", "Required fields are missing: [Label]", [])
@@ -443,6 +446,14 @@ class Store:
                     if other["Id"] != record["Id"] and other.get("IsDefault"):
                         self._set_live(MEMBER_STATUS, other["Id"], {**other, "IsDefault": False})
             self._recompute_members(record["CampaignId"])
+        else:
+            opportunities.after_write(self, sobject, record, old)
+
+    def replace(self, sobject: str, record: dict) -> None:
+        """A value Salesforce derives changed on a record (no rules run again)."""
+        self._set_live(
+            sobject, record["Id"], {**record, "SystemModstamp": format_datetime(self.clock())}
+        )
 
     def _recompute_members(self, campaign_id: str) -> None:
         table = self._live.get(MEMBER, {})

@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
 from touchpoints.edge.run_reports import budget_counts, budget_percentages
+from touchpoints.services.attribution import request_attribution
 from touchpoints.services.limits_sampling import salesforce_budget
 from touchpoints.services.sweep import sweep_org_changes
 from touchpoints.wiring import Dependencies
@@ -44,6 +45,14 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
             "SweepSalesforceCalls": result.salesforce_calls,
         }
     )
+    if deps.settings.attribution_queue_url and result.finished:  # (not while postponed)
+        persons = request_attribution(
+            deps.attribution_gateway,
+            deps.attribution_queue,
+            result.since,
+            full=result.full_reconciliation,
+        )
+        add_counts({"SweepPersonsEnqueuedForAttribution": persons})
     return {
         "enqueued": len(result.campaign_ids),
         "full_reconciliation": result.full_reconciliation,

@@ -1,7 +1,9 @@
-"""SyncStatusFunction: GET /campaigns/{campaignId}/sync-status, …/runs and GET /audit, read-only. The last
-run's counts by outcome, its recent runs and a page of members with their outcome, reason and
-previous outcome, as JSON or (`?format=csv`) as the sync report, read from the state table page by
-page; the campaign's run history (90 days), newest first; and every audit entry, newest first."""
+"""SyncStatusFunction, read-only: GET /campaigns/{campaignId}/sync-status, …/runs, GET /audit and
+GET /persons/{personId}/path. The last run's counts by outcome, its recent runs and a page of
+members with their outcome, reason and previous outcome, as JSON or (`?format=csv`) as the sync
+report, read from the state table page by page; the campaign's run history (90 days), newest
+first; every audit entry, newest first; and a person's touchpoints with the positions and
+percentages the last attribution run gave them."""
 
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from touchpoints.edge.models.sync_status import (
     CampaignNotRecomputedError,
     InvalidTimeRangeError,
     PageTooLargeError,
+    PersonNotAttributedError,
     member_status,
     page_start,
+    path_step,
     report_header,
     report_rows,
     run_token,
@@ -45,6 +49,7 @@ api = admin_api(ERRORS)
 
 
 CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (15 or 18)")]
+PersonId = Annotated[SalesforceId, Path(description="Salesforce Lead or Contact id (15 or 18)")]
 
 
 def _pages(
@@ -131,6 +136,22 @@ def runs(
     if not page and next is None:
         raise CampaignNotRecomputedError(f"campaign {campaign_id} has no run in the last 90 days")
     return {"campaign_id": campaign_id, "runs": page, "next": token}
+
+
+@api.get(
+    "/persons/<person_id>/path",
+    summary="A person's touchpoints with their positions and attribution percentages",
+    description="Every touchpoint of a lead's or contact's path in date order, as the last"
+    " attribution run left it: campaign, position (FT, LC) and the First Touch, Lead Creation"
+    " and U-shaped percentages.",
+    responses=responses({200: ("The person's path", None)}, 404, 422),
+)
+def person_path(person_id: PersonId) -> Any:
+    deps: Dependencies = api.context["deps"]
+    steps = deps.person_paths.load_path(person_id)
+    if steps is None:
+        raise PersonNotAttributedError(f"no attributed path is recorded for {person_id}")
+    return {"person_id": person_id, "touchpoints": [path_step(step) for step in steps]}
 
 
 def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str | None) -> Response:

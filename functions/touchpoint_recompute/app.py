@@ -71,6 +71,8 @@ def _recompute_record(record: SQSRecord, deps: Dependencies, context: Any, batch
     except Exception as error:  # reported, then failed as before: SQS delivers it again
         _report_failure(message, error)
         raise
+    if result.touched_persons and deps.settings.attribution_queue_url:
+        deps.attribution_queue.enqueue_persons(result.touched_persons, "touchpoints changed")
     if result.wait_seconds is not None:
         _wait_for_bulk_job(record, message, result, deps, batch)
     elif not result.finished:

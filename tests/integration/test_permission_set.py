@@ -16,10 +16,11 @@ import pytest
 from emulators.salesforce.permissions import FULL, PermissionSetAccess
 from emulators.world import PERMISSION_SET
 from touchpoints.adapters.salesforce_records import RecordMapper
-from touchpoints.settings import CampaignFields, TouchpointFields
+from touchpoints.settings import AttributionFields, CampaignFields, TouchpointFields
 
 TOUCHPOINTS = TouchpointFields()
 CAMPAIGN = CampaignFields()
+ATTRIBUTION = AttributionFields()
 MAPPER = RecordMapper(CAMPAIGN, TOUCHPOINTS)
 
 # Standard fields the adapters name in their SOQL and writes (salesforce.py,
@@ -44,10 +45,17 @@ READ = {
         "Contact.LastName",
     ],
     "CampaignMemberStatus": ["Label", "CampaignId", "SortOrder"],
-    "Lead": ["Id", "Email", "IsConverted"],
-    "Contact": ["Id", "Email"],
+    "Lead": ["Id", "Email", "IsConverted", "CreatedDate", "ConvertedContactId"],
+    "Contact": ["Id", "Email", "CreatedDate"],
     "User": ["Id", "Username", "UserPermissionsMarketingUser"],
     TOUCHPOINTS.sobject: [c.strip() for c in MAPPER.touchpoint_columns.split(",")],
+    # attribution (DESIGN.md, "Attribution"): opportunities through their contact roles, the
+    # records it keeps in step, and the locked influence model it writes Campaign Influence under
+    "Opportunity": ["Id", "Amount", "CloseDate", "CreatedDate", "IsWon", "IsClosed", "StageName"],
+    "OpportunityContactRole": ["OpportunityId", "ContactId"],
+    ATTRIBUTION.sobject: ["Id", *astuple(ATTRIBUTION)[1:]],
+    "CampaignInfluence": ["Id", "CampaignId", "OpportunityId", "ContactId", "ModelId", "Influence"],
+    "CampaignInfluenceModel": ["Id", "DeveloperName", "IsModelLocked"],
 }
 WRITE = {
     # the program sync's channel and cost (rules/program_sync.py: campaign_updates)
@@ -64,6 +72,8 @@ WRITE = {
     # leads the sync creates for Marketo-only people
     "Lead": ["Email", "FirstName", "LastName", "Company"],
     TOUCHPOINTS.sobject: list(astuple(TOUCHPOINTS)[1:]),
+    ATTRIBUTION.sobject: list(astuple(ATTRIBUTION)[1:]),
+    "CampaignInfluence": ["CampaignId", "OpportunityId", "ContactId", "ModelId", "Influence"],
 }
 
 
@@ -105,6 +115,8 @@ def test_the_objects_the_flows_write_allow_those_writes(access):
     assert access.object_access("CampaignMember") == FULL
     assert access.object_access("Lead").create
     assert access.object_access("Campaign").edit
+    assert access.object_access(ATTRIBUTION.sobject) == FULL
+    assert access.object_access("CampaignInfluence") == FULL
 
 
 def test_nothing_is_granted_that_no_flow_uses(access):

@@ -143,7 +143,7 @@ def test_sync_status_reads_the_state_table_only_and_never_the_salesforce_secret(
     [items, index] = function["Policies"][0]["Statement"]
     assert items["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
     leading_keys = items["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-    assert leading_keys == ["CAMPAIGN#*", "AUDIT#*"]
+    assert leading_keys == ["CAMPAIGN#*", "AUDIT#*", "PERSON#*"]
     assert index["Action"] == "dynamodb:Query"
     assert index["Resource"] == {"Fn::Sub": "${StateTable.Arn}/index/AuditIndex"}
     assert index["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["AUDIT"]}}

@@ -25,6 +25,7 @@ from emulators.template_stack import load_template
 from emulators.world import event, lambda_context
 from tests.integration import program_sync_seeds as marketo
 from tests.integration.seeds import a_campaign, campaign_notification, members
+from tests.integration.test_attribution import person_path
 from tests.integration.test_audit import audit
 from tests.integration.test_bulk_date_update import GOOD, apply, get_job, undo
 from tests.integration.test_channel_mapping import default_rows, put_mapping, with_row
@@ -35,6 +36,7 @@ from touchpoints.adapters import (
     enqueue_once,
     job_store,
     notification_log,
+    person_paths,
     program_links,
     state_store,
 )
@@ -82,6 +84,8 @@ OWNERS = {
     program_links._LINKS: PROGRAM_SYNC,
     program_links._sync_pk(1001): PROGRAM_SYNC,  # people's emails and conflicts
     enqueue_once.PK: {"CampaignWebhookFunction"},
+    # a person's attributed path: written by the attribution, read by GET /persons/{id}/path
+    person_paths._key("0035g00000AbCdEAAV")["PK"]: {"AttributionFunction", "SyncStatusFunction"},
     notification_log._pk(CAMPAIGN): {"CampaignWebhookFunction"},
 }
 
@@ -124,6 +128,7 @@ def drive_every_function(world) -> None:
     assert sync_status(world, campaign_id)["statusCode"] == 200
     assert audit(world)[0] == 200  # the index
     assert audit(world, campaign=campaign_id)[0] == 200  # a campaign's own audit partition
+    assert person_path(world, "0035g00000AbCdEAAV")[0] in (200, 404)
     assert put_mapping(world, with_row(default_rows(), "Conference", "Events"), "0")[0] == 200
     world.drain_queue()
     status, job = apply(world, campaign_id, GOOD)

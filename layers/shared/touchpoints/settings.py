@@ -7,7 +7,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from typing import Any, cast
 
+from touchpoints.rules.attribution import ModelWeights
+from touchpoints.rules.attribution_opportunity import (
+    AttributionModel,
+    custom_model_weights,
+)
 from touchpoints.rules.salesforce_ids import canonical_id
 from touchpoints.rules.sync_mode import SyncSettingValues
 
@@ -28,6 +34,11 @@ class TouchpointFields:
     channel_path: str = "Marketing_Channel_Path__c"
     source: str = "Touchpoint_Source__c"
     medium: str = "Medium__c"
+    # Person-level attribution (DESIGN.md, "Attribution"), written by the attribution run only.
+    position: str = "Touchpoint_Position__c"
+    first_touch_percent: str = "First_Touch_Percent__c"
+    lead_creation_percent: str = "Lead_Creation_Percent__c"
+    u_shaped_percent: str = "U_Shaped_Percent__c"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,35 @@ class CampaignFields:
     end_date: str = "Touchpoint_End_Date__c"
     member_touchpoint_date: str = "Buyer_Touchpoint_Date__c"
     member_status: str = "Touchpoint_Status__c"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionFields:
+    """Salesforce API names of the opportunity-level attribution object and its fields."""
+
+    sobject: str = "Buyer_Attribution_Touchpoint__c"
+    key: str = "Attribution_Key__c"
+    opportunity: str = "Opportunity__c"
+    touchpoint: str = "Buyer_Touchpoint__c"
+    contact: str = "Contact__c"
+    campaign: str = "Campaign__c"
+    touchpoint_date: str = "Touchpoint_Date__c"
+    position: str = "Touchpoint_Position__c"
+    w_shaped_percent: str = "W_Shaped_Percent__c"
+    full_path_percent: str = "Full_Path_Percent__c"
+    linear_percent: str = "Linear_Percent__c"
+    custom_percent: str = "Custom_Model_Percent__c"
+    revenue: str = "Revenue__c"
+
+
+# The custom model until one is configured: Full Path's weights.
+DEFAULT_CUSTOM_WEIGHTS: dict[str, float] = {
+    "FT": 22.5,
+    "LC": 22.5,
+    "OC": 22.5,
+    "Closed": 22.5,
+    "Other": 10,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +110,17 @@ class Settings:
     # The Enable_Buyer_Touchpoints__c values meaning each sync mode (this project's and Marketo
     # Measure's wording by default).
     sync_setting_values: SyncSettingValues = field(default_factory=SyncSettingValues)
+    # Attribution (DESIGN.md, "Attribution"): the object's names, the model `Revenue__c` and
+    # Campaign Influence follow, the custom model's weights, and the locked CampaignInfluenceModel
+    # (its DeveloperName) to write Campaign Influence under; none writes no Campaign Influence.
+    attribution_fields: AttributionFields = field(default_factory=AttributionFields)
+    attribution_model: AttributionModel = AttributionModel.FULL_PATH
+    custom_model: ModelWeights = field(
+        default_factory=lambda: custom_model_weights(DEFAULT_CUSTOM_WEIGHTS)
+    )
+    campaign_influence_model: str | None = None
+    # The queue persons' attribution requests go through (empty: nothing is enqueued for it).
+    attribution_queue_url: str = ""
 
 
 class SettingsError(RuntimeError):
@@ -117,17 +168,35 @@ def parse_org_ids(raw: str) -> frozenset[str]:
 _NAME_PART = r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
 API_NAME = re.compile(rf"(?:{_NAME_PART}__)?{_NAME_PART}(?:__c)?")
 # The JSON parameter's sections and the dataclass each one overrides.
-FIELD_NAME_SECTIONS = {"touchpoint": TouchpointFields, "campaign": CampaignFields}
+FIELD_NAME_SECTIONS = {
+    "touchpoint": TouchpointFields,
+    "campaign": CampaignFields,
+    "attribution": AttributionFields,
+}
 FIELD_NAMES_VARIABLE = "SALESFORCE_FIELD_NAMES"
 
 
 def parse_field_names(raw: str) -> tuple[TouchpointFields, CampaignFields]:
-    """`SALESFORCE_FIELD_NAMES`: a JSON object `{"touchpoint": {...}, "campaign": {...}}` whose
-    entries are `TouchpointFields` / `CampaignFields` attribute -> Salesforce API name; a name not
-    given keeps its default. Anything else is refused with the entry it concerns."""
+    """`SALESFORCE_FIELD_NAMES`: a JSON object `{"touchpoint": {...}, "campaign": {...},
+    "attribution": {...}}` whose entries are `TouchpointFields` / `CampaignFields` /
+    `AttributionFields` attribute -> Salesforce API name; a name not given keeps its default.
+    Anything else is refused with the entry it concerns."""
+    configured = _field_name_sections(raw)
+    # (each section holds the kind FIELD_NAME_SECTIONS names for it)
+    return cast(TouchpointFields, configured["touchpoint"]), cast(
+        CampaignFields, configured["campaign"]
+    )
+
+
+def parse_attribution_field_names(raw: str) -> AttributionFields:
+    """The `attribution` section of `SALESFORCE_FIELD_NAMES` (see `parse_field_names`)."""
+    return cast(AttributionFields, _field_name_sections(raw)["attribution"])
+
+
+def _field_name_sections(raw: str) -> dict[str, Any]:
     defaults = {section: kind() for section, kind in FIELD_NAME_SECTIONS.items()}
     if not raw.strip():
-        return defaults["touchpoint"], defaults["campaign"]
+        return defaults
     try:
         document = json.loads(raw)
     except json.JSONDecodeError as error:
@@ -153,6 +222,8 @@ def parse_field_names(raw: str) -> tuple[TouchpointFields, CampaignFields]:
         configured[section] = replace(defaults[section], **names)
     touchpoint, campaign = configured["touchpoint"], configured["campaign"]
     _distinct("touchpoint", touchpoint, [f.name for f in fields(TouchpointFields)][1:])
+    attribution = configured["attribution"]
+    _distinct("attribution", attribution, [f.name for f in fields(AttributionFields)][1:])
     _distinct("campaign", campaign, ["sync_mode", "start_date", "end_date"])
     _distinct("campaign", campaign, ["member_touchpoint_date", "member_status"])
     if not touchpoint.sobject.endswith("__c"):
@@ -160,7 +231,12 @@ def parse_field_names(raw: str) -> tuple[TouchpointFields, CampaignFields]:
             f"{FIELD_NAMES_VARIABLE}: touchpoint.sobject must be a custom object (__c), "
             f"got {touchpoint.sobject!r}"
         )
-    return touchpoint, campaign
+    if not attribution.sobject.endswith("__c"):
+        raise SettingsError(
+            f"{FIELD_NAMES_VARIABLE}: attribution.sobject must be a custom object (__c), "
+            f"got {attribution.sobject!r}"
+        )
+    return configured
 
 
 def _distinct(section: str, names: object, attributes: list[str]) -> None:
@@ -223,6 +299,40 @@ def parse_sync_setting_values(raw: str) -> SyncSettingValues:
     return SyncSettingValues(**chosen)
 
 
+def parse_attribution_model(raw: str) -> AttributionModel:
+    """`ATTRIBUTION_MODEL`: the model `Revenue__c` and Campaign Influence follow."""
+    try:
+        return AttributionModel(raw.strip() or AttributionModel.FULL_PATH)
+    except ValueError:
+        expected = [model.value for model in AttributionModel]
+        raise SettingsError(f"ATTRIBUTION_MODEL must be one of {expected}, got {raw!r}") from None
+
+
+def parse_custom_weights(raw: str) -> ModelWeights:
+    """`ATTRIBUTION_CUSTOM_WEIGHTS`: JSON `{"FT": 40, "LC": 10, "OC": 10, "Closed": 30, "Other":
+    10}`, summing to 100 (rules/attribution_opportunity.py); empty keeps Full Path's weights."""
+    if not raw.strip():
+        return custom_model_weights(DEFAULT_CUSTOM_WEIGHTS)
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise SettingsError(f"ATTRIBUTION_CUSTOM_WEIGHTS is not valid JSON: {error.msg}") from None
+    if not isinstance(document, dict):
+        raise SettingsError("ATTRIBUTION_CUSTOM_WEIGHTS must be a JSON object")
+    try:
+        return custom_model_weights(document)
+    except ValueError as error:
+        raise SettingsError(f"ATTRIBUTION_CUSTOM_WEIGHTS: {error}") from None
+
+
+def parse_influence_model(raw: str) -> str | None:
+    """`CAMPAIGN_INFLUENCE_MODEL`: a CampaignInfluenceModel DeveloperName, or empty for none."""
+    name = raw.strip()
+    if name and not API_NAME.fullmatch(name):
+        raise SettingsError(f"CAMPAIGN_INFLUENCE_MODEL must be a model's API name, got {raw!r}")
+    return name or None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     touchpoint_fields, campaign_fields = parse_field_names(env.get(FIELD_NAMES_VARIABLE, ""))
@@ -244,4 +354,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         touchpoint_fields=touchpoint_fields,
         campaign_fields=campaign_fields,
         sync_setting_values=parse_sync_setting_values(env.get(SYNC_VALUES_VARIABLE, "")),
+        attribution_fields=parse_attribution_field_names(env.get(FIELD_NAMES_VARIABLE, "")),
+        attribution_model=parse_attribution_model(env.get("ATTRIBUTION_MODEL", "")),
+        custom_model=parse_custom_weights(env.get("ATTRIBUTION_CUSTOM_WEIGHTS", "")),
+        campaign_influence_model=parse_influence_model(env.get("CAMPAIGN_INFLUENCE_MODEL", "")),
+        attribution_queue_url=env.get("ATTRIBUTION_QUEUE_URL", "").strip(),
     )

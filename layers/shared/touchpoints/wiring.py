@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import requests
     from simple_salesforce import Salesforce
 
+    from touchpoints.adapters.attribution_queue import AttributionQueue
     from touchpoints.adapters.audit_log import AuditLog
     from touchpoints.adapters.channel_mapping_store import (
         ChannelMappingOncePerInvocation,
@@ -31,15 +32,18 @@ if TYPE_CHECKING:
     from touchpoints.adapters.job_store import JobStore
     from touchpoints.adapters.marketo import MarketoClient
     from touchpoints.adapters.notification_log import NotificationLog
+    from touchpoints.adapters.person_paths import PersonPathStore
     from touchpoints.adapters.program_links import ProgramLinkStore
     from touchpoints.adapters.recompute_queue import RecomputeQueue
     from touchpoints.adapters.salesforce import SalesforceGateway
+    from touchpoints.adapters.salesforce_attribution import SalesforceAttributionGateway
     from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
     from touchpoints.adapters.salesforce_limits import SalesforceLimits
     from touchpoints.adapters.salesforce_org_changes import SalesforceOrgChanges
     from touchpoints.adapters.salesforce_transport import SalesforceTransport
     from touchpoints.adapters.secrets import JsonSecrets
     from touchpoints.adapters.state_store import StateStore
+    from touchpoints.services.attribution import Attribution
     from touchpoints.services.bulk_date import BulkDatePorts
     from touchpoints.services.change_events import ChangeEventPorts
 
@@ -240,6 +244,44 @@ class Dependencies:
         from touchpoints.adapters.salesforce_org_changes import SalesforceOrgChanges
 
         return SalesforceOrgChanges(self.salesforce_transport, self.settings.campaign_fields)
+
+    # -- attribution (AttributionFunction; the recompute and the sweep enqueue for it) ---------
+    @cached_property
+    def attribution_queue(self) -> AttributionQueue:
+        from touchpoints.adapters.attribution_queue import AttributionQueue
+
+        if not self.settings.attribution_queue_url:
+            raise SettingsError("environment variable ATTRIBUTION_QUEUE_URL is required")
+        return AttributionQueue(
+            self.boto3_session.client("sqs"), self.settings.attribution_queue_url
+        )
+
+    @cached_property
+    def attribution_gateway(self) -> SalesforceAttributionGateway:
+        from touchpoints.adapters.salesforce_attribution import SalesforceAttributionGateway
+
+        return SalesforceAttributionGateway(
+            self.salesforce_transport,
+            self.settings.touchpoint_fields,
+            self.settings.attribution_fields,
+        )
+
+    @cached_property
+    def attribution(self) -> Attribution:
+        from touchpoints.services.attribution import Attribution, AttributionConfig
+
+        config = AttributionConfig(
+            self.settings.attribution_model,
+            self.settings.custom_model,
+            self.settings.campaign_influence_model,
+        )
+        return Attribution(self.attribution_gateway, config, self.person_paths)
+
+    @cached_property
+    def person_paths(self) -> PersonPathStore:
+        from touchpoints.adapters.person_paths import PersonPathStore
+
+        return PersonPathStore(self.table)
 
     def _reconnect_salesforce(self) -> Salesforce:
         from touchpoints.adapters.salesforce_client import connect

@@ -92,3 +92,14 @@ def test_webhook_row_is_judged_on_cpu_time_when_measured():
     assert "140.0 ms outside AWS (30.0 ms CPU)" in measured
     assert "met" in measured
     assert "MISSED" in render([], {**slow_wall_busy_machine, "outside_aws_cpu_ms": 60.0})
+
+
+def test_the_attribution_bench_scales_calls_by_messages_and_bounds_by_pages():
+    from scripts.bench_attribution import Row, lower_bound
+
+    # 1,000 persons: 3,000 touchpoints in 2 pages, creation dates in 1, 3,150 records in 16 calls
+    assert lower_bound(1000, writes=False) == 3
+    assert lower_bound(1000, writes=True) == 3 + 16
+    row = Row(1000, "first pass", 70, 70, 25, 19, 2.0)
+    assert row.calls_at_scale == 7000  # 7 calls a message, 1,000 messages
+    assert row.per_second == 500

@@ -20,7 +20,7 @@ from moto import mock_aws
 
 from scripts import salesforce_metadata as generator
 from touchpoints.rules.sync_mode import SyncSettingValues
-from touchpoints.settings import CampaignFields, TouchpointFields
+from touchpoints.settings import AttributionFields, CampaignFields, TouchpointFields
 
 NS = {"md": generator.NAMESPACE}
 FACTS = replace(generator.SAMPLE, outbound_token="t0ken&<quoted>")
@@ -255,6 +255,22 @@ def test_other_field_names_get_the_permission_set_with_those_names():
     assert texts(
         parsed(files, "workflows/Campaign.workflow-meta.xml"), "md:outboundMessages/md:fields"
     )[3] == ("bizible2__Enable_Buyer_Touchpoints__c")
+
+
+def test_other_attribution_names_are_granted_under_those_names():
+    facts = replace(
+        FACTS,
+        attribution_fields=AttributionFields(
+            sobject="Attribution__c", revenue="Attributed_Revenue__c"
+        ),
+    )
+    files = generator.metadata_files(facts, OPENAPI)
+    root = parsed(files, "permissionsets/Offline_Touchpoints_Integration.permissionset-meta.xml")
+    granted = texts(root, "md:fieldPermissions/md:field")
+    assert "Attribution__c.Attributed_Revenue__c" in granted
+    assert "Attribution__c.Attribution_Key__c" in granted  # not renamed, kept
+    assert not any(name.startswith("Buyer_Attribution_Touchpoint__c.") for name in granted)
+    assert "Attribution__c" in texts(root, "md:objectPermissions/md:object")
 
 
 def test_an_output_url_without_the_token_placeholder_is_refused():

@@ -51,3 +51,11 @@ def canonical_id(text: str | None) -> str | None:
                 return None
     id15 = "".join(chars)
     return id15 + suffix
+
+
+CONTACT_KEY_PREFIX = "003"  # a Contact id starts so in every org (a Lead's with 00Q)
+
+
+def is_contact_id(record_id: str) -> bool:
+    """A person id names a contact (else a lead): ids carry their object's key prefix."""
+    return record_id.startswith(CONTACT_KEY_PREFIX)

@@ -164,6 +164,9 @@ class RecomputeResult:
     # `unknown_sync_first_seen` when the last run did not already report this value.
     unknown_sync_value: str | None = None
     unknown_sync_first_seen: bool = False
+    # persons (contact, else lead) whose touchpoints this invocation's collection writes changed,
+    # for their attribution (services/attribution.py); a Bulk run's are left to the daily pass
+    touched_persons: frozenset[str] = frozenset()
 
     # shorthands for logs and tests
     @property
@@ -449,6 +452,7 @@ class Recompute:
         self._channel_mapping = channel_mapping
         self._bulk_threshold = bulk_threshold
         self._rest_chunk = rest_chunk
+        self._touched_persons: set[str] = set()
 
     def run(
         self, request: RecomputeRequest, now: datetime, seconds_left: Callable[[], float]
@@ -492,6 +496,7 @@ class Recompute:
         finally:
             result.api_calls = Counter(self._sf.calls) - calls_before
             result.totals = run.totals
+            result.touched_persons = frozenset(self._touched_persons)
 
     def _go(
         self,
@@ -766,6 +771,8 @@ class Recompute:
         gone: list[str] = []
         for pending, result in outcomes:
             planned = pending.planned
+            if result.success:
+                self._touched_persons.update(_persons(pending))
             if result.success and planned is None:
                 gone.append(pending.member_id)
             elif result.success and planned is not None:
@@ -1054,6 +1061,14 @@ class Recompute:
             }
             writes.add((), strays, [])
             totals.deleted += len(strays)
+
+
+def _persons(pending: _Pending) -> set[str]:
+    """Whose path a touchpoint write changed: the person it names now, and the one it named."""
+    before = pending.baseline[0] if pending.baseline else None
+    after = pending.planned.touchpoint if pending.planned else None
+    named = (tp.contact_id or tp.lead_id for tp in (before, after) if tp is not None)
+    return {person for person in named if person}
 
 
 def _creates(pending: _Pending) -> bool:

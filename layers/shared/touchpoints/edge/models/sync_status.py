@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from touchpoints.errors import InvalidPageTokenError
+from touchpoints.ports.attribution import PathStep
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.salesforce_ids import canonical_id
 
@@ -51,8 +52,15 @@ class PageTooLargeError(ValueError):
     field = "limit"
 
 
+class PersonNotAttributedError(LookupError):
+    """No attribution run has recorded the person's path (or it holds no touchpoint)."""
+
+    field = "person_id"
+
+
 ERRORS: dict[type[Exception], tuple[int, str]] = {
     CampaignNotRecomputedError: (404, "CAMPAIGN_NOT_RECOMPUTED"),
+    PersonNotAttributedError: (404, "PERSON_NOT_ATTRIBUTED"),
     PageTooLargeError: (422, "INVALID_REQUEST"),
     InvalidPageTokenError: (400, "INVALID_PAGE_TOKEN"),
     InvalidTimeRangeError: (422, "INVALID_REQUEST"),
@@ -95,6 +103,20 @@ def run_token(token: str | None) -> str | None:
     if token is not None and not _RUN_TOKEN.fullmatch(token):
         raise InvalidPageTokenError("next: not a token this route handed out")
     return token
+
+
+def path_step(step: PathStep) -> dict[str, Any]:
+    """One touchpoint of a person's path: when, which campaign, its position and percentages."""
+    row = step.attribution
+    return {
+        "touchpoint_id": step.touchpoint_id,
+        "touchpoint_date": step.moment.isoformat(),
+        "campaign_id": step.campaign_id or None,
+        "position": row.position,
+        "first_touch_percent": float(row.first_touch),
+        "lead_creation_percent": float(row.lead_creation),
+        "u_shaped_percent": float(row.u_shaped),
+    }
 
 
 def report_header() -> str:

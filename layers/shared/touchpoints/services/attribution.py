@@ -1,0 +1,246 @@
+"""Use case: keep a batch of persons' attribution in step with their touchpoints.
+
+For each person (lead or contact) it reads every touchpoint on their path, whatever wrote it, and
+writes the positions and person-level percentages that changed (`rules/attribution_person.py`).
+For the opportunities their contacts hold a role on, it reads every contact's path and writes the
+`Buyer_Attribution_Touchpoint__c` records that changed, deletes those no longer wanted
+(`rules/attribution_opportunity.py`), and, with a locked Campaign Influence model configured, does
+the same for its `CampaignInfluence` records (`rules/attribution_influence.py`). Salesforce is read
+fresh on every run, so a run is safe to repeat and to run out of order (decision 0007).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from touchpoints.ports.attribution import (
+    AttributionQueuePort,
+    AttributionSalesforcePort,
+    AttributionSweepPort,
+    InfluenceRecord,
+    OpportunityRoles,
+    PathStep,
+    PersonPathPort,
+    PersonTouchpoint,
+)
+from touchpoints.ports.salesforce import RecordResult
+from touchpoints.rules.attribution import ModelWeights
+from touchpoints.rules.attribution_changes import attribution_changes
+from touchpoints.rules.attribution_influence import CampaignInfluenceShare, campaign_influence
+from touchpoints.rules.attribution_opportunity import (
+    AttributionModel,
+    ContactPath,
+    OpportunityAttribution,
+    attribute_opportunity,
+)
+from touchpoints.rules.attribution_person import PersonAttribution, attribute_person
+from touchpoints.rules.salesforce_ids import is_contact_id
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionConfig:
+    """The model `Revenue__c` and Campaign Influence follow, the custom model's weights, and the
+    locked CampaignInfluenceModel (DeveloperName) to write under, if any."""
+
+    model: AttributionModel
+    custom_model: ModelWeights
+    influence_model: str | None = None
+
+
+@dataclass
+class AttributionResult:
+    persons: int
+    touchpoints_updated: int = 0
+    opportunities: int = 0
+    attribution_written: int = 0
+    attribution_deleted: int = 0
+    influence_written: int = 0
+    influence_deleted: int = 0
+    failed: int = 0
+    failure_codes: Counter[str] = field(default_factory=Counter)
+    influence_model_missing: bool = False
+    api_calls: Counter[str] = field(default_factory=Counter)
+
+
+class Attribution:
+    def __init__(
+        self,
+        salesforce: AttributionSalesforcePort,
+        config: AttributionConfig,
+        paths: PersonPathPort | None = None,
+    ) -> None:
+        self._sf = salesforce
+        self._config = config
+        self._paths = paths  # each person's path kept for sync status, when given
+
+    def run(
+        self, person_ids: Sequence[str], calls: Counter[str] | None = None
+    ) -> AttributionResult:
+        """Attribute the persons; `calls` (the gateway's counter) is reported as this run's calls."""
+        calls_before = Counter(calls or {})
+        persons = sorted(set(person_ids))
+        result = AttributionResult(len(persons))
+        paths, created = self._read_paths(persons)
+        self._attribute_persons(persons, paths, created, result)
+        # the contacts asked for, and those a lead asked for was converted into
+        contacts = sorted(person for person in {*persons, *paths} if is_contact_id(person))
+        roles = self._sf.opportunities_of(contacts) if contacts else []
+        if roles:
+            self._attribute_opportunities(roles, paths, created, result)
+        result.api_calls = Counter(calls or {}) - calls_before
+        return result
+
+    # -- person level --------------------------------------------------------------------------
+
+    def _read_paths(
+        self, person_ids: Sequence[str]
+    ) -> tuple[dict[str, list[PersonTouchpoint]], dict[str, datetime]]:
+        """Each person's touchpoints and creation date. A lead's touchpoints that carry a contact
+        belong to that contact (converted), whose whole path is then read too."""
+        paths: dict[str, list[PersonTouchpoint]] = defaultdict(list)
+        wanted, seen = list(person_ids), set[str]()
+        while wanted:
+            seen.update(wanted)
+            for touchpoint in self._sf.touchpoints_of(wanted):
+                paths[touchpoint.person_id].append(touchpoint)
+            wanted = sorted(set(paths) - seen)
+        for path in paths.values():  # a touchpoint read through both its lead and its contact
+            unique = {touchpoint.touchpoint.key: touchpoint for touchpoint in path}
+            path[:] = list(unique.values())
+        created = self._sf.person_created_dates(sorted(seen | set(paths)))
+        return paths, created
+
+    def _attribute_persons(
+        self,
+        persons: Sequence[str],
+        paths: dict[str, list[PersonTouchpoint]],
+        created: dict[str, datetime],
+        result: AttributionResult,
+    ) -> None:
+        desired: dict[str, PersonAttribution] = {}
+        held: dict[str, PersonAttribution] = {}
+        steps: dict[str, list[PathStep]] = {person: [] for person in persons}
+        for person_id, path in paths.items():
+            if person_id not in created:  # deleted: its touchpoints go with it
+                continue
+            touchpoints = {t.touchpoint.key: t.touchpoint for t in path}
+            for row in attribute_person(list(touchpoints.values()), created[person_id]):
+                desired[row.key] = row
+                touchpoint = touchpoints[row.key]
+                steps.setdefault(person_id, []).append(
+                    PathStep(row.key, touchpoint.moment, touchpoint.campaign_id, row)
+                )
+            held.update((t.touchpoint.key, t.current) for t in path)
+        changes = attribution_changes(desired, held)
+        outcomes = self._sf.update_person_attribution(changes.write.values())
+        result.touchpoints_updated += self._count(outcomes, result)
+        if self._paths is not None:
+            self._paths.save_paths(steps)
+
+    # -- opportunity level ---------------------------------------------------------------------
+
+    def _attribute_opportunities(
+        self,
+        roles: list[OpportunityRoles],
+        paths: dict[str, list[PersonTouchpoint]],
+        created: dict[str, datetime],
+        result: AttributionResult,
+    ) -> None:
+        others = sorted({c for r in roles for c in r.contact_ids} - set(paths) - set(created))
+        if others:  # the other contacts on these opportunities: their paths count too
+            more_paths, more_created = self._read_paths(others)
+            paths = {**more_paths, **paths}
+            created = {**more_created, **created}
+        desired: dict[str, OpportunityAttribution] = {}
+        for role in roles:
+            contact_paths = [
+                ContactPath(
+                    contact_id,
+                    created[contact_id],
+                    [t.touchpoint for t in paths.get(contact_id, [])],
+                )
+                for contact_id in role.contact_ids
+                if contact_id in created
+            ]
+            for row in attribute_opportunity(
+                role.opportunity, contact_paths, self._config.custom_model, self._config.model
+            ):
+                desired[row.key] = row
+        opportunity_ids = sorted(role.opportunity.id for role in roles)
+        result.opportunities = len(opportunity_ids)
+        held = {row.key: row for row in self._sf.opportunity_attribution(opportunity_ids)}
+        changes = attribution_changes(desired, held)
+        written = self._sf.upsert_opportunity_attribution(changes.write.values())
+        result.attribution_written += self._count(written, result)
+        deleted = self._sf.delete_opportunity_attribution(changes.delete)
+        result.attribution_deleted += self._count(deleted, result)
+        if self._config.influence_model:
+            self._write_influence(opportunity_ids, list(desired.values()), result)
+
+    def _write_influence(
+        self,
+        opportunity_ids: list[str],
+        rows: list[OpportunityAttribution],
+        result: AttributionResult,
+    ) -> None:
+        model_name = self._config.influence_model or ""
+        model_id = self._sf.influence_model_id(model_name)
+        if model_id is None:
+            result.influence_model_missing = True
+            return
+        desired = {_group(share): share for share in campaign_influence(rows, self._config.model)}
+        held: dict[tuple[str, str, str], InfluenceRecord] = {}
+        duplicates: list[str] = []
+        for record in self._sf.campaign_influence(model_id, opportunity_ids):
+            if _group(record.share) in held:  # one record per group: extras are deleted
+                duplicates.append(record.record_id)
+            else:
+                held[_group(record.share)] = record
+        changes = attribution_changes(desired, {k: r.share for k, r in held.items()})
+        created = [share for key, share in changes.write.items() if key not in held]
+        updated = [
+            InfluenceRecord(held[key].record_id, share)
+            for key, share in changes.write.items()
+            if key in held
+        ]
+        deleted = [held[key].record_id for key in changes.delete] + duplicates
+        outcomes = self._sf.write_campaign_influence(model_id, created, updated, deleted)
+        succeeded = self._count(outcomes, result)
+        gone = set(deleted)
+        result.influence_deleted += sum(1 for o in outcomes if o.success and o.ref in gone)
+        result.influence_written += succeeded - sum(
+            1 for o in outcomes if o.success and o.ref in gone
+        )
+
+    @staticmethod
+    def _count(outcomes: Iterable[RecordResult], result: AttributionResult) -> int:
+        """Successes; refusals are counted by code (the next run retries them)."""
+        succeeded = 0
+        for outcome in outcomes:
+            if outcome.success:
+                succeeded += 1
+            else:
+                result.failed += 1
+                result.failure_codes[outcome.error_code or "UNKNOWN"] += 1
+        return succeeded
+
+
+def request_attribution(
+    salesforce: AttributionSweepPort, queue: AttributionQueuePort, since: datetime, *, full: bool
+) -> int:
+    """The sweep's part: the contacts whose opportunities or contact roles changed since `since`
+    (no touchpoint changed for them), and, in the daily full pass, every person with a touchpoint,
+    are enqueued for attribution. Returns the number of persons enqueued."""
+    persons = salesforce.contacts_on_changed_opportunities(since)
+    if full:
+        persons |= salesforce.persons_with_touchpoints()
+    cause = "daily full pass" if full else "opportunities changed"
+    queue.enqueue_persons(persons, cause)
+    return len(persons)
+
+
+def _group(share: CampaignInfluenceShare) -> tuple[str, str, str]:
+    return (share.opportunity_id, share.campaign_id, share.contact_id)

@@ -1,0 +1,42 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from touchpoints.edge.attribution_messages import (
+    InvalidAttributionMessageError,
+    read_attribution_message,
+)
+from touchpoints.ports.attribution import PERSONS_PER_MESSAGE
+
+SAMPLE = Path(__file__).resolve().parents[3] / "events" / "sqs-attribution.json"
+
+
+def test_the_sample_event_is_a_message_the_function_reads():
+    body = json.loads(SAMPLE.read_text())["Records"][0]["body"]
+    message = read_attribution_message(body)
+    assert message.person_ids == ("0035g000001AbCdAAK", "00Q5g000002XyZaEAK")
+    assert message.cause == "touchpoints changed"
+
+
+def test_fifteen_character_ids_are_read_in_their_eighteen_character_form():
+    message = read_attribution_message('{"person_ids": ["0035g000001AbCd"]}')
+    assert message.person_ids == ("0035g000001AbCdAAK",)
+    assert message.cause == "unspecified"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[]",
+        '{"person_ids": []}',
+        '{"person_ids": "0035g000001AbCdAAK"}',
+        '{"person_ids": ["not an id"]}',
+        '{"person_ids": [17]}',
+        json.dumps({"person_ids": ["0035g000001AbCd"] * (PERSONS_PER_MESSAGE + 1)}),
+    ],
+)
+def test_anything_else_is_refused(body):
+    with pytest.raises(InvalidAttributionMessageError):
+        read_attribution_message(body)
