@@ -3,11 +3,13 @@ fake whose methods drift from its Protocol (a name, a parameter, a return type) 
 the fakes' own bodies are test code and are not checked strictly. (The sweep has no fakes: its
 tests drive the handler.)"""
 
+from tests.fakes.attribution import FakeAttributionSalesforce, FakePersonPaths
 from tests.fakes.channel_mapping import FakeChannelMapping
 from tests.fakes.jobs import FakeJobStore, FakeQueue
 from tests.fakes.program_sync import FakeCampaigns, FakeEvents, FakeLinks, FakeMarketo
 from tests.fakes.salesforce import FakeSalesforce, FakeStagedWrites
 from tests.fakes.state import FakeState
+from touchpoints.ports.attribution import AttributionSalesforcePort, PersonPathPort
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.jobs import JobStorePort
 from touchpoints.ports.marketo import MarketoPort
@@ -35,5 +37,7 @@ def fakes_keep_their_ports() -> None:
     campaigns: CampaignsPort = FakeCampaigns()
     links: LinksPort = FakeLinks()
     events: EventsPort = FakeEvents()
+    attribution: AttributionSalesforcePort = FakeAttributionSalesforce()
+    paths: PersonPathPort = FakePersonPaths()
     del recompute_salesforce, bulk_salesforce, staged, recompute_state, mapping, jobs, queue
-    del marketo, campaigns, links, events
+    del marketo, campaigns, links, events, attribution, paths

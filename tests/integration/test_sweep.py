@@ -60,14 +60,15 @@ def unchanged_but(world, before: dict[str, dict], *changed: str) -> dict[str, di
     return now
 
 
-def test_a_sweep_with_nothing_changed_costs_five_salesforce_calls_and_enqueues_nothing(
+def test_a_sweep_with_nothing_changed_costs_seven_salesforce_calls_and_enqueues_nothing(
     world, synced
 ):
     before = by_member(world)
     calls = world.org.total_calls
     tick(world)
     assert sweep(world) == {"enqueued": 0, "full_reconciliation": False, "finished": True}
-    assert world.org.total_calls - calls == 5  # the API budget sample, then four questions
+    # the API budget sample; four questions; opportunities and contact roles, for attribution
+    assert world.org.total_calls - calls == 7
     assert world.queue_depth() == 0
     assert by_member(world) == before
 
