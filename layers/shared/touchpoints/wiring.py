@@ -275,7 +275,12 @@ class Dependencies:
             self.settings.custom_model,
             self.settings.campaign_influence_model,
         )
-        return Attribution(self.attribution_gateway, config, self.person_paths)
+        return Attribution(
+            self.attribution_gateway,
+            config,
+            self.person_paths,
+            bulk_threshold=self.settings.bulk_api_threshold,
+        )
 
     @cached_property
     def person_paths(self) -> PersonPathStore:

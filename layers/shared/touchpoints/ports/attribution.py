@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
-from touchpoints.ports.salesforce import RecordResult
+from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 from touchpoints.rules.attribution import PathTouchpoint
 from touchpoints.rules.attribution_influence import CampaignInfluenceShare
 from touchpoints.rules.attribution_opportunity import Opportunity, OpportunityAttribution
@@ -42,6 +43,57 @@ class InfluenceRecord:
 
     record_id: str
     share: CampaignInfluenceShare
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionWrites:
+    """Every write one run decided on, before it is sent: collections up to the Bulk threshold,
+    ingest jobs above it."""
+
+    person: tuple[PersonAttribution, ...] = ()
+    upserts: tuple[OpportunityAttribution, ...] = ()
+    deletes: tuple[str, ...] = ()  # attribution keys
+    influence_model_id: str | None = None
+    influence_created: tuple[CampaignInfluenceShare, ...] = ()
+    influence_updated: tuple[InfluenceRecord, ...] = ()
+    influence_deleted: tuple[str, ...] = ()  # CampaignInfluence record ids
+
+    @property
+    def count(self) -> int:
+        return (
+            len(self.person)
+            + len(self.upserts)
+            + len(self.deletes)
+            + len(self.influence_created)
+            + len(self.influence_updated)
+            + len(self.influence_deleted)
+        )
+
+
+class AttributionWriteKind(StrEnum):
+    """What an attribution ingest job writes, so its outcome is counted where it belongs."""
+
+    TOUCHPOINTS = "touchpoints"
+    ATTRIBUTION = "attribution"
+    ATTRIBUTION_DELETED = "attribution_deleted"
+    INFLUENCE_CREATED = "influence_created"
+    INFLUENCE_UPDATED = "influence_updated"
+    INFLUENCE_DELETED = "influence_deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionJob:
+    """A Bulk ingest job an attribution run submitted, followed by its continuation messages."""
+
+    kind: AttributionWriteKind
+    job: BulkJob
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind.value, **self.job.as_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AttributionJob:
+        return cls(AttributionWriteKind(data["kind"]), BulkJob.from_dict(data))
 
 
 class AttributionSalesforcePort(Protocol):
@@ -88,6 +140,16 @@ class AttributionSalesforcePort(Protocol):
         updated: Iterable[InfluenceRecord],
         deleted: Iterable[str],
     ) -> list[RecordResult]: ...
+
+    def submit_attribution_jobs(self, writes: AttributionWrites) -> list[AttributionJob]:
+        """The writes as Bulk API 2.0 ingest jobs (one per object and operation), not waited for."""
+        ...
+
+    def attribution_job_status(self, job: BulkJob) -> BulkJobStatus: ...
+
+    def attribution_job_failures(self, job: AttributionJob, status: BulkJobStatus) -> list[str]:
+        """The error code of each row a finished job refused or left unprocessed."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
