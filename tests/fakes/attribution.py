@@ -59,7 +59,14 @@ class FakeAttributionSalesforce:
         ]
 
     def opportunities_of(self, contact_ids: Sequence[str]) -> list[OpportunityRoles]:
-        return [r for r in self.roles if set(r.contact_ids) & set(contact_ids)]
+        attributed = {
+            r.opportunity_id for r in self.attribution.values() if r.contact_id in contact_ids
+        }
+        return [
+            r
+            for r in self.roles
+            if set(r.contact_ids) & set(contact_ids) or r.opportunity.id in attributed
+        ]
 
     def opportunity_attribution(
         self, opportunity_ids: Sequence[str]

@@ -153,3 +153,17 @@ def test_a_bulk_job_salesforce_no_longer_has_attributes_the_persons_anew():
     assert restarted.restarted
     assert (restarted.bulk_jobs, restarted.touchpoints_updated) == ([], 1)  # read fresh: one row
     assert sf.touchpoints["a0X2"].current.position == "LC"
+
+
+def test_an_opportunity_that_lost_its_last_role_loses_its_attribution_records():
+    """A role deleted on its own leaves no trace in Salesforce; the contact's attribution records
+    on the opportunity still lead to it, and with no contact left none is wanted."""
+    sf = an_org()
+    Attribution(sf, CONFIG).run([CONTACT, OTHER])
+    assert sf.attribution
+    sf.roles[0] = replace(sf.roles[0], contact_ids=())
+
+    result = Attribution(sf, CONFIG).run([CONTACT])
+
+    assert sf.attribution == {}
+    assert result.attribution_deleted == 3

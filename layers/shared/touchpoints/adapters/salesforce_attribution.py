@@ -147,11 +147,29 @@ class SalesforceAttributionGateway:
             }
         return contacts
 
+    def contacts_of_opportunities(self, opportunity_ids: Sequence[str]) -> set[str]:
+        soql = "SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN {}"
+        records = self._sf.query_in(soql, list(opportunity_ids), include_deleted=True)
+        return {r["ContactId"] for r in records if r.get("ContactId")}
+
+    def contacts_of_roles(self, role_ids: Sequence[str]) -> set[str]:
+        soql = "SELECT ContactId, OpportunityId FROM OpportunityContactRole WHERE Id IN {}"
+        roles = list(self._sf.query_in(soql, list(role_ids), include_deleted=True))
+        contacts = {r["ContactId"] for r in roles if r.get("ContactId")}
+        opportunities = sorted({r["OpportunityId"] for r in roles if r.get("OpportunityId")})
+        if opportunities:
+            contacts |= self.contacts_of_opportunities(opportunities)
+        return contacts
+
     def opportunities_of(self, contact_ids: Sequence[str]) -> list[OpportunityRoles]:
+        """Through the contacts' roles, and through the attribution records that name them (a
+        role deleted on its own leaves no trace but those: Salesforce does not keep it)."""
+        a = self._at
         soql = "SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId IN {}"
-        opportunity_ids = sorted(
-            {r["OpportunityId"] for r in self._sf.query_in(soql, list(contact_ids))}
-        )
+        found = {r["OpportunityId"] for r in self._sf.query_in(soql, list(contact_ids))}
+        soql = f"SELECT {a.opportunity} FROM {a.sobject} WHERE {a.contact} IN {{}}"
+        found |= {r[a.opportunity] for r in self._sf.query_in(soql, list(contact_ids))}
+        opportunity_ids = sorted(found)
         if not opportunity_ids:
             return []
         contacts: dict[str, set[str]] = defaultdict(set)

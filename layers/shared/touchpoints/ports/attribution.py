@@ -108,7 +108,8 @@ class AttributionSalesforcePort(Protocol):
     def touchpoints_of(self, person_ids: Sequence[str]) -> list[PersonTouchpoint]: ...
 
     def opportunities_of(self, contact_ids: Sequence[str]) -> list[OpportunityRoles]:
-        """The opportunities whose contact roles name any of the contacts, with all their roles."""
+        """The opportunities whose contact roles, or whose attribution records, name any of the
+        contacts, with all their roles (an opportunity that lost its last role has none)."""
         ...
 
     def opportunity_attribution(
@@ -178,6 +179,22 @@ class AttributionSweepPort(Protocol):
     def persons_with_touchpoints(self) -> set[str]: ...
 
     def contacts_on_changed_opportunities(self, since: datetime) -> set[str]: ...
+
+
+class OpportunityContactsPort(Protocol):
+    """Finds the contacts whose attribution a change to opportunities or contact roles moves
+    (Change Data Capture)."""
+
+    def contacts_of_opportunities(self, opportunity_ids: Sequence[str]) -> set[str]:
+        """Every contact a role on the opportunities names, roles in the Recycle Bin included."""
+        ...
+
+    def contacts_of_roles(self, role_ids: Sequence[str]) -> set[str]:
+        """The roles' contacts and every contact of their opportunities (roles in the Recycle
+        Bin included; a role deleted on its own is not kept there and names none)."""
+        ...
+
+    def persons_with_touchpoints(self) -> set[str]: ...
 
 
 class AttributionQueuePort(Protocol):
