@@ -480,3 +480,22 @@ def attribute_until_done(world, person_id) -> list[dict]:
     body = json.dumps({"person_ids": [person_id], "cause": "test"})
     world.session.client("sqs").send_message(QueueUrl=world.attribution_queue_url, MessageBody=body)
     return world.drain_attribution()
+
+
+def test_the_sweep_asks_for_the_contacts_of_a_deleted_opportunity_through_the_recycle_bin(world):
+    """A deleted opportunity takes its contact roles to the Recycle Bin ("OpportunityContactRole",
+    IsDeleted): only `queryAll` sees either, so the next sweep asks for the contact."""
+    person = a_person(world.org)
+    attended(world, person, JAN, "January Conference")
+    opportunity = an_opportunity(world, person)
+    sweep = event("schedule-sweep.json")
+    world.sweep.lambda_handler(sweep, lambda_context("sweep"))  # the first: a daily full pass
+    world.drain_queue()
+    world.drain_attribution()
+
+    world.now += timedelta(hours=1)
+    world.org.advance(hours=1)
+    world.org.delete_record("Opportunity", opportunity)
+    world.sweep.lambda_handler(sweep, lambda_context("sweep"))
+
+    assert attribution_requests(world) == [[person]]

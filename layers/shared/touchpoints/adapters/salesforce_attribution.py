@@ -132,19 +132,18 @@ class SalesforceAttributionGateway:
     # -- opportunities -------------------------------------------------------------------------
 
     def contacts_on_changed_opportunities(self, since: datetime) -> set[str]:
-        """Contacts whose contact role, or whose role's opportunity, changed after `since`."""
+        """Contacts whose contact role, or whose role's opportunity, changed after `since`:
+        `queryAll`, so opportunities deleted or undeleted and the roles deleted with them (in the
+        Recycle Bin) count. A role deleted on its own is not kept there: the daily pass finds its
+        opportunity through the attribution records naming the contact."""
         literal = format_datetime(since)
-        changed = [
-            r["Id"]
-            for r in self._sf.query(f"SELECT Id FROM Opportunity WHERE SystemModstamp > {literal}")
-        ]
+        soql = f"SELECT Id FROM Opportunity WHERE SystemModstamp > {literal}"
+        changed = [r["Id"] for r in self._sf.query(soql, include_deleted=True)]
         soql = f"SELECT ContactId FROM OpportunityContactRole WHERE SystemModstamp > {literal}"
-        contacts = {r["ContactId"] for r in self._sf.query(soql) if r.get("ContactId")}
+        roles = self._sf.query(soql, include_deleted=True)
+        contacts = {r["ContactId"] for r in roles if r.get("ContactId")}
         if changed:
-            soql = "SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN {}"
-            contacts |= {
-                r["ContactId"] for r in self._sf.query_in(soql, changed) if r.get("ContactId")
-            }
+            contacts |= self.contacts_of_opportunities(changed)
         return contacts
 
     def contacts_of_opportunities(self, opportunity_ids: Sequence[str]) -> set[str]:
