@@ -29,6 +29,22 @@ INTEGRATION_USER_ID = "0055w00000AbCdEAAV"
 GAP_TYPES = frozenset({"GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE"})
 HEADER_ONLY = GAP_TYPES | {"GAP_OVERFLOW", "DELETE"}
 CHANGE_TYPES = frozenset({"CREATE", "UPDATE", "UNDELETE"}) | HEADER_ONLY
+# Standard objects that publish change events ("Change Event Object Support"), of those this
+# project and its tests touch; custom objects (`__c`) all do.
+CHANGE_EVENT_OBJECTS = frozenset(
+    {
+        "Account",
+        "Campaign",
+        "CampaignMember",
+        "CampaignMemberStatus",
+        "Contact",
+        "Lead",
+        "Opportunity",
+        "OpportunityContactRole",
+    }
+)
+# Fields no change event carries ("StandardObjectNameChangeEvent", Change Event Fields).
+NEVER_IN_EVENTS = frozenset({"IsDeleted", "SystemModstamp"})
 
 _commits = itertools.count(10_000_000_001)
 
@@ -62,7 +78,11 @@ def change_event(
     carry no fields (delete, gap, overflow) refuse them."""
     if change_type not in CHANGE_TYPES:
         raise ValueError(f"not a change type: {change_type}")
+    if entity not in CHANGE_EVENT_OBJECTS and not entity.endswith("__c"):
+        raise ValueError(f"{entity} publishes no change events")
     fields = dict(fields or {})
+    if NEVER_IN_EVENTS & set(fields):
+        raise ValueError(f"a change event never carries {sorted(NEVER_IN_EVENTS & set(fields))}")
     if change_type in HEADER_ONLY and fields:
         raise ValueError(f"a {change_type} event carries no record fields")
     ids = [] if change_type == "GAP_OVERFLOW" else list(record_ids)

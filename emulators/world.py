@@ -157,6 +157,18 @@ FUNCTIONS = {
     "attribution": "AttributionFunction",
 }
 
+NUMERIC_FIELD_TYPES = ("<type>Percent</type>", "<type>Currency</type>", "<type>Number</type>")
+
+
+def _learn_numeric_fields(org: SalesforceEmulator) -> None:
+    """The shipped objects' number fields (salesforce/…/objects/*/fields) are numbers before
+    anything writes them, so a Bulk CSV cell is typed as the org would type it."""
+    objects = ROOT / "salesforce/force-app/main/default/objects"
+    for field_file in objects.glob("*/fields/*.field-meta.xml"):
+        if any(kind in field_file.read_text() for kind in NUMERIC_FIELD_TYPES):
+            sobject = field_file.parent.parent.name
+            org.schema.learn(sobject, field_file.name.removesuffix(".field-meta.xml"), 0.0)
+
 
 @dataclass
 class World:
@@ -251,6 +263,7 @@ class World:
             org.define_set_null_lookup(fields.sobject, field, target)
         attribution = world.attribution.settings.attribution_fields
         org.define_external_id(attribution.sobject, attribution.key)
+        _learn_numeric_fields(org)
         return world
 
     @property

@@ -15,7 +15,8 @@ scale by the number of messages (measured per message here, times 1,000).
 Lower bound of a pass: the touchpoints read in full REST pages (2,000 records a page), the persons'
 creation dates likewise, and every changed record written in full 200-record collection calls; a
 no-change pass needs the reads only. The product reads per message (two `IN` queries for
-touchpoints, one or two for creation dates, one for contact roles and, with roles, three more), so
+touchpoints, one or two for creation dates, one for contact roles, one for the attribution records
+naming the contacts and, with opportunities, three more), so
 it stays a small factor above the bound: it trades pages for batches a run can retry on its own.
 
 The emulator filters `IN` lists by scanning its store, so sizes above a few thousand persons take
@@ -24,10 +25,10 @@ minutes here; 100,000 is computed from the per-message calls, not run. Measured 
 
 | persons | run | calls | writes | lower bound | persons/s | calls at 100,000 | bound at 100,000 |
 |---|---|---|---|---|---|---|---|
-| 1,000 | first pass | 70 | 25 | 19 | 413 | 7,000 | 1,775 |
-| 1,000 | no-change pass | 45 | 0 | 3 | 689 | 4,500 | 200 |
-| 4,000 | first pass | 280 | 100 | 71 | 108 | 7,000 | 1,775 |
-| 4,000 | no-change pass | 180 | 0 | 8 | 42 | 4,500 | 200 |
+| 1,000 | first pass | 75 | 25 | 19 | 263 | 7,500 | 1,775 |
+| 1,000 | no-change pass | 50 | 0 | 3 | 63 | 5,000 | 200 |
+| 4,000 | first pass | 300 | 100 | 71 | 54 | 7,500 | 1,775 |
+| 4,000 | no-change pass | 200 | 0 | 8 | 87 | 5,000 | 200 |
 
 Usage: python -m scripts.bench_attribution [PERSONS...]   (default 1000 4000)
 """

@@ -6,7 +6,11 @@ From the Object Reference (Salesforce Platform):
   `IsClosed` and `IsWon` come from the stage (`StageName`) and cannot be written.
 - OpportunityContactRole, https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-opportunitycontactrole.html:
   `OpportunityId` is required and cannot be updated; `IsPrimary` defaults to false and an
-  opportunity has only one primary contact; access follows the opportunity.
+  opportunity has only one primary contact; access follows the opportunity. "The IsDeleted flag is
+  usable only when the parent record is deleted to the recycle bin, and not when the
+  OpportunityContactRole record is deleted directly": a role deleted with its opportunity goes to
+  the Recycle Bin (and comes back with it), one deleted on its own does not (`queryAll` never
+  returns it).
 - CampaignInfluence, https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-campaigninfluence.html:
   `CampaignId`, `OpportunityId`, `ModelId` (and the nillable `ContactId`) are set on create only;
   `Influence` is the percent of the opportunity's `Amount`; `RevenueShare` is computed (read-only).
@@ -99,3 +103,19 @@ def check_api_writable(sobject: str, verb: str) -> None:
         raise RecordError(
             "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", f"entity type cannot be {verb}: {sobject}"
         )
+
+
+def kept_in_recycle_bin(sobject: str, with_parent: bool) -> bool:
+    """Every deleted record goes to the Recycle Bin but a contact role deleted on its own."""
+    return sobject != CONTACT_ROLE or with_parent
+
+
+def deleted_with(store: Store, sobject: str, record_id: str) -> list[tuple[str, str]]:
+    """The records a delete of `sobject` takes along: an opportunity's contact roles."""
+    if sobject != OPPORTUNITY:
+        return []
+    return [
+        (CONTACT_ROLE, role["Id"])
+        for role in store.records(CONTACT_ROLE)
+        if role.get("OpportunityId") == record_id
+    ]

@@ -157,8 +157,16 @@ class Store:
         """A lookup from `sobject.field` to `target` with deleteConstraint SetNull."""
         self._set_null_lookups.setdefault(target, []).append((sobject, field))
 
-    def delete(self, sobject: str, record_id: str, master_id: str | None = None) -> None:
-        """Move the record to the Recycle Bin (`MasterRecordId` set when a merge deleted it)."""
+    def delete(
+        self,
+        sobject: str,
+        record_id: str,
+        master_id: str | None = None,
+        with_parent: bool = False,
+    ) -> None:
+        """Move the record to the Recycle Bin (`MasterRecordId` set when a merge deleted it); a
+        contact role deleted on its own is not kept there, one deleted with its opportunity is
+        (`opportunities.kept_in_recycle_bin`)."""
         old = self.require_live(sobject, record_id)
         rid = old["Id"]
         now = format_datetime(self.clock())
@@ -166,9 +174,10 @@ class Store:
         if master_id is not None:
             binned["MasterRecordId"] = master_id
         self._set_live(sobject, rid, None)
-        self._set_deleted(sobject, rid, binned)
+        if opportunities.kept_in_recycle_bin(sobject, with_parent):
+            self._set_deleted(sobject, rid, binned)
         # Cascades Salesforce performs: a campaign's members and statuses go with it, and so do
-        # the campaign memberships of a deleted lead or contact.
+        # the campaign memberships of a deleted lead or contact, and an opportunity's contact roles.
         children: list[tuple[str, str]] = []
         if sobject == CAMPAIGN:
             children += [(MEMBER, c) for c in sorted(self._members_by_campaign.get(rid, ()))]
@@ -182,8 +191,9 @@ class Store:
                 for member in self._live.get(MEMBER, {}).values()
                 if member.get(person_field) == rid
             ]
+        children += opportunities.deleted_with(self, sobject, rid)
         for child_type, child in children:
-            self.delete(child_type, child)
+            self.delete(child_type, child, with_parent=True)
         self._cascaded[rid] = children
         self._cleared[rid] = self._clear_lookups_to(sobject, rid)
 

@@ -1,5 +1,6 @@
 """AttributionFunction: attributes a batch of persons (their touchpoints' positions and models, their
-opportunities' attribution records and Campaign Influence) from the AttributionQueue."""
+opportunities' attribution records and Campaign Influence) from the AttributionQueue. A run whose
+writes went as Bulk ingest jobs sends its continuation, delayed, and the next delivery polls them."""
 
 from __future__ import annotations
 
@@ -20,8 +21,28 @@ from touchpoints.wiring import Dependencies
 
 def _attribute(record: SQSRecord, deps: Dependencies) -> None:
     message = read_attribution_message(record.body)
+    calls = deps.attribution_gateway.calls
     with postponed_on_api_limit(deps.attribution_queue, record, cause=message.cause):
-        result = deps.attribution.run(message.person_ids, deps.attribution_gateway.calls)
+        if message.bulk_jobs:
+            jobs, polls = message.bulk_jobs, message.polls
+            result = deps.attribution.poll(message.person_ids, jobs, polls, calls)
+        else:
+            result = deps.attribution.run(message.person_ids, calls)
+    if result.restarted:
+        logger.warning(
+            "a Bulk ingest job of this attribution is gone; the persons were attributed anew",
+            extra={"attribution": {"cause": message.cause}},
+        )
+    if result.bulk_jobs:
+        # nothing waits in here: the continuation comes back when the jobs may have ended
+        polls = message.polls + 1 if message.bulk_jobs and not result.restarted else 0
+        delay = min(result.wait_seconds, deps.settings.job_continue_delay_seconds)
+        deps.attribution_queue.continue_later(message.continued(result.bulk_jobs, polls), delay)
+        logger.info(
+            "attribution waits on Bulk ingest jobs",
+            extra={"attribution": {"cause": message.cause, "jobs": len(result.bulk_jobs)}},
+        )
+        return
     report = {
         "cause": message.cause,
         "persons": result.persons,

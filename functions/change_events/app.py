@@ -1,5 +1,6 @@
 """ChangeEventFunction (EventBridge rule on the Salesforce partner event bus): a Change Data
-Capture event relayed by Event Relay in, the recompute requests it asks for enqueued once.
+Capture event relayed by Event Relay in, the recompute requests it asks for enqueued once (an
+opportunity's or contact role's change: its contacts' attribution).
 
 EventBridge invokes it asynchronously: only a fault of ours (Salesforce or SQS unavailable)
 raises, to be retried and then dead-lettered; bad input is refused with a metric, never raised."""
@@ -23,6 +24,7 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
         "change_type": result.change_type,
         "campaign_ids": list(result.campaigns_enqueued),
         "full": result.full,
+        "persons_enqueued": result.persons_enqueued,
     }
     if result.outcome is Outcome.REFUSED:
         logger.warning("change event refused", extra={"change_event": report})
@@ -36,6 +38,7 @@ def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> d
             "ChangeEventIgnored": int(outcome is Outcome.IGNORED),
             "ChangeEventRefused": int(outcome is Outcome.REFUSED),
             "ChangeEventCampaignsEnqueued": len(result.campaigns_enqueued),
+            "ChangeEventPersonsEnqueued": result.persons_enqueued,
         }
     )
     return report

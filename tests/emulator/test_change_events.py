@@ -19,6 +19,12 @@ Sources:
   https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_other_events_gap.htm
 - Salesforce, "Overflow Events" (GAP_OVERFLOW; header only; the entity, no record ids):
   https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_other_events_overflow.htm
+- Salesforce, "Change Event Object Support" (the standard objects that publish change events,
+  Opportunity and OpportunityContactRole among them; every custom object):
+  https://developer.salesforce.com/docs/atlas.en-us.226.0.change_data_capture.meta/change_data_capture/cdc_object_support.htm
+- Salesforce, "StandardObjectNameChangeEvent", Object Reference (a change event's fields are its
+  object's, never IsDeleted nor SystemModStamp):
+  https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/api/sforce_api_associated_objects_change_event.htm
 """
 
 from datetime import UTC, datetime
@@ -164,3 +170,43 @@ def test_events_of_one_entity_share_a_schema_id_and_each_event_has_its_own_id():
     assert first["detail"]["schemaId"] != other["detail"]["schemaId"]
     assert first["detail"]["id"] != second["detail"]["id"]
     assert first["id"] != second["id"]
+
+
+@pytest.mark.parametrize("entity", ["Opportunity", "OpportunityContactRole", "Touchpoint__c"])
+def test_opportunities_contact_roles_and_custom_objects_publish_change_events(entity):
+    """ "Change Event Object Support": Opportunity and OpportunityContactRole are among the
+    standard objects with change events, and every custom object has them."""
+    event = change_event(ORG, entity, "UNDELETE", ["0065w00000AbCdEAAV"], committed_at=AT)
+    assert event["detail-type"] == f"{entity}ChangeEvent"
+    assert event["detail"]["payload"]["ChangeEventHeader"]["entityName"] == entity
+
+
+def test_a_contact_role_event_carries_the_role_s_fields_and_its_delete_none():
+    """ "Change Event Body Fields": a create carries the record's non-empty fields (a role's
+    OpportunityId and ContactId); a delete carries only the header."""
+    role, opportunity, contact = "00K5w00000AbCdEEAV", "0065w00000AbCdEAAV", "0035w00000AbCdEAAV"
+    fields = {"OpportunityId": opportunity, "ContactId": contact, "Role": None}
+    created = change_event(
+        ORG, "OpportunityContactRole", "CREATE", [role], committed_at=AT, fields=fields
+    )
+    payload = created["detail"]["payload"]
+    assert (payload["OpportunityId"], payload["ContactId"]) == (opportunity, contact)
+    assert "Role" not in payload
+    deleted = change_event(ORG, "OpportunityContactRole", "DELETE", [role], committed_at=AT)
+    assert set(deleted["detail"]["payload"]) == {"ChangeEventHeader"}
+
+
+def test_objects_without_change_events_and_fields_no_event_carries_are_refused():
+    """ "Change Event Object Support" does not list CampaignInfluence; "StandardObjectNameChange
+    Event": IsDeleted and SystemModStamp are never in a change event."""
+    with pytest.raises(ValueError, match="publishes no change events"):
+        change_event(ORG, "CampaignInfluence", "DELETE", ["0BE5w00000AbCdEAAV"], committed_at=AT)
+    with pytest.raises(ValueError, match="never carries"):
+        change_event(
+            ORG,
+            "Opportunity",
+            "UPDATE",
+            ["0065w00000AbCdEAAV"],
+            committed_at=AT,
+            fields={"SystemModstamp": "2026-02-05T17:00:01Z"},
+        )

@@ -90,6 +90,38 @@ def test_a_contact_role_links_a_contact_to_an_opportunity(sf, opportunity, conta
     assert error_of(missing)["errorCode"] == "REQUIRED_FIELD_MISSING"
 
 
+def roles_of(sf, opportunity, include_deleted) -> list[tuple[str, bool]]:
+    soql = f"SELECT Id, IsDeleted FROM OpportunityContactRole WHERE OpportunityId = '{opportunity}'"
+    found = sf.query_all(soql, include_deleted=include_deleted)["records"]
+    return [(row["Id"], row["IsDeleted"]) for row in found]
+
+
+def test_a_contact_role_deleted_on_its_own_is_not_kept_in_the_recycle_bin(sf, opportunity, contact):
+    """[ROLE], IsDeleted: "usable only when the parent record is deleted to the recycle bin, and
+    not when the OpportunityContactRole record is deleted directly": queryAll does not return it."""
+    role = sf.OpportunityContactRole.create({"OpportunityId": opportunity, "ContactId": contact})
+    sf.OpportunityContactRole.delete(role["id"])
+
+    assert roles_of(sf, opportunity, include_deleted=False) == []
+    assert roles_of(sf, opportunity, include_deleted=True) == []
+
+
+def test_an_opportunitys_roles_go_to_the_recycle_bin_with_it_and_come_back_with_it(
+    sf, org, opportunity, contact
+):
+    """[ROLE], IsDeleted: a role whose opportunity was deleted to the Recycle Bin is there too,
+    `IsDeleted` true (queryAll returns it); undeleting the opportunity restores it."""
+    role = org.insert(
+        "OpportunityContactRole", {"OpportunityId": opportunity, "ContactId": contact}
+    )
+    sf.Opportunity.delete(opportunity)
+
+    assert roles_of(sf, opportunity, include_deleted=False) == []
+    assert roles_of(sf, opportunity, include_deleted=True) == [(role, True)]
+    org.undelete_record("Opportunity", opportunity)
+    assert roles_of(sf, opportunity, include_deleted=False) == [(role, False)]
+
+
 def test_a_contact_roles_opportunity_cannot_change(sf, org, opportunity, contact):
     """[ROLE]: OpportunityId "is non-nullable, and it cannot be updated"."""
     role = org.insert(

@@ -8,13 +8,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
+from touchpoints.errors import SalesforceBulkJobGoneError
 from touchpoints.ports.attribution import (
+    AttributionJob,
+    AttributionWriteKind,
+    AttributionWrites,
     InfluenceRecord,
     OpportunityRoles,
     PathStep,
     PersonTouchpoint,
 )
-from touchpoints.ports.salesforce import RecordResult
+from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 from touchpoints.rules.attribution_influence import CampaignInfluenceShare
 from touchpoints.rules.attribution_opportunity import OpportunityAttribution
 from touchpoints.rules.attribution_person import PersonAttribution
@@ -33,6 +37,8 @@ class FakeAttributionSalesforce:
     refuse: set[str] = field(default_factory=set)  # refs whose write Salesforce refuses
     leads: dict[str, str] = field(default_factory=dict)  # touchpoint key -> its Lead__c
     calls: Counter[str] = field(default_factory=Counter)
+    bulk_polls_before_complete: int = 1  # an ingest job still runs at its first poll(s)
+    bulk_jobs: dict[str, tuple[int, list[RecordResult]]] = field(default_factory=dict)
 
     def add_touchpoint(self, person_id: str, touchpoint, lead_id: str | None = None) -> None:
         """A touchpoint of `person_id` (its contact, else its lead), naming `lead_id` too."""
@@ -53,7 +59,14 @@ class FakeAttributionSalesforce:
         ]
 
     def opportunities_of(self, contact_ids: Sequence[str]) -> list[OpportunityRoles]:
-        return [r for r in self.roles if set(r.contact_ids) & set(contact_ids)]
+        attributed = {
+            r.opportunity_id for r in self.attribution.values() if r.contact_id in contact_ids
+        }
+        return [
+            r
+            for r in self.roles
+            if set(r.contact_ids) & set(contact_ids) or r.opportunity.id in attributed
+        ]
 
     def opportunity_attribution(
         self, opportunity_ids: Sequence[str]
@@ -112,6 +125,59 @@ class FakeAttributionSalesforce:
             self.influence.pop(record_id, None)
             results.append(RecordResult(record_id, True, record_id))
         return results
+
+    def submit_attribution_jobs(self, writes: AttributionWrites) -> list[AttributionJob]:
+        """The rows are applied at once; each job reports them once its polls have run out."""
+        kind = AttributionWriteKind
+        model_id = writes.influence_model_id or ""
+        planned = [
+            (kind.TOUCHPOINTS, "update", lambda: self.update_person_attribution(writes.person)),
+            (
+                kind.ATTRIBUTION,
+                "upsert",
+                lambda: self.upsert_opportunity_attribution(writes.upserts),
+            ),
+            (
+                kind.ATTRIBUTION_DELETED,
+                "delete",
+                lambda: self.delete_opportunity_attribution(writes.deletes),
+            ),
+            (
+                kind.INFLUENCE_CREATED,
+                "insert",
+                lambda: self.write_campaign_influence(model_id, writes.influence_created, (), ()),
+            ),
+            (
+                kind.INFLUENCE_UPDATED,
+                "update",
+                lambda: self.write_campaign_influence(model_id, (), writes.influence_updated, ()),
+            ),
+            (
+                kind.INFLUENCE_DELETED,
+                "delete",
+                lambda: self.write_campaign_influence(model_id, (), (), writes.influence_deleted),
+            ),
+        ]
+        jobs = []
+        for written, operation, write in planned:
+            outcomes = write()
+            if outcomes:
+                job = BulkJob(f"750{len(self.bulk_jobs):015d}", written.value, operation)
+                self.bulk_jobs[job.id] = (self.bulk_polls_before_complete, outcomes)
+                jobs.append(AttributionJob(written, job))
+        return jobs
+
+    def attribution_job_status(self, job: BulkJob) -> BulkJobStatus:
+        if job.id not in self.bulk_jobs:
+            raise SalesforceBulkJobGoneError(f"Bulk {job.operation} job {job.id} is gone")
+        polls_left, outcomes = self.bulk_jobs[job.id]
+        self.bulk_jobs[job.id] = (polls_left - 1, outcomes)
+        failed = sum(1 for outcome in outcomes if not outcome.success)
+        return BulkJobStatus(job, polls_left > 0, polls_left <= 0, len(outcomes), failed)
+
+    def attribution_job_failures(self, job: AttributionJob, status: BulkJobStatus) -> list[str]:
+        _, outcomes = self.bulk_jobs[job.job.id]
+        return [outcome.error_code or "UNKNOWN" for outcome in outcomes if not outcome.success]
 
     def _refused(self, ref: str, results: list[RecordResult]) -> bool:
         if ref in self.refuse:

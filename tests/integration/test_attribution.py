@@ -427,3 +427,75 @@ def test_the_recompute_hands_over_only_the_persons_whose_touchpoints_it_changed(
     world.org.update_record("CampaignMember", member, {"Buyer_Touchpoint_Date__c": FEB})
     recompute(world, campaign)
     assert attribution_requests(world) == [[first]]
+
+
+def test_above_the_bulk_threshold_attribution_goes_as_ingest_jobs_and_never_waits():
+    """Six writes (three touchpoints, three opportunity records) above a threshold of three: the
+    run submits ingest jobs and sends its continuation; the next delivery polls (still running,
+    so another continuation), then counts the rows, and the records are those collections write."""
+    with mock_aws():
+        world = World.create(bulk_api_threshold=3)
+        person = a_person(world.org)
+        members = {
+            name: attended(world, person, dated, name)[1]
+            for name, dated in (("Jan", JAN), ("Feb", FEB), ("Mar", MAR))
+        }
+        opportunity = an_opportunity(world, person)
+        sqs = world.session.client("sqs")
+        sqs.purge_queue(QueueUrl=world.attribution_queue_url)  # the recompute's hand-overs
+        world.org.bulk.ingest_polls_before_complete = 1  # each job still runs at its first poll
+        jobs_before = set(world.org.bulk.jobs)
+
+        responses = attribute_until_done(world, person)
+
+        assert all(response == {"batchItemFailures": []} for response in responses)
+        assert len(responses) == 3  # submitted; polled while running; polled and counted
+        ingest = [
+            (job.sobject, job.operation)
+            for job_id, job in world.org.bulk.jobs.items()
+            if job_id not in jobs_before
+        ]
+        assert sorted(ingest) == [
+            ("Buyer_Attribution_Touchpoint__c", "upsert"),
+            ("Buyer_Touchpoint__c", "update"),
+        ]
+        assert person_attribution(world, members["Jan"])[0] == "FT"
+        assert person_attribution(world, members["Feb"])[0] == "LC"
+        rows = attribution_rows(world, opportunity)
+        assert sum(row["Full_Path_Percent__c"] for row in rows.values()) == 100
+        assert {row["Touchpoint_Position__c"] for row in rows.values()} == {
+            "FT",
+            "LC, OC",
+            "Closed",
+        }
+        assert world.drain_attribution() == []  # nothing left: the run is over
+        writes_before = world.org.write_calls
+        attribute(world, person)  # converged: nothing to write, not even a job
+        assert world.org.write_calls == writes_before
+
+
+def attribute_until_done(world, person_id) -> list[dict]:
+    """Ask for one person's attribution and hand the queue to the function until it is empty: the
+    request and each continuation a Bulk run sends (delayed 0 s in the World)."""
+    body = json.dumps({"person_ids": [person_id], "cause": "test"})
+    world.session.client("sqs").send_message(QueueUrl=world.attribution_queue_url, MessageBody=body)
+    return world.drain_attribution()
+
+
+def test_the_sweep_asks_for_the_contacts_of_a_deleted_opportunity_through_the_recycle_bin(world):
+    """A deleted opportunity takes its contact roles to the Recycle Bin ("OpportunityContactRole",
+    IsDeleted): only `queryAll` sees either, so the next sweep asks for the contact."""
+    person = a_person(world.org)
+    attended(world, person, JAN, "January Conference")
+    opportunity = an_opportunity(world, person)
+    sweep = event("schedule-sweep.json")
+    world.sweep.lambda_handler(sweep, lambda_context("sweep"))  # the first: a daily full pass
+    world.drain_queue()
+    world.drain_attribution()
+
+    world.now += timedelta(hours=1)
+    world.org.advance(hours=1)
+    world.org.delete_record("Opportunity", opportunity)
+    world.sweep.lambda_handler(sweep, lambda_context("sweep"))
+
+    assert attribution_requests(world) == [[person]]

@@ -103,7 +103,8 @@ class Settings:
     event_bus_name: str = "default"
     campaign_sync_enabled: bool = True
     # Bulk touchpoint date jobs: the queue their continuations go through (that function only),
-    # the pause before a watchdog or Bulk API poll, and how long jobs are kept (undo needs them).
+    # the pause before a watchdog or Bulk API poll (and the longest an attribution run's Bulk
+    # continuation waits), and how long jobs are kept (undo needs them).
     bulk_date_job_queue_url: str = ""
     job_continue_delay_seconds: int = 60
     job_retention_days: int = 90

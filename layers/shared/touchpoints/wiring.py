@@ -112,12 +112,14 @@ class Dependencies:
 
     @cached_property
     def change_events(self) -> ChangeEventPorts:
-        """What the change event function runs on: its own enqueue-once records and cause."""
+        """What the change event function runs on: its own enqueue-once records and cause, and
+        the attribution queue for opportunity and contact role changes."""
         from touchpoints.adapters.enqueue_once import CampaignEnqueuer
         from touchpoints.adapters.salesforce_records import RecordMapper
         from touchpoints.services.change_events import ChangeEventPorts
 
         mapper = RecordMapper(self.settings.campaign_fields, self.settings.touchpoint_fields)
+        attributed = bool(self.settings.attribution_queue_url)
         return ChangeEventPorts(
             allowed_org_ids=self.settings.allowed_org_ids,
             watched=mapper.watched_fields,
@@ -129,6 +131,9 @@ class Dependencies:
                 pk="IDEMPOTENCY#change-events",
                 cause="change_event",
             ),
+            # opportunity and contact role changes ask for attribution, where it is configured
+            opportunity_contacts=self.attribution_gateway if attributed else None,
+            attribution_queue=self.attribution_queue if attributed else None,
         )
 
     @cached_property
@@ -275,7 +280,12 @@ class Dependencies:
             self.settings.custom_model,
             self.settings.campaign_influence_model,
         )
-        return Attribution(self.attribution_gateway, config, self.person_paths)
+        return Attribution(
+            self.attribution_gateway,
+            config,
+            self.person_paths,
+            bulk_threshold=self.settings.bulk_api_threshold,
+        )
 
     @cached_property
     def person_paths(self) -> PersonPathStore:

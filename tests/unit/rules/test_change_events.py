@@ -4,9 +4,11 @@ import pytest
 
 from emulators.change_events import change_event
 from touchpoints.rules.change_events import (
+    AttributionPlan,
     RecomputePlan,
     UnreadableChangeEvent,
     WatchedFields,
+    attribution_plan,
     read_change_event,
     recompute_plan,
 )
@@ -109,3 +111,53 @@ def _broken(change):
 def test_anything_but_a_change_event_of_our_entities_is_unreadable(change):
     with pytest.raises(UnreadableChangeEvent):
         read_change_event(_broken(change))
+
+
+OPPORTUNITY, ROLE, CONTACT = "0065w00000AbCdEAAV", "00K5w00000AbCdEEAV", "0035w00000AbCdEAAV"
+
+
+def asked(entity, change_type, ids=(), **fields):
+    event = change_event(ORG, entity, change_type, ids, committed_at=AT, fields=fields or None)
+    return attribution_plan(read_change_event(event))
+
+
+def test_an_opportunity_change_asks_for_its_contacts():
+    assert asked("Opportunity", "UPDATE", [OPPORTUNITY], StageName="Closed Won") == (
+        AttributionPlan(opportunity_ids=frozenset({OPPORTUNITY}))
+    )
+    assert asked("Opportunity", "DELETE", [OPPORTUNITY]).opportunity_ids == {OPPORTUNITY}
+    assert asked("Opportunity", "GAP_UPDATE", [OPPORTUNITY]).opportunity_ids == {OPPORTUNITY}
+
+
+def test_a_contact_role_change_asks_for_the_contact_it_carries_and_its_roles_contacts():
+    created = asked(
+        "OpportunityContactRole", "CREATE", [ROLE], OpportunityId=OPPORTUNITY, ContactId=CONTACT
+    )
+    assert created == AttributionPlan(contact_ids=frozenset({CONTACT}), role_ids=frozenset({ROLE}))
+    assert asked("OpportunityContactRole", "DELETE", [ROLE]) == AttributionPlan(
+        role_ids=frozenset({ROLE})
+    )
+
+
+def test_updates_of_fields_attribution_does_not_read_ask_for_nothing():
+    assert asked("Opportunity", "UPDATE", [OPPORTUNITY], Description="Renewal").ignored
+    assert asked("OpportunityContactRole", "UPDATE", [ROLE], Role="Economic Buyer").ignored
+    assert not asked("Opportunity", "UPDATE", [OPPORTUNITY], Amount=1).ignored
+    assert not asked("Opportunity", "UPDATE", [OPPORTUNITY], CloseDate="2026-04-30").ignored
+    assert not asked("OpportunityContactRole", "UPDATE", [ROLE], ContactId=CONTACT).ignored
+
+
+def test_lost_changes_naming_no_record_ask_for_every_person():
+    assert asked("OpportunityContactRole", "GAP_OVERFLOW").every_person
+    assert asked("Opportunity", "GAP_UPDATE", ["006*"]).every_person
+
+
+def test_opportunity_events_ask_nothing_of_the_touchpoints_rules():
+    """They are read like the others (the same header checks, a dedup key)."""
+    event = change_event(ORG, "OpportunityContactRole", "DELETE", [ROLE[:15]], committed_at=AT)
+    read = read_change_event(event)
+    assert (read.entity, read.record_ids, read.contact_id) == (
+        "OpportunityContactRole",
+        (ROLE,),
+        None,
+    )

@@ -338,7 +338,7 @@ def test_the_stack_outputs_token_and_field_names_are_read_from_aws():
 # https://developer.salesforce.com/docs/platform/event-relay/guide/create-named-credential.html
 
 
-def test_a_data_channel_holds_the_four_change_events_the_function_reads(files):
+def test_a_data_channel_holds_the_six_change_events_the_function_reads(files):
     channel = parsed(
         files, "platformEventChannels/Offline_Touchpoints__chn.platformEventChannel-meta.xml"
     )
@@ -353,6 +353,8 @@ def test_a_data_channel_holds_the_four_change_events_the_function_reads(files):
         "CampaignMemberChangeEvent",
         "LeadChangeEvent",
         "ContactChangeEvent",
+        "OpportunityChangeEvent",
+        "OpportunityContactRoleChangeEvent",
     }
     assert {texts(m, "md:eventChannel")[0] for m in members.values()} == {
         "Offline_Touchpoints__chn"

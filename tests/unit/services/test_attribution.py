@@ -1,5 +1,6 @@
 """services/attribution.py through in-memory fakes of its ports."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -12,10 +13,12 @@ from touchpoints.rules.attribution_opportunity import (
     AttributionModel,
     Opportunity,
 )
+from touchpoints.rules.attribution_person import PersonAttribution
 from touchpoints.services.attribution import Attribution, AttributionConfig
 
 LEAD, CONTACT, OTHER = "00Q000000000001AAA", "003000000000001AAA", "003000000000002AAA"
 OPPORTUNITY = "006000000000001AAA"
+UNATTRIBUTED = PersonAttribution("a0X2", None, Decimal(0), Decimal(0), Decimal(0))
 CONFIG = AttributionConfig(AttributionModel.LINEAR, FULL_PATH_MODEL, influence_model="Dated")
 
 
@@ -105,3 +108,62 @@ def test_a_missing_influence_model_is_reported_and_nothing_written():
     result = Attribution(sf, CONFIG).run([CONTACT])
     assert result.influence_model_missing is True
     assert sf.influence == {}
+
+
+def test_above_the_bulk_threshold_the_writes_go_as_ingest_jobs_polled_later():
+    """Nothing waits: the run submits the jobs and names them; each poll while one runs asks for a
+    longer wait; once they end their rows are counted like collection outcomes."""
+    sf = an_org()
+    sf.refuse.add("a0X1")
+    attribution = Attribution(sf, CONFIG, bulk_threshold=2)
+
+    submitted = attribution.run([CONTACT])
+
+    assert submitted.wait_seconds == 5
+    assert {job.kind.value for job in submitted.bulk_jobs} == {
+        "touchpoints",
+        "attribution",
+        "influence_created",
+    }
+    assert (submitted.touchpoints_updated, submitted.attribution_written) == (0, 0)
+    waiting = attribution.poll([CONTACT], submitted.bulk_jobs, polls=0)
+    assert (waiting.bulk_jobs, waiting.wait_seconds) == (submitted.bulk_jobs, 10)
+    done = attribution.poll([CONTACT], submitted.bulk_jobs, polls=1)
+    assert done.bulk_jobs == []
+    assert (done.touchpoints_updated, done.attribution_written, done.influence_written) == (1, 3, 2)
+    assert done.failure_codes == {"FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
+
+
+def test_up_to_the_bulk_threshold_the_writes_go_through_collections():
+    sf = an_org()
+    result = Attribution(sf, CONFIG, bulk_threshold=7).run([CONTACT])
+    assert result.bulk_jobs == []
+    assert (result.touchpoints_updated, result.attribution_written) == (2, 3)
+
+
+def test_a_bulk_job_salesforce_no_longer_has_attributes_the_persons_anew():
+    sf = an_org()
+    attribution = Attribution(sf, CONFIG, bulk_threshold=2)
+    submitted = attribution.run([CONTACT])
+    sf.bulk_jobs.clear()  # deleted, or expired; its rows were written
+    sf.touchpoints["a0X2"] = replace(sf.touchpoints["a0X2"], current=UNATTRIBUTED)  # a hand edit
+
+    restarted = attribution.poll([CONTACT], submitted.bulk_jobs, polls=0)
+
+    assert restarted.restarted
+    assert (restarted.bulk_jobs, restarted.touchpoints_updated) == ([], 1)  # read fresh: one row
+    assert sf.touchpoints["a0X2"].current.position == "LC"
+
+
+def test_an_opportunity_that_lost_its_last_role_loses_its_attribution_records():
+    """A role deleted on its own leaves no trace in Salesforce; the contact's attribution records
+    on the opportunity still lead to it, and with no contact left none is wanted."""
+    sf = an_org()
+    Attribution(sf, CONFIG).run([CONTACT, OTHER])
+    assert sf.attribution
+    sf.roles[0] = replace(sf.roles[0], contact_ids=())
+
+    result = Attribution(sf, CONFIG).run([CONTACT])
+
+    assert sf.attribution == {}
+    assert result.attribution_deleted == 3

@@ -1,6 +1,7 @@
 """The change event use case through in-memory ports: what is looked up, what is enqueued."""
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from emulators.change_events import change_event
@@ -106,3 +107,73 @@ def test_another_org_s_event_is_refused_before_anything_is_asked():
     assert result.outcome is Outcome.REFUSED
     assert on.org_changes.calls == Counter()
     assert on.enqueuer.sent == []
+
+
+OPPORTUNITY, ROLE = "0065w00000AbCdEAAV", "00K5w00000AbCdEEAV"
+CONTACT, COLLEAGUE = "0035w00000AbCdEAAV", "0035w00000AbCeEAAV"
+
+
+class OpportunityContacts:
+    """The opportunity's two contacts, through it or through its role; every question counted."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def contacts_of_opportunities(self, opportunity_ids):
+        self.calls["opportunities"] += 1
+        return {CONTACT, COLLEAGUE} if OPPORTUNITY in opportunity_ids else set()
+
+    def contacts_of_roles(self, role_ids):
+        self.calls["roles"] += 1
+        return set()  # deleted on its own: not in the Recycle Bin
+
+    def persons_with_touchpoints(self):
+        self.calls["persons"] += 1
+        return {CONTACT, LEAD}
+
+
+class AttributionQueue:
+    def __init__(self) -> None:
+        self.sent: list[tuple[set[str], str]] = []
+
+    def enqueue_persons(self, person_ids, cause):
+        self.sent.append((set(person_ids), cause))
+        return 1
+
+
+def attributed_ports():
+    return replace(
+        ports(), opportunity_contacts=OpportunityContacts(), attribution_queue=AttributionQueue()
+    )
+
+
+def test_an_opportunity_change_enqueues_its_contacts_for_attribution_not_a_recompute():
+    on = attributed_ports()
+    result = accept_change_event(
+        event("Opportunity", "UPDATE", [OPPORTUNITY], StageName="Closed Won"), on, NOW
+    )
+    assert (result.outcome, result.persons_enqueued) == (Outcome.ENQUEUED, 2)
+    assert on.attribution_queue.sent == [
+        ({CONTACT, COLLEAGUE}, "Opportunity update (change data capture)")
+    ]
+    assert on.enqueuer.sent == []
+
+
+def test_a_contact_role_deleted_on_its_own_is_ignored_with_the_reason():
+    on = attributed_ports()
+    result = accept_change_event(event("OpportunityContactRole", "DELETE", [ROLE]), on, NOW)
+    assert result.outcome is Outcome.IGNORED
+    assert "Recycle Bin" in (result.reason or "")
+    assert on.attribution_queue.sent == []
+
+
+def test_an_overflow_of_opportunities_enqueues_every_person_with_a_touchpoint():
+    on = attributed_ports()
+    result = accept_change_event(event("Opportunity", "GAP_OVERFLOW"), on, NOW)
+    assert result.persons_enqueued == 2
+    assert on.opportunity_contacts.calls == {"persons": 1}
+
+
+def test_without_an_attribution_queue_opportunity_changes_are_ignored():
+    result = accept_change_event(event("Opportunity", "DELETE", [OPPORTUNITY]), ports(), NOW)
+    assert (result.outcome, result.reason) == (Outcome.IGNORED, "attribution is not configured")

@@ -15,6 +15,7 @@ from touchpoints.adapters.sqs import postpone
 from touchpoints.ports.attribution import PERSONS_PER_MESSAGE
 from touchpoints.rules.limit_backoff import backoff_seconds
 
+MAX_DELAY_SECONDS = 900  # SQS's limit
 SEND_BATCH = 10  # SendMessageBatch takes at most ten entries
 SEND_ATTEMPTS = 3
 
@@ -46,6 +47,14 @@ class AttributionQueue:
             if not pending:
                 return len(bodies)
         raise AttributionNotEnqueuedError(f"{len(pending)} attribution messages were not sent")
+
+    def continue_later(self, body: str, delay_seconds: int) -> None:
+        """A run waiting on its Bulk ingest jobs: its continuation, delivered after the wait."""
+        self._sqs.send_message(
+            QueueUrl=self._url,
+            MessageBody=body,
+            DelaySeconds=max(0, min(delay_seconds, MAX_DELAY_SECONDS)),
+        )
 
     def postpone(self, receipt_handle: str, deliveries: int) -> int:
         """Hide a message for longer after each delivery; returns the delay in seconds."""

@@ -1,21 +1,30 @@
 """Salesforce adapter for attribution: persons' touchpoints, their opportunities through contact
 roles, and the attribution records, read with REST queries (up to 200 ids an `IN` list) and written
-with sObject collections (200 records a call, upserts on `Attribution_Key__c`)."""
+with sObject collections (200 records a call, upserts on `Attribution_Key__c`), or, above the Bulk
+threshold, as Bulk API 2.0 ingest jobs submitted and left running (`salesforce_bulk.py`)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from simple_salesforce import format_soql
 
+from touchpoints.adapters.salesforce_bulk import BulkRequests, IngestStage
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_date, parse_datetime
 from touchpoints.adapters.salesforce_transport import SalesforceTransport, escape_id
-from touchpoints.ports.attribution import InfluenceRecord, OpportunityRoles, PersonTouchpoint
-from touchpoints.ports.salesforce import RecordResult
+from touchpoints.ports.attribution import (
+    AttributionJob,
+    AttributionWriteKind,
+    AttributionWrites,
+    InfluenceRecord,
+    OpportunityRoles,
+    PersonTouchpoint,
+)
+from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 from touchpoints.rules.attribution import PathTouchpoint
 from touchpoints.rules.attribution_influence import CampaignInfluenceShare
 from touchpoints.rules.attribution_opportunity import Opportunity, OpportunityAttribution
@@ -123,26 +132,43 @@ class SalesforceAttributionGateway:
     # -- opportunities -------------------------------------------------------------------------
 
     def contacts_on_changed_opportunities(self, since: datetime) -> set[str]:
-        """Contacts whose contact role, or whose role's opportunity, changed after `since`."""
+        """Contacts whose contact role, or whose role's opportunity, changed after `since`:
+        `queryAll`, so opportunities deleted or undeleted and the roles deleted with them (in the
+        Recycle Bin) count. A role deleted on its own is not kept there: the daily pass finds its
+        opportunity through the attribution records naming the contact."""
         literal = format_datetime(since)
-        changed = [
-            r["Id"]
-            for r in self._sf.query(f"SELECT Id FROM Opportunity WHERE SystemModstamp > {literal}")
-        ]
+        soql = f"SELECT Id FROM Opportunity WHERE SystemModstamp > {literal}"
+        changed = [r["Id"] for r in self._sf.query(soql, include_deleted=True)]
         soql = f"SELECT ContactId FROM OpportunityContactRole WHERE SystemModstamp > {literal}"
-        contacts = {r["ContactId"] for r in self._sf.query(soql) if r.get("ContactId")}
+        roles = self._sf.query(soql, include_deleted=True)
+        contacts = {r["ContactId"] for r in roles if r.get("ContactId")}
         if changed:
-            soql = "SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN {}"
-            contacts |= {
-                r["ContactId"] for r in self._sf.query_in(soql, changed) if r.get("ContactId")
-            }
+            contacts |= self.contacts_of_opportunities(changed)
+        return contacts
+
+    def contacts_of_opportunities(self, opportunity_ids: Sequence[str]) -> set[str]:
+        soql = "SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN {}"
+        records = self._sf.query_in(soql, list(opportunity_ids), include_deleted=True)
+        return {r["ContactId"] for r in records if r.get("ContactId")}
+
+    def contacts_of_roles(self, role_ids: Sequence[str]) -> set[str]:
+        soql = "SELECT ContactId, OpportunityId FROM OpportunityContactRole WHERE Id IN {}"
+        roles = list(self._sf.query_in(soql, list(role_ids), include_deleted=True))
+        contacts = {r["ContactId"] for r in roles if r.get("ContactId")}
+        opportunities = sorted({r["OpportunityId"] for r in roles if r.get("OpportunityId")})
+        if opportunities:
+            contacts |= self.contacts_of_opportunities(opportunities)
         return contacts
 
     def opportunities_of(self, contact_ids: Sequence[str]) -> list[OpportunityRoles]:
+        """Through the contacts' roles, and through the attribution records that name them (a
+        role deleted on its own leaves no trace but those: Salesforce does not keep it)."""
+        a = self._at
         soql = "SELECT OpportunityId FROM OpportunityContactRole WHERE ContactId IN {}"
-        opportunity_ids = sorted(
-            {r["OpportunityId"] for r in self._sf.query_in(soql, list(contact_ids))}
-        )
+        found = {r["OpportunityId"] for r in self._sf.query_in(soql, list(contact_ids))}
+        soql = f"SELECT {a.opportunity} FROM {a.sobject} WHERE {a.contact} IN {{}}"
+        found |= {r[a.opportunity] for r in self._sf.query_in(soql, list(contact_ids))}
+        opportunity_ids = sorted(found)
         if not opportunity_ids:
             return []
         contacts: dict[str, set[str]] = defaultdict(set)
@@ -306,6 +332,109 @@ class SalesforceAttributionGateway:
             method="PATCH",
         )
         return results + self._sf.delete_records((rid, rid) for rid in deleted)
+
+    # -- Bulk API 2.0, above the threshold -----------------------------------------------------
+
+    def submit_attribution_jobs(self, writes: AttributionWrites) -> list[AttributionJob]:
+        """One ingest job per object and operation (per 100 MB of CSV), created, uploaded and
+        closed; none is waited for."""
+        bulk = BulkRequests(self._sf)
+        jobs: list[AttributionJob] = []
+        for kind, sobject, operation, external_id, header, rows in self._ingest_plan(writes):
+            stage = IngestStage(header)
+            try:
+                for row in rows:
+                    stage.add(row)
+                for part in stage.parts():
+                    job_id = bulk.submit_ingest(sobject, operation, part, external_id)
+                    jobs.append(AttributionJob(kind, BulkJob(job_id, sobject, operation)))
+            finally:
+                stage.close()
+        return jobs
+
+    def attribution_job_status(self, job: BulkJob) -> BulkJobStatus:
+        return BulkRequests(self._sf).status(job)
+
+    def attribution_job_failures(self, job: AttributionJob, status: BulkJobStatus) -> list[str]:
+        ref_column = "Id" if job.job.operation in ("update", "delete") else self._at.key
+        if job.kind is AttributionWriteKind.INFLUENCE_CREATED:
+            ref_column = "OpportunityId"
+        failures = BulkRequests(self._sf).ingest_failures(status, ref_column)
+        return [outcome.error_code or "UNKNOWN" for outcome, _ in failures]
+
+    def _ingest_plan(
+        self, writes: AttributionWrites
+    ) -> Iterator[
+        tuple[AttributionWriteKind, str, str, str | None, list[str], Iterator[list[Any]]]
+    ]:
+        """Each non-empty operation: its kind, object, operation, external id, header and rows."""
+        f, a, kind = self._tp, self._at, AttributionWriteKind
+        if writes.person:
+            header = ["Id", f.position, f.first_touch_percent, f.lead_creation_percent]
+            yield (
+                kind.TOUCHPOINTS,
+                f.sobject,
+                "update",
+                None,
+                [*header, f.u_shaped_percent],
+                (
+                    [
+                        row.key,
+                        row.position,
+                        float(row.first_touch),
+                        float(row.lead_creation),
+                        float(row.u_shaped),
+                    ]
+                    for row in writes.person
+                ),
+            )
+        if writes.upserts:
+            columns = list(self._fields(writes.upserts[0]))
+            rows = (list(self._fields(row).values()) for row in writes.upserts)
+            yield kind.ATTRIBUTION, a.sobject, "upsert", a.key, columns, rows
+        ids = self._ids_by_key(writes.deletes)
+        if ids:
+            yield kind.ATTRIBUTION_DELETED, a.sobject, "delete", None, ["Id"], ([i] for i in ids)
+        if writes.influence_model_id is not None:
+            yield from self._influence_plan(writes.influence_model_id, writes)
+
+    def _influence_plan(
+        self, model_id: str, writes: AttributionWrites
+    ) -> Iterator[
+        tuple[AttributionWriteKind, str, str, str | None, list[str], Iterator[list[Any]]]
+    ]:
+        kind, sobject = AttributionWriteKind, "CampaignInfluence"
+        if writes.influence_created:
+            header = ["ModelId", "OpportunityId", "CampaignId", "ContactId", "Influence"]
+            rows = (
+                [
+                    model_id,
+                    share.opportunity_id,
+                    share.campaign_id,
+                    share.contact_id or None,
+                    float(share.influence),
+                ]
+                for share in writes.influence_created
+            )
+            yield kind.INFLUENCE_CREATED, sobject, "insert", None, header, rows
+        if writes.influence_updated:
+            updated = (
+                [record.record_id, float(record.share.influence)]
+                for record in writes.influence_updated
+            )
+            yield kind.INFLUENCE_UPDATED, sobject, "update", None, ["Id", "Influence"], updated
+        if writes.influence_deleted:
+            deleted = ([record_id] for record_id in writes.influence_deleted)
+            yield kind.INFLUENCE_DELETED, sobject, "delete", None, ["Id"], deleted
+
+    def _ids_by_key(self, keys: Sequence[str]) -> list[str]:
+        """The record ids of the attribution records with these keys (those already gone are
+        left out)."""
+        if not keys:
+            return []
+        a = self._at
+        soql = f"SELECT Id, {a.key} FROM {a.sobject} WHERE {a.key} IN {{}}"
+        return [record["Id"] for record in self._sf.query_in(soql, list(keys))]
 
 
 def _moment(value: str | None) -> datetime:

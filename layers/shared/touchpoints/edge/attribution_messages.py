@@ -1,12 +1,15 @@
 """The attribution queue's message, read without pydantic (the queue functions load none at
-their cold start): `{"person_ids": [...], "cause": "..."}`, ids of leads or contacts."""
+their cold start): `{"person_ids": [...], "cause": "..."}`, ids of leads or contacts; a run that
+submitted Bulk ingest jobs continues with the same message plus `"bulk_jobs": [{"kind", "id",
+"sobject", "operation"}, ...]` and `"polls"` (how often they were looked at)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from touchpoints.ports.attribution import PERSONS_PER_MESSAGE
+from touchpoints.ports.attribution import PERSONS_PER_MESSAGE, AttributionJob
 from touchpoints.rules.salesforce_ids import canonical_id
 
 
@@ -18,6 +21,19 @@ class InvalidAttributionMessageError(ValueError):
 class AttributionMessage:
     person_ids: tuple[str, ...]
     cause: str = "unspecified"
+    bulk_jobs: tuple[AttributionJob, ...] = ()
+    polls: int = 0
+
+    def continued(self, bulk_jobs: list[AttributionJob], polls: int) -> str:
+        """The body of this request's continuation, following its ingest jobs."""
+        return json.dumps(
+            {
+                "person_ids": list(self.person_ids),
+                "cause": self.cause,
+                "bulk_jobs": [job.as_dict() for job in bulk_jobs],
+                "polls": polls,
+            }
+        )
 
 
 def read_attribution_message(body: str) -> AttributionMessage:
@@ -35,7 +51,21 @@ def read_attribution_message(body: str) -> AttributionMessage:
     if any(value is None for value in canonical):
         raise InvalidAttributionMessageError("person_ids holds a value that is not a Salesforce id")
     cause = fields.get("cause")
+    polls = fields.get("polls", 0)
+    if not isinstance(polls, int) or polls < 0:
+        raise InvalidAttributionMessageError("polls must be a count")
     return AttributionMessage(
         tuple(value for value in canonical if value),
         cause if isinstance(cause, str) else "unspecified",
+        _bulk_jobs(fields.get("bulk_jobs", [])),
+        polls,
     )
+
+
+def _bulk_jobs(value: Any) -> tuple[AttributionJob, ...]:
+    if not isinstance(value, list):
+        raise InvalidAttributionMessageError("bulk_jobs must list ingest jobs")
+    try:
+        return tuple(AttributionJob.from_dict(job) for job in value)
+    except (KeyError, TypeError, ValueError):
+        raise InvalidAttributionMessageError("bulk_jobs holds a value that is not a job") from None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
-from touchpoints.ports.salesforce import RecordResult
+from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 from touchpoints.rules.attribution import PathTouchpoint
 from touchpoints.rules.attribution_influence import CampaignInfluenceShare
 from touchpoints.rules.attribution_opportunity import Opportunity, OpportunityAttribution
@@ -44,6 +45,57 @@ class InfluenceRecord:
     share: CampaignInfluenceShare
 
 
+@dataclass(frozen=True, slots=True)
+class AttributionWrites:
+    """Every write one run decided on, before it is sent: collections up to the Bulk threshold,
+    ingest jobs above it."""
+
+    person: tuple[PersonAttribution, ...] = ()
+    upserts: tuple[OpportunityAttribution, ...] = ()
+    deletes: tuple[str, ...] = ()  # attribution keys
+    influence_model_id: str | None = None
+    influence_created: tuple[CampaignInfluenceShare, ...] = ()
+    influence_updated: tuple[InfluenceRecord, ...] = ()
+    influence_deleted: tuple[str, ...] = ()  # CampaignInfluence record ids
+
+    @property
+    def count(self) -> int:
+        return (
+            len(self.person)
+            + len(self.upserts)
+            + len(self.deletes)
+            + len(self.influence_created)
+            + len(self.influence_updated)
+            + len(self.influence_deleted)
+        )
+
+
+class AttributionWriteKind(StrEnum):
+    """What an attribution ingest job writes, so its outcome is counted where it belongs."""
+
+    TOUCHPOINTS = "touchpoints"
+    ATTRIBUTION = "attribution"
+    ATTRIBUTION_DELETED = "attribution_deleted"
+    INFLUENCE_CREATED = "influence_created"
+    INFLUENCE_UPDATED = "influence_updated"
+    INFLUENCE_DELETED = "influence_deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionJob:
+    """A Bulk ingest job an attribution run submitted, followed by its continuation messages."""
+
+    kind: AttributionWriteKind
+    job: BulkJob
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind.value, **self.job.as_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AttributionJob:
+        return cls(AttributionWriteKind(data["kind"]), BulkJob.from_dict(data))
+
+
 class AttributionSalesforcePort(Protocol):
     """Reads persons' paths and their opportunities, writes attribution; writes report each record's
     outcome (`RecordResult`), never raise for one record."""
@@ -56,7 +108,8 @@ class AttributionSalesforcePort(Protocol):
     def touchpoints_of(self, person_ids: Sequence[str]) -> list[PersonTouchpoint]: ...
 
     def opportunities_of(self, contact_ids: Sequence[str]) -> list[OpportunityRoles]:
-        """The opportunities whose contact roles name any of the contacts, with all their roles."""
+        """The opportunities whose contact roles, or whose attribution records, name any of the
+        contacts, with all their roles (an opportunity that lost its last role has none)."""
         ...
 
     def opportunity_attribution(
@@ -89,6 +142,16 @@ class AttributionSalesforcePort(Protocol):
         deleted: Iterable[str],
     ) -> list[RecordResult]: ...
 
+    def submit_attribution_jobs(self, writes: AttributionWrites) -> list[AttributionJob]:
+        """The writes as Bulk API 2.0 ingest jobs (one per object and operation), not waited for."""
+        ...
+
+    def attribution_job_status(self, job: BulkJob) -> BulkJobStatus: ...
+
+    def attribution_job_failures(self, job: AttributionJob, status: BulkJobStatus) -> list[str]:
+        """The error code of each row a finished job refused or left unprocessed."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class PathStep:
@@ -116,6 +179,22 @@ class AttributionSweepPort(Protocol):
     def persons_with_touchpoints(self) -> set[str]: ...
 
     def contacts_on_changed_opportunities(self, since: datetime) -> set[str]: ...
+
+
+class OpportunityContactsPort(Protocol):
+    """Finds the contacts whose attribution a change to opportunities or contact roles moves
+    (Change Data Capture)."""
+
+    def contacts_of_opportunities(self, opportunity_ids: Sequence[str]) -> set[str]:
+        """Every contact a role on the opportunities names, roles in the Recycle Bin included."""
+        ...
+
+    def contacts_of_roles(self, role_ids: Sequence[str]) -> set[str]:
+        """The roles' contacts and every contact of their opportunities (roles in the Recycle
+        Bin included; a role deleted on its own is not kept there and names none)."""
+        ...
+
+    def persons_with_touchpoints(self) -> set[str]: ...
 
 
 class AttributionQueuePort(Protocol):

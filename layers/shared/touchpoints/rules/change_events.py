@@ -9,6 +9,10 @@ record's fields. A gap event (`GAP_CREATE` ... `GAP_UNDELETE`) says changes to t
 were not captured; an overflow event (`GAP_OVERFLOW`) says a transaction changed more than 100,000
 records of the entity and names none of them. Either means "changes were lost": the campaigns they
 concern are recomputed in full.
+
+`OpportunityChangeEvent` and `OpportunityContactRoleChangeEvent` concern attribution, not the
+touchpoints: they ask for the attribution of the contacts of the opportunities concerned
+(`attribution_plan`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,16 @@ from typing import Any, TypeGuard
 
 from touchpoints.rules.salesforce_ids import canonical_id
 
-ENTITIES = frozenset({"Campaign", "CampaignMember", "Lead", "Contact"})
+TOUCHPOINT_ENTITIES = frozenset({"Campaign", "CampaignMember", "Lead", "Contact"})
+ATTRIBUTION_ENTITIES = frozenset({"Opportunity", "OpportunityContactRole"})
+ENTITIES = TOUCHPOINT_ENTITIES | ATTRIBUTION_ENTITIES
+# The fields attribution reads of each (rules/attribution_opportunity.py): an update that changes
+# none of them moves no attribution. A role's OpportunityId cannot be updated; its Role and
+# IsPrimary do not count. An opportunity's CreatedDate never changes.
+ATTRIBUTION_FIELDS = {
+    "Opportunity": frozenset({"Amount", "CloseDate", "StageName", "IsWon", "IsClosed"}),
+    "OpportunityContactRole": frozenset({"ContactId"}),
+}
 GAP_TYPES = frozenset({"GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE"})
 OVERFLOW = "GAP_OVERFLOW"
 CHANGE_TYPES = frozenset({"CREATE", "UPDATE", "DELETE", "UNDELETE", OVERFLOW}) | GAP_TYPES
@@ -50,6 +63,7 @@ class ChangeEvent:
     every_record: bool  # an overflow event, or record ids given as a wildcard
     changed_fields: frozenset[str]
     campaign_id: str | None  # a campaign member event's CampaignId, when it carries it
+    contact_id: str | None  # a contact role event's ContactId, when it carries it
     dedup_key: str  # the same change relayed twice has the same key
 
 
@@ -98,7 +112,10 @@ def read_change_event(event: Mapping[str, Any]) -> ChangeEvent:
         raise UnreadableChangeEvent("detail.payload.ChangeEventHeader is missing")
     entity, change_type = header.get("entityName"), header.get("changeType")
     if entity not in ENTITIES or event.get("detail-type") != f"{entity}ChangeEvent":
-        raise UnreadableChangeEvent("not a change event of Campaign, CampaignMember, Lead, Contact")
+        raise UnreadableChangeEvent(
+            "not a change event of Campaign, CampaignMember, Lead, Contact, Opportunity or "
+            "OpportunityContactRole"
+        )
     if change_type not in CHANGE_TYPES:
         raise UnreadableChangeEvent("changeType is not a change data capture change type")
     record_ids, every_record = _record_ids(header.get("recordIds"), change_type)
@@ -109,6 +126,7 @@ def read_change_event(event: Mapping[str, Any]) -> ChangeEvent:
     if not isinstance(changed, list) or not all(isinstance(name, str) for name in changed):
         raise UnreadableChangeEvent("changedFields is not a list of field names")
     campaign_id = canonical_id(payload.get("CampaignId")) if entity == "CampaignMember" else None
+    contact_id = canonical_id(payload.get("ContactId")) if entity in ATTRIBUTION_ENTITIES else None
     return ChangeEvent(
         org_id=org_id,
         entity=entity,
@@ -117,6 +135,7 @@ def read_change_event(event: Mapping[str, Any]) -> ChangeEvent:
         every_record=every_record,
         changed_fields=frozenset(changed),
         campaign_id=campaign_id,
+        contact_id=contact_id,
         dedup_key=f"{entity}:{change_type}:{transaction}:{sequence}",
     )
 
@@ -169,3 +188,43 @@ def recompute_plan(event: ChangeEvent, watched: WatchedFields) -> RecomputePlan:
             return RecomputePlan(campaign_ids=frozenset({event.campaign_id}), full=full)
         return RecomputePlan(member_ids=ids, full=full)
     return RecomputePlan(person_ids=ids, full=full)
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionPlan:
+    """Whose attribution an opportunity or contact role change asks for: the contacts it names,
+    and every contact of the opportunities it concerns (named, or found through the roles it
+    names); every person with a touchpoint when lost changes name no record. `ignored` says why
+    it asks for nothing."""
+
+    contact_ids: frozenset[str] = frozenset()
+    opportunity_ids: frozenset[str] = frozenset()
+    role_ids: frozenset[str] = frozenset()
+    every_person: bool = False
+    ignored: str | None = None
+
+
+def attribution_plan(event: ChangeEvent) -> AttributionPlan:
+    """What an `Opportunity` or `OpportunityContactRole` change asks of attribution.
+
+    - Lost changes naming no record (overflow, wildcard): every person with a touchpoint, as the
+      daily full pass does; a gap event names its records and is taken like any change.
+    - An update of none of the fields attribution reads asks for nothing.
+    - An opportunity's change: its contacts (its roles, deleted ones included, as a deleted
+      opportunity takes its roles to the Recycle Bin). A role's: the contact it carries, and every
+      contact of its opportunity (the opportunity's records are computed over all its roles, so a
+      contact that lost the role loses its records there too).
+    """
+    if event.every_record:
+        return AttributionPlan(every_person=True)
+    if (
+        event.change_type == "UPDATE"
+        and event.changed_fields
+        and not event.changed_fields & ATTRIBUTION_FIELDS[event.entity]
+    ):
+        return AttributionPlan(ignored="no field attribution reads changed")
+    ids = frozenset(event.record_ids)
+    if event.entity == "Opportunity":
+        return AttributionPlan(opportunity_ids=ids)
+    contacts = frozenset({event.contact_id}) if event.contact_id else frozenset()
+    return AttributionPlan(contact_ids=contacts, role_ids=ids)

@@ -1,11 +1,13 @@
 """Use case: a Change Data Capture event relayed by Event Relay becomes the recompute requests
 the webhook and the sweep send.
 
-The event is read and checked first (a change event of one of our four entities, from an allowed
+The event is read and checked first (a change event of one of our six entities, from an allowed
 org); what it asks for is a rule (`rules/change_events.py`); the campaigns it concerns are looked
 up only when the event does not name them; each campaign's request is enqueued once per change
 (`EnqueueOncePort`: SQS deduplication, then an idempotency record), so a change relayed twice is
-a duplicate. Bad input never raises: EventBridge invokes the function asynchronously and would
+a duplicate. An opportunity's or contact role's change asks for the attribution of the contacts
+concerned instead, on the attribution queue; a change relayed twice asks twice, which is harmless
+(an attribution run writes only the difference from what Salesforce holds). Bad input never raises: EventBridge invokes the function asynchronously and would
 retry it, so a refusal is an outcome, counted by the handler.
 """
 
@@ -16,12 +18,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from touchpoints.ports.attribution import AttributionQueuePort, OpportunityContactsPort
 from touchpoints.ports.org_changes import OrgChangesPort
 from touchpoints.ports.queues import EnqueueOncePort
 from touchpoints.rules.change_events import (
+    ATTRIBUTION_ENTITIES,
+    AttributionPlan,
+    ChangeEvent,
     RecomputePlan,
     UnreadableChangeEvent,
     WatchedFields,
+    attribution_plan,
     read_change_event,
     recompute_plan,
 )
@@ -42,6 +49,9 @@ class ChangeEventPorts:
     watched: WatchedFields
     org_changes: OrgChangesPort
     enqueuer: EnqueueOncePort
+    # Attribution's part (None where no attribution queue is configured).
+    opportunity_contacts: OpportunityContactsPort | None = None
+    attribution_queue: AttributionQueuePort | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,7 @@ class ChangeEventResult:
     change_type: str | None = None
     campaigns_enqueued: tuple[str, ...] = field(default=())
     full: bool = False
+    persons_enqueued: int = 0  # contacts asked to be attributed
 
 
 def accept_change_event(
@@ -64,6 +75,8 @@ def accept_change_event(
         return ChangeEventResult(Outcome.REFUSED, refused.reason)
     if change.org_id not in ports.allowed_org_ids:
         return ChangeEventResult(Outcome.REFUSED, "the event's org is not an allowed org")
+    if change.entity in ATTRIBUTION_ENTITIES:
+        return _ask_for_attribution(change, ports)
     plan = recompute_plan(change, ports.watched)
     if plan.ignored:
         return ChangeEventResult(
@@ -103,3 +116,46 @@ def _campaigns(plan: RecomputePlan, org_changes: OrgChangesPort) -> set[str]:
     if plan.person_ids:
         campaign_ids |= org_changes.campaigns_of_people(sorted(plan.person_ids))
     return campaign_ids
+
+
+def _ask_for_attribution(change: ChangeEvent, ports: ChangeEventPorts) -> ChangeEventResult:
+    """The contacts an opportunity or contact role change concerns, enqueued for attribution."""
+    if ports.opportunity_contacts is None or ports.attribution_queue is None:
+        return _ignored(change, "attribution is not configured")
+    plan = attribution_plan(change)
+    if plan.ignored:
+        return _ignored(change, plan.ignored)
+    contacts = _contacts(plan, ports.opportunity_contacts)
+    if not contacts:
+        reason = (
+            "a contact role deleted on its own leaves no record to look up (it is not kept in the "
+            "Recycle Bin); the daily full pass corrects its opportunity"
+            if change.change_type == "DELETE" and plan.role_ids
+            else "the records name no contact"
+        )
+        return _ignored(change, reason)
+    cause = f"{change.entity} {change.change_type.lower()} (change data capture)"
+    ports.attribution_queue.enqueue_persons(contacts, cause)
+    return ChangeEventResult(
+        Outcome.ENQUEUED,
+        entity=change.entity,
+        change_type=change.change_type,
+        persons_enqueued=len(contacts),
+    )
+
+
+def _ignored(change: ChangeEvent, reason: str) -> ChangeEventResult:
+    return ChangeEventResult(
+        Outcome.IGNORED, reason, entity=change.entity, change_type=change.change_type
+    )
+
+
+def _contacts(plan: AttributionPlan, lookups: OpportunityContactsPort) -> set[str]:
+    if plan.every_person:
+        return lookups.persons_with_touchpoints()
+    contacts = set(plan.contact_ids)
+    if plan.opportunity_ids:
+        contacts |= lookups.contacts_of_opportunities(sorted(plan.opportunity_ids))
+    if plan.role_ids:
+        contacts |= lookups.contacts_of_roles(sorted(plan.role_ids))
+    return contacts
