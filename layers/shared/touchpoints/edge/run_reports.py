@@ -9,7 +9,7 @@ from touchpoints.log_values import clip
 
 FAILURE_CAUSE_LIMIT = 300  # characters of an error's message a failure's log line keeps
 if TYPE_CHECKING:
-    from touchpoints.edge.queue_messages import RecomputeMessage
+    from touchpoints.ports.queues import RecomputeMessage
     from touchpoints.rules.api_budget import ApiBudget
     from touchpoints.rules.bulk_jobs import Job
     from touchpoints.services.recompute import RecomputeResult

@@ -119,7 +119,10 @@ class NewLead:
 class RecomputeSalesforcePort(Protocol):
     """The recompute reads a campaign and its members and writes touchpoints."""
 
-    calls: Counter[str]
+    @property
+    def calls(self) -> Counter[str]:
+        """Salesforce calls made so far, by kind."""
+        ...
 
     def read_campaign(self, campaign_id: str) -> Campaign | None: ...
     def count_members(self, campaign_id: str) -> int: ...
