@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from touchpoints.rules.models import Campaign, Channel, Touchpoint
+from touchpoints.rules.outcome import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,11 @@ class StoredMember:
     previous_touchpoint_date: str | None = None
     previous_channel: str | None = None
     changed_at: str | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        """`status` as one value: its kind and reason."""
+        return Outcome.from_status(self.status)
 
 
 class StatePort(Protocol):

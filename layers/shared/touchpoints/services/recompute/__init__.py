@@ -31,9 +31,9 @@ recorded from outcomes), `bulk_phase` (one look at the Bulk jobs), `checkpoint` 
 `write_intent` (what survives between invocations), `results` (request, result, summary).
 """
 
+from touchpoints.rules.outcome import CREATED, UPDATED
 from touchpoints.services.recompute.bulk_phase import QUERY_ATTEMPTS, BulkQueryFailedError
 from touchpoints.services.recompute.checkpoint import HANDOFF_MARGIN_SECONDS, WAITING
-from touchpoints.services.recompute.member_states import CREATED, UPDATED
 from touchpoints.services.recompute.results import (
     NO_RECORDED_STATE,
     UNCONFIRMED_WRITES,

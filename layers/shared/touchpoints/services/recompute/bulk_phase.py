@@ -10,8 +10,8 @@ from touchpoints.errors import SalesforceBulkJobGoneError
 from touchpoints.ports.salesforce import BulkJobStatus, RecomputeSalesforcePort
 from touchpoints.ports.state import StatePort, StoredMember
 from touchpoints.rules.keys import KEY_PREFIX
+from touchpoints.rules.outcome import CREATED
 from touchpoints.services.recompute.checkpoint import HANDOFF_MARGIN_SECONDS, QUERY, WALK, Run
-from touchpoints.services.recompute.member_states import CREATED
 from touchpoints.services.recompute.state_records import Failures, StateRecords
 
 QUERY_ATTEMPTS = 3  # Bulk query jobs a run may find beyond saving (failed, aborted, gone)

@@ -10,11 +10,9 @@ from touchpoints.ports.salesforce import RecordResult, TouchpointRecord
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.keys import touchpoint_key
 from touchpoints.rules.models import MemberOutcome, Touchpoint
+from touchpoints.rules.outcome import CREATED, UPDATED, Outcome
 from touchpoints.services.recompute.results import RunTotals
 from touchpoints.services.run_history import carried_history
-
-CREATED = "Touchpoint Created"
-UPDATED = "Touchpoint Updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +77,7 @@ def next_state(
     record = removed.get(key)
     if record is not None and not record.success:
         return failed_state(member_id, baseline, record)
-    return StoredMember(member_id, outcome.reason.value)
+    return StoredMember(member_id, Outcome.for_reason(outcome.reason).status)
 
 
 def failed_state(
@@ -87,9 +85,7 @@ def failed_state(
 ) -> StoredMember:
     """Record what Salesforce still holds, so the next run retries the change."""
     touchpoint, record_id = baseline if baseline else (None, None)
-    return StoredMember(
-        member_id, f"Error: {record.error_code or 'UNKNOWN'}", touchpoint, record_id
-    )
+    return StoredMember(member_id, Outcome.refused(record.error_code).status, touchpoint, record_id)
 
 
 def refused_state(

@@ -9,8 +9,8 @@ from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult
 from touchpoints.ports.state import StatePort, StoredMember
 from touchpoints.rules.keys import KEY_PREFIX
 from touchpoints.rules.models import Touchpoint
+from touchpoints.rules.outcome import CREATED
 from touchpoints.services.recompute.member_states import (
-    CREATED,
     Pending,
     creates,
     persons_touched,
