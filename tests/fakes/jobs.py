@@ -1,4 +1,4 @@
-"""The bulk date's job store (`JobStorePort`) and its queues (`ContinuationPort`, `QueuePort`).
+"""The bulk date's job store (`JobStorePort`) and its queues (`ContinuationPort`, `RecomputeQueuePort`, `PostponingQueue`).
 
 Conditional writes behave as the DynamoDB adapter's do: a chunk is counted once, a job finishes
 once, an undo is linked once, an Idempotency-Key is claimed once."""

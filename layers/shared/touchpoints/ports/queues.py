@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 
-class QueuePort(Protocol):
-    """Asks for a campaign's recompute; returns the message id."""
+class RecomputeQueuePort(Protocol):
+    """Asks for a campaign's recompute (the RecomputeQueue); returns the message id."""
 
     def enqueue(self, campaign_id: str, cause: str, dedup_source: str, **details: Any) -> str: ...
 
@@ -75,5 +75,5 @@ class EnqueueOncePort(Protocol):
         ...
 
 
-class RecomputeQueueHolder(QueuePort, PostponingQueue, Protocol):
+class RecomputeQueueHolder(RecomputeQueuePort, PostponingQueue, Protocol):
     """The RecomputeQueue as its own consumer uses it: asks again, and holds a delivery."""

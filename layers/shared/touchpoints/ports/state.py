@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from touchpoints.rules.models import Campaign, Channel, Touchpoint
+from touchpoints.rules.models import Touchpoint
 from touchpoints.rules.outcome import Outcome
 
 
@@ -82,11 +82,3 @@ class NotificationLogPort(Protocol):
     def record_without_record(
         self, notification_ids: Sequence[str], organization_id: str, now: datetime
     ) -> None: ...
-
-
-class ChannelMappingPort(Protocol):
-    """The offline channel mapping the recompute applies, and where it records each campaign's
-    Type and mode (what the mapping API re-maps and reports as unmapped)."""
-
-    def channels(self) -> Mapping[str, Channel]: ...
-    def record_campaign(self, campaign_id: str, campaign: Campaign | None) -> None: ...

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from touchpoints.errors import SalesforceBulkJobGoneError
+from touchpoints.ports.channel_mapping import RecomputeChannelsPort
 from touchpoints.ports.salesforce import RecomputeSalesforcePort
-from touchpoints.ports.state import ChannelMappingPort, StatePort
+from touchpoints.ports.state import StatePort
 from touchpoints.rules.bulk_wait import bulk_wait_seconds
 from touchpoints.rules.models import Campaign, Channel, SyncMode
 from touchpoints.rules.sync_mode import UnknownSyncModeError
@@ -54,7 +55,7 @@ class Recompute:
         salesforce: RecomputeSalesforcePort,
         state: StatePort,
         *,
-        channel_mapping: ChannelMappingPort,
+        channel_mapping: RecomputeChannelsPort,
         bulk_threshold: int,
         rest_chunk: int = REST_CHUNK,
         write_back_status: bool = False,
