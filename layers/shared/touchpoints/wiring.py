@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from touchpoints.services.attribution import Attribution
     from touchpoints.services.bulk_date import BulkDatePorts
     from touchpoints.services.change_events import ChangeEventPorts
+    from touchpoints.services.program_sync import ProgramSyncPorts
     from touchpoints.services.recompute_queue_policy import RecomputeQueuePolicy
 
 
@@ -212,6 +213,19 @@ class Dependencies:
         from touchpoints.adapters.program_links import ProgramLinkStore
 
         return ProgramLinkStore(self.table)
+
+    @cached_property
+    def program_sync(self) -> ProgramSyncPorts:
+        """What the program sync runs on (the scheduled run, and the API's link and run now)."""
+        from touchpoints.services.program_sync import ProgramSyncPorts
+
+        return ProgramSyncPorts(
+            marketo=self.marketo,
+            salesforce=self.campaign_sync,
+            links=self.program_links,
+            events=self.event_publisher,
+            sync_enabled=self.settings.campaign_sync_enabled,
+        )
 
     @cached_property
     def event_publisher(self) -> EventPublisher:

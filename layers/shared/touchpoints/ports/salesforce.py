@@ -170,7 +170,10 @@ class BulkSalesforcePort(Protocol):
 class CampaignsPort(Protocol):
     """The program sync and the flow actions read and write campaigns, members and leads."""
 
-    calls: Counter[str]
+    @property
+    def calls(self) -> Counter[str]:
+        """Salesforce calls made so far, by kind."""
+        ...
 
     def read_sync_campaign(self, campaign_id: str) -> SyncCampaign | None: ...
     def member_status_labels(self, campaign_id: str) -> list[str]: ...
