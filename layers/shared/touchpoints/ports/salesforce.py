@@ -28,6 +28,15 @@ class RecordResult:
 
 
 @dataclass(frozen=True, slots=True)
+class UpsertedTouchpoint:
+    """A touchpoint an upsert ingest job wrote, from its successful rows."""
+
+    touchpoint: Touchpoint
+    record_id: str
+    created: bool  # Salesforce created the record (else it updated it)
+
+
+@dataclass(frozen=True, slots=True)
 class IngestOutcome:
     """A Bulk API 2.0 ingest job that is over: how many records it changed, the ones it refused,
     and, when the job itself failed, the rows it never processed and why."""
@@ -137,7 +146,7 @@ class RecomputeSalesforcePort(Protocol):
         self, job: BulkJob, after_member_id: str
     ) -> Iterator[tuple[Touchpoint, str]]: ...
     def stage_touchpoint_writes(self) -> StagedTouchpointWrites: ...
-    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]: ...
+    def upserted_touchpoints(self, status: BulkJobStatus) -> Iterator[UpsertedTouchpoint]: ...
     def ingest_failures(
         self, status: BulkJobStatus
     ) -> list[tuple[RecordResult, Touchpoint | None]]: ...

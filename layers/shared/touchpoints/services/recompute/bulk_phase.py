@@ -4,6 +4,7 @@ ingest jobs (their outcomes recorded once all are over). Nothing here waits."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 
 from touchpoints.errors import SalesforceBulkJobGoneError
@@ -28,6 +29,15 @@ class Collecting(Enum):
 
 class BulkQueryFailedError(RuntimeError):
     """Every Bulk query job the run submitted was beyond saving; the run was dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What one look at a run's ingest jobs came to, and the persons (contact, else lead) whose
+    touchpoints the upsert jobs recorded so far wrote (for their attribution)."""
+
+    state: Collecting
+    touched_persons: frozenset[str] = frozenset()
 
 
 class BulkPhase:
@@ -85,17 +95,20 @@ class BulkPhase:
 
     def ingest_collected(
         self, campaign_id: str, run: Run, seconds_left: Callable[[], float]
-    ) -> Collecting:
+    ) -> Collected:
         """One poll of each ingest job; once all are over, their outcomes are recorded, a job at
         a time (a job recorded is dropped from the run, and a long one resumes at the row it
         reached)."""
         statuses = [self._sf.bulk_status(job) for job in run.ingest_jobs]
         if any(status.running for status in statuses):
-            return Collecting.RUNNING
+            return Collected(Collecting.RUNNING)
+        touched: set[str] = set()
         for status in statuses:
-            has_created = status.job.operation == "upsert" and status.processed > status.failed
-            if has_created and not self._record_created(campaign_id, status, run, seconds_left):
-                return Collecting.OUT_OF_TIME
+            if status.job.operation == "upsert" and status.processed > status.failed:
+                done, persons = self._record_upserted(campaign_id, status, run, seconds_left)
+                touched |= persons
+                if not done:
+                    return Collected(Collecting.OUT_OF_TIME, frozenset(touched))
             failures = Failures()
             for result, touchpoint in self._sf.ingest_failures(status):
                 if touchpoint is None:
@@ -107,25 +120,32 @@ class BulkPhase:
             run.ingest_jobs.remove(status.job)
             run.rows_recorded = 0
         run.phase, run.polls = WALK, 0
-        return Collecting.DONE
+        return Collected(Collecting.DONE, frozenset(touched))
 
-    # -- walking members -----------------------------------------------------------------------
-
-    def _record_created(
+    def _record_upserted(
         self,
         campaign_id: str,
         status: BulkJobStatus,
         run: Run,
         seconds_left: Callable[[], float],
-    ) -> bool:
+    ) -> tuple[bool, set[str]]:
         """The members whose touchpoint an upsert job created: their state, with its record id,
-        as Salesforce confirmed it (read from the job's successful rows, a batch at a time).
-        False when time ran short: `run.rows_recorded` says how far it got."""
+        as Salesforce confirmed it (read from the job's successful rows, a batch at a time);
+        and the persons every successful row names. False when time ran short:
+        `run.rows_recorded` says how many created rows are recorded."""
         batch: list[StoredMember] = []
-        for row, (touchpoint, record_id) in enumerate(self._sf.created_touchpoints(status)):
+        touched: set[str] = set()
+        created_rows = 0
+        for upserted in self._sf.upserted_touchpoints(status):
+            touchpoint, record_id = upserted.touchpoint, upserted.record_id
+            person_id = touchpoint.contact_id or touchpoint.lead_id
+            if person_id:
+                touched.add(person_id)
+            if not upserted.created:
+                continue
+            row, created_rows = created_rows, created_rows + 1
             if row < run.rows_recorded:
                 continue
-            person_id = touchpoint.contact_id or touchpoint.lead_id
             batch.append(
                 StoredMember(
                     touchpoint.member_id or touchpoint.key.removeprefix(KEY_PREFIX),
@@ -140,6 +160,6 @@ class BulkPhase:
                 run.totals.state_writes += self._state.save_members(campaign_id, batch)
                 run.rows_recorded, batch = row + 1, []
                 if seconds_left() < HANDOFF_MARGIN_SECONDS:
-                    return False
+                    return False, touched
         run.totals.state_writes += self._state.save_members(campaign_id, batch)
-        return True
+        return True, touched

@@ -88,8 +88,10 @@ class RecomputeResult:
     # `unknown_sync_first_seen` when the last run did not already report this value.
     unknown_sync_value: str | None = None
     unknown_sync_first_seen: bool = False
-    # persons (contact, else lead) whose touchpoints this invocation's collection writes changed,
-    # for their attribution (services/attribution.py); a Bulk run's are left to the daily pass
+    # persons (contact, else lead) whose touchpoints this invocation's writes changed, for their
+    # attribution (services/attribution.py): a collection write's persons before and after it;
+    # an upsert ingest job's persons as its successful rows name them (not a delete job's: its
+    # rows carry only the record id)
     touched_persons: frozenset[str] = frozenset()
 
     # shorthands for logs and tests

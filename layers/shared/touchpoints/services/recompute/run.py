@@ -129,9 +129,12 @@ class Recompute:
                 return self._wait(run, now, result)
         elif run.phase == INGEST:
             collected = self._bulk.ingest_collected(campaign_id, run, seconds_left)
-            if collected is Collecting.RUNNING:
+            result.touched_persons |= collected.touched_persons
+            if collected.state is Collecting.RUNNING:
                 return self._wait(run, now, result)
-            if collected is Collecting.OUT_OF_TIME:  # goes on in a continuation, where it left off
+            if (
+                collected.state is Collecting.OUT_OF_TIME
+            ):  # goes on in a continuation, where it left off
                 self._checkpoints.save(campaign_id, run, now)
                 return result
             if run.walk_done:
