@@ -132,9 +132,7 @@ class Recompute:
             result.touched_persons |= collected.touched_persons
             if collected.state is Collecting.RUNNING:
                 return self._wait(run, now, result)
-            if (
-                collected.state is Collecting.OUT_OF_TIME
-            ):  # goes on in a continuation, where it left off
+            if collected.state is Collecting.OUT_OF_TIME:  # a continuation goes on from there
                 self._checkpoints.save(campaign_id, run, now)
                 return result
             if run.walk_done:
@@ -176,8 +174,6 @@ class Recompute:
             queries = ["member", "touchpoint"] if run.touchpoint_job else ["member"]
             self._bulk.query_again(campaign_id, run, queries, str(gone))
             return self._wait(run, now, result)
-
-    # -- waiting on Bulk jobs ------------------------------------------------------------------
 
     # -- waiting on Bulk jobs ------------------------------------------------------------------
 

@@ -119,5 +119,3 @@ class StateRecords:
             )
         totals.statuses = +totals.statuses  # drop counts that went to zero
         totals.state_writes += self._state.save_members(campaign_id, states)
-
-    # -- writing -------------------------------------------------------------------------------
