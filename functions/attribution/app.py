@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from touchpoints.edge.attribution_messages import read_attribution_message
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
+from touchpoints.edge.queue_messages import delivery_of
 from touchpoints.services.api_limit import postponed_on_api_limit
 from touchpoints.wiring import Dependencies
 
@@ -22,7 +23,9 @@ from touchpoints.wiring import Dependencies
 def _attribute(record: SQSRecord, deps: Dependencies) -> None:
     message = read_attribution_message(record.body)
     calls = deps.attribution_gateway.calls
-    with postponed_on_api_limit(deps.attribution_queue, record, cause=message.cause):
+    with postponed_on_api_limit(
+        deps.attribution_queue, delivery_of(record), deps.clock(), cause=message.cause
+    ):
         if message.bulk_jobs:
             jobs, polls = message.bulk_jobs, message.polls
             result = deps.attribution.poll(message.person_ids, jobs, polls, calls)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
-from touchpoints.edge.queue_messages import read_job_continuation
+from touchpoints.edge.queue_messages import delivery_of, read_job_continuation
 from touchpoints.edge.run_reports import finished_job_counts
 from touchpoints.services.api_limit import postponed_on_api_limit
 from touchpoints.services.bulk_date import run_job
@@ -25,7 +25,9 @@ TIMEOUT_MARGIN_SECONDS = 5.0
 
 def _continue(record: SQSRecord, deps: Dependencies, context: Any) -> None:
     message = read_job_continuation(record.body)
-    with postponed_on_api_limit(deps.job_queue, record, job_id=message.job_id):
+    with postponed_on_api_limit(
+        deps.job_queue, delivery_of(record), deps.clock(), job_id=message.job_id
+    ):
         job = run_job(
             deps.bulk_date,
             message.job_id,

@@ -15,14 +15,7 @@ from touchpoints.wiring import Dependencies
 
 @lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
-    outcomes = sync.sync_all(
-        marketo=deps.marketo,
-        salesforce=deps.campaign_sync,
-        links=deps.program_links,
-        events=deps.event_publisher,
-        sync_enabled=deps.settings.campaign_sync_enabled,
-        now=deps.clock(),
-    )
+    outcomes = sync.sync_all(deps.program_sync, now=deps.clock())
     for outcome in outcomes:
         logger.info("program synced", extra={"program_sync": {"outcome": outcome}})
         add_counts(program_sync_counts(outcome))

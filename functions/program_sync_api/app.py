@@ -45,10 +45,7 @@ def link(program_id: ProgramId, body: LinkBody) -> Response[dict[str, Any]]:
     created = sync.link_program(
         program_id,
         body.campaign_id,
-        marketo=deps.marketo,
-        salesforce=deps.campaign_sync,
-        links=deps.program_links,
-        sync_enabled=deps.settings.campaign_sync_enabled,
+        deps.program_sync,
         integration_username=deps.salesforce_username(),
         now=deps.clock(),
     )
@@ -79,15 +76,7 @@ def list_links() -> dict[str, Any]:
 )
 def run_now(program_id: ProgramId) -> dict[str, Any]:
     deps = _deps()
-    result = sync.sync_program(
-        program_id,
-        marketo=deps.marketo,
-        salesforce=deps.campaign_sync,
-        links=deps.program_links,
-        events=deps.event_publisher,
-        sync_enabled=deps.settings.campaign_sync_enabled,
-        now=deps.clock(),
-    )
+    result = sync.sync_program(program_id, deps.program_sync, now=deps.clock())
     add_counts(program_sync_counts(result.as_record()))
     return result.as_record()
 

@@ -1,5 +1,5 @@
-"""The channel mapping store (`touchpoints.services.recompute.ChannelMappingPort` and
-`touchpoints.services.channel_mapping.ChannelMappingPort`): the mapping at a version, the Types
+"""The channel mapping store (`touchpoints.ports.channel_mapping.RecomputeChannelsPort` and
+`ChannelMappingStorePort`): the mapping at a version, the Types
 recomputes saw, the audit; counts mapping reads."""
 
 from __future__ import annotations

@@ -10,18 +10,19 @@ from tests.fakes.program_sync import FakeCampaigns, FakeEvents, FakeLinks, FakeM
 from tests.fakes.salesforce import FakeSalesforce, FakeStagedWrites
 from tests.fakes.state import FakeState
 from touchpoints.ports.attribution import AttributionSalesforcePort, PersonPathPort
+from touchpoints.ports.channel_mapping import ChannelMappingStorePort, RecomputeChannelsPort
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.jobs import JobStorePort
 from touchpoints.ports.marketo import MarketoPort
 from touchpoints.ports.program_links import LinksPort
-from touchpoints.ports.queues import QueuePort
+from touchpoints.ports.queues import PostponingQueue, RecomputeQueuePort
 from touchpoints.ports.salesforce import (
     BulkSalesforcePort,
     CampaignsPort,
     RecomputeSalesforcePort,
     StagedTouchpointWrites,
 )
-from touchpoints.ports.state import ChannelMappingPort, StatePort
+from touchpoints.ports.state import StatePort
 
 
 def fakes_keep_their_ports() -> None:
@@ -30,9 +31,11 @@ def fakes_keep_their_ports() -> None:
     bulk_salesforce: BulkSalesforcePort = salesforce
     staged: StagedTouchpointWrites = FakeStagedWrites(salesforce)
     recompute_state: StatePort = FakeState()
-    mapping: ChannelMappingPort = FakeChannelMapping()
+    mapping: RecomputeChannelsPort = FakeChannelMapping()
+    mapping_store: ChannelMappingStorePort = FakeChannelMapping()
     jobs: JobStorePort = FakeJobStore()
-    queue: QueuePort = FakeQueue()
+    queue: RecomputeQueuePort = FakeQueue()
+    postponing: PostponingQueue = FakeQueue()
     marketo: MarketoPort = FakeMarketo()
     campaigns: CampaignsPort = FakeCampaigns()
     links: LinksPort = FakeLinks()
@@ -40,4 +43,4 @@ def fakes_keep_their_ports() -> None:
     attribution: AttributionSalesforcePort = FakeAttributionSalesforce()
     paths: PersonPathPort = FakePersonPaths()
     del recompute_salesforce, bulk_salesforce, staged, recompute_state, mapping, jobs, queue
-    del marketo, campaigns, links, events, attribution, paths
+    del marketo, campaigns, links, events, attribution, paths, mapping_store, postponing

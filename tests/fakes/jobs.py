@@ -1,4 +1,4 @@
-"""The bulk date's job store (`JobStorePort`) and its queues (`ContinuationPort`, `QueuePort`).
+"""The bulk date's job store (`JobStorePort`) and its queues (`ContinuationPort`, `RecomputeQueuePort`, `PostponingQueue`).
 
 Conditional writes behave as the DynamoDB adapter's do: a chunk is counted once, a job finishes
 once, an undo is linked once, an Idempotency-Key is claimed once."""
@@ -124,10 +124,11 @@ class FakeJobStore:
 
 class FakeQueue:
     """A queue that keeps what was sent: recompute requests (`enqueue`) and job continuations
-    (`continue_later`)."""
+    (`continue_later`), and the deliveries it was asked to hold (`postpone_for`)."""
 
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.postponed: dict[str, int] = {}  # receipt handle -> seconds
 
     def enqueue(self, campaign_id: str, cause: str, dedup_source: str, **details: Any) -> str:
         self.sent.append({"campaign_id": campaign_id, "cause": cause, **details})
@@ -136,3 +137,6 @@ class FakeQueue:
     def continue_later(self, job_id: str, delay_seconds: int = 0) -> str:
         self.sent.append({"job_id": job_id, "delay_seconds": delay_seconds})
         return f"message-{len(self.sent)}"
+
+    def postpone_for(self, receipt_handle: str, seconds: int) -> None:
+        self.postponed[receipt_handle] = seconds

@@ -16,6 +16,7 @@ from touchpoints.ports.salesforce import (
     IngestOutcome,
     RecordResult,
     TouchpointRecord,
+    UpsertedTouchpoint,
 )
 from touchpoints.rules.member_filter import MemberFilter, member_matches
 from touchpoints.rules.models import Campaign, Member, Touchpoint
@@ -34,7 +35,7 @@ class FakeSalesforce:
         self._jobs: dict[str, list] = {}  # Bulk jobs: query rows, or ingest rows
         self._polls_left: dict[str, int] = {}
         self._ingest_results: dict[str, list[RecordResult]] = {}
-        self._created: dict[str, list[tuple[Touchpoint, str]]] = {}
+        self._upserted: dict[str, list[UpsertedTouchpoint]] = {}
         self.polls_before_complete = 0
         self.failing_query_jobs = 0  # query jobs Salesforce fails before one completes
         self.lost_query_jobs = 0  # query jobs whose results are gone (404) when read
@@ -95,10 +96,10 @@ class FakeSalesforce:
                 self._upsert(row) if job.operation == "upsert" else self._delete(row, row)
                 for row in rows
             ]
-            self._created[job.id] = [
-                (self.touchpoints[r.ref][0], r.record_id)
+            self._upserted[job.id] = [
+                UpsertedTouchpoint(self.touchpoints[r.ref][0], r.record_id or "", r.ref in new)
                 for r in self._ingest_results[job.id]
-                if r.success and r.ref in new
+                if r.success and job.operation == "upsert"
             ]
         results = self._ingest_results.get(job.id, [])
         failed = sum(1 for r in results if not r.success)
@@ -144,9 +145,9 @@ class FakeSalesforce:
     def stage_touchpoint_writes(self) -> FakeStagedWrites:
         return FakeStagedWrites(self)
 
-    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]:
+    def upserted_touchpoints(self, status: BulkJobStatus) -> Iterator[UpsertedTouchpoint]:
         self.calls["bulk2_ingest_results"] += 1
-        return iter(self._created.get(status.job.id, []))
+        return iter(self._upserted.get(status.job.id, []))
 
     def ingest_failures(
         self, status: BulkJobStatus

@@ -246,3 +246,22 @@ def test_a_full_reconciliation_of_a_bulk_campaign_reads_what_salesforce_holds_in
         assert calls["query"] == 2
         assert calls["bulk2_create_job"] == 2  # the members and their touchpoints, read in Bulk
         assert leftovers(world, campaign_id) == set()
+
+
+def test_a_campaign_recomputed_through_bulk_hands_the_persons_it_wrote_to_attribution():
+    """The persons come from the upsert job's successful rows, read once for the created
+    members' states anyway: no extra Salesforce call."""
+    with mock_aws():
+        world = World.create(bulk_api_threshold=5)
+        campaign_id = a_campaign(world.org)
+        member_ids = members(world.org, campaign_id, 5)
+
+        recompute(world, campaign_id)
+
+        assert summary(world, campaign_id)["read_path"] == "bulk"
+        assert summary(world, campaign_id)["created"] == 5
+        sqs = world.session.client("sqs")
+        bodies = sqs.receive_message(QueueUrl=world.attribution_queue_url, MaxNumberOfMessages=10)
+        persons = {p for m in bodies["Messages"] for p in json.loads(m["Body"])["person_ids"]}
+        leads = {world.org.get("CampaignMember", m)["LeadId"] for m in member_ids}
+        assert persons == leads

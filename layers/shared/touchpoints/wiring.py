@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from touchpoints.services.attribution import Attribution
     from touchpoints.services.bulk_date import BulkDatePorts
     from touchpoints.services.change_events import ChangeEventPorts
+    from touchpoints.services.program_sync import ProgramSyncPorts
+    from touchpoints.services.recompute_queue_policy import RecomputeQueuePolicy
 
 
 def _utc_now() -> datetime:
@@ -97,6 +99,26 @@ class Dependencies:
         from touchpoints.adapters.recompute_queue import RecomputeQueue
 
         return RecomputeQueue(self.boto3_session.client("sqs"), self.settings.recompute_queue_url)
+
+    def recompute_queue_policy(self) -> RecomputeQueuePolicy:
+        """The recompute and its queue's policy for one batch: the channel mapping read at most
+        once, the API limit met once holding the rest of the batch."""
+        from touchpoints.services.recompute import Recompute
+        from touchpoints.services.recompute_queue_policy import RecomputeQueuePolicy
+
+        channel_mapping = self.channel_mapping_for_invocation()
+
+        def recompute() -> Recompute:
+            return Recompute(
+                self.salesforce,
+                self.state,
+                channel_mapping=channel_mapping,
+                bulk_threshold=self.settings.bulk_api_threshold,
+                write_back_status=self.settings.write_back_member_status,
+            )
+
+        attribution = self.attribution_queue if self.settings.attribution_queue_url else None
+        return RecomputeQueuePolicy(recompute, self.queue, attribution, self.clock)
 
     @cached_property
     def notification_log(self) -> NotificationLog:
@@ -196,6 +218,19 @@ class Dependencies:
         from touchpoints.adapters.program_links import ProgramLinkStore
 
         return ProgramLinkStore(self.table)
+
+    @cached_property
+    def program_sync(self) -> ProgramSyncPorts:
+        """What the program sync runs on (the scheduled run, and the API's link and run now)."""
+        from touchpoints.services.program_sync import ProgramSyncPorts
+
+        return ProgramSyncPorts(
+            marketo=self.marketo,
+            salesforce=self.campaign_sync,
+            links=self.program_links,
+            events=self.event_publisher,
+            sync_enabled=self.settings.campaign_sync_enabled,
+        )
 
     @cached_property
     def event_publisher(self) -> EventPublisher:

@@ -1,9 +1,13 @@
-"""The recompute's hold on Salesforce's API limit: attempts counted across copies of a request."""
+"""Every queue's hold on Salesforce's API limit: the recompute's attempts counted across copies
+of a request; a message that cannot carry them held by its deliveries."""
 
 from touchpoints.rules.limit_backoff import (
     GIVE_UP_AFTER_SECONDS,
+    LIMIT_BACKOFF_SECONDS,
+    MAX_BACKOFF_SECONDS,
     RECOMPUTE_MAX_BACKOFF_SECONDS,
     ROLLOVER_AT_RECEIVE,
+    LimitHold,
     hold_on_limit,
 )
 
@@ -29,3 +33,15 @@ def test_after_three_days_the_request_is_left_to_the_dead_letter_queue():
     hold = hold_on_limit(40, ROLLOVER_AT_RECEIVE, GIVE_UP_AFTER_SECONDS)
     assert hold.give_up
     assert not hold.rollover
+
+
+def test_a_message_that_cannot_carry_its_attempts_waits_longer_each_delivery_and_stays():
+    holds = [hold_on_limit(0, receive, 0, carries_attempts=False) for receive in range(1, 8)]
+
+    assert [hold.delay for hold in holds] == [
+        min(LIMIT_BACKOFF_SECONDS << n, MAX_BACKOFF_SECONDS) for n in range(7)
+    ]
+    assert not any(hold.rollover or hold.give_up for hold in holds)
+    assert hold_on_limit(0, ROLLOVER_AT_RECEIVE, GIVE_UP_AFTER_SECONDS, carries_attempts=False) == (
+        LimitHold(ROLLOVER_AT_RECEIVE, 300 << 3, rollover=False, give_up=False)
+    )

@@ -15,6 +15,7 @@ from touchpoints.rules.program_sync import ADDED, CONFLICT_RULE, NOT_IN_PROGRAM,
 from touchpoints.services.program_sync import (
     IncompatibleStatusesError,
     NotMarketingUserError,
+    ProgramSyncPorts,
     SyncAlreadyRunningError,
     SyncResult,
     link_program,
@@ -38,6 +39,9 @@ class World:
     def __init__(self, labels=LABELS) -> None:
         self.marketo, self.salesforce = FakeMarketo(), FakeCampaigns()
         self.links, self.events = FakeLinks(), FakeEvents()
+        self.ports = ProgramSyncPorts(
+            self.marketo, self.salesforce, self.links, self.events, sync_enabled=True
+        )
         self.marketo.add_program(
             Program(PROGRAM_ID, "January Conference", "Conference", (1200.0, 300.0)), STEPS
         )
@@ -50,25 +54,14 @@ class World:
         return link_program(
             PROGRAM_ID,
             CAMPAIGN_ID,
-            marketo=self.marketo,
-            salesforce=self.salesforce,
-            links=self.links,
-            sync_enabled=True,
+            self.ports,
             integration_username="integration@example.com",
             now=self.now,
         )
 
     def sync(self) -> SyncResult:
         self.now += timedelta(minutes=5)
-        return sync_program(
-            PROGRAM_ID,
-            marketo=self.marketo,
-            salesforce=self.salesforce,
-            links=self.links,
-            events=self.events,
-            sync_enabled=True,
-            now=self.now,
-        )
+        return sync_program(PROGRAM_ID, self.ports, now=self.now)
 
     def both_in(self, email: str, status: str) -> None:
         """A person both sides agree on, as after an earlier run."""

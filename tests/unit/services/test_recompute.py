@@ -3,6 +3,7 @@ the diff against stored state, removals, a record still refused, continuation on
 path and state repair. The same rules end to end through the handler, moto and the emulator are in
 tests/integration/test_touchpoint_recompute.py and test_recompute_faults.py."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -408,3 +409,22 @@ def test_a_full_reconciliation_above_the_threshold_reads_touchpoints_beside_the_
     ]
     assert salesforce.query_jobs == 1 + 2  # the first run's members; now members and touchpoints
     assert salesforce.calls["query"] == 2  # campaign reads only: no lookups by key
+
+
+def test_a_bulk_run_hands_the_persons_its_upsert_job_wrote_to_attribution():
+    members = [a_member(n) for n in range(1, 5)]
+    salesforce, state = org_with(*members), FakeState()
+
+    first = run_to_end(salesforce, state, bulk_threshold=4)
+    for member in members:  # leads converted: their touchpoints now name the contacts
+        contact = member.lead_id.replace("00Q", "003")
+        salesforce.members[member.id] = replace(member, contact_id=contact)
+    second = run_to_end(salesforce, state, bulk_threshold=4)
+
+    assert first[-1].bulk
+    assert first[-1].touched_persons == {m.lead_id for m in members}
+    assert second[-1].bulk
+    assert second[-1].updated == 4
+    assert second[-1].api_calls["bulk2_ingest_results"] == 1  # the rows read for the states
+    assert second[-1].touched_persons == {m.lead_id.replace("00Q", "003") for m in members}
+    assert not any(result.touched_persons for result in first[:-1] + second[:-1])

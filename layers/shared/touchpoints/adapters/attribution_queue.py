@@ -13,7 +13,6 @@ from typing import Any
 
 from touchpoints.adapters.sqs import postpone
 from touchpoints.ports.attribution import PERSONS_PER_MESSAGE
-from touchpoints.rules.limit_backoff import backoff_seconds
 
 MAX_DELAY_SECONDS = 900  # SQS's limit
 SEND_BATCH = 10  # SendMessageBatch takes at most ten entries
@@ -56,8 +55,6 @@ class AttributionQueue:
             DelaySeconds=max(0, min(delay_seconds, MAX_DELAY_SECONDS)),
         )
 
-    def postpone(self, receipt_handle: str, deliveries: int) -> int:
-        """Hide a message for longer after each delivery; returns the delay in seconds."""
-        delay = backoff_seconds(deliveries)
-        postpone(self._sqs, self._url, receipt_handle, delay)
-        return delay
+    def postpone_for(self, receipt_handle: str, seconds: int) -> None:
+        """Keep a received message hidden for `seconds` (how long: services/api_limit.py)."""
+        postpone(self._sqs, self._url, receipt_handle, seconds)

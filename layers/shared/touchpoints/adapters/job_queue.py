@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from touchpoints.adapters.sqs import postpone
-from touchpoints.rules.limit_backoff import backoff_seconds
 
 MAX_DELAY_SECONDS = 900  # SQS's limit
 
@@ -30,8 +29,6 @@ class JobQueue:
         )
         return str(reply["MessageId"])
 
-    def postpone(self, receipt_handle: str, deliveries: int) -> int:
-        """Hide a continuation for longer after each delivery; returns the delay in seconds."""
-        delay = backoff_seconds(deliveries)
-        postpone(self._sqs, self._url, receipt_handle, delay)
-        return delay
+    def postpone_for(self, receipt_handle: str, seconds: int) -> None:
+        """Keep a received message hidden for `seconds` (how long: services/api_limit.py)."""
+        postpone(self._sqs, self._url, receipt_handle, seconds)

@@ -32,6 +32,7 @@ from touchpoints.ports.salesforce import (
     RecordResult,
     StagedTouchpointWrites,
     TouchpointRecord,
+    UpsertedTouchpoint,
 )
 from touchpoints.rules.keys import KEY_PREFIX, touchpoint_key
 from touchpoints.rules.member_filter import MemberFilter
@@ -279,12 +280,12 @@ class SalesforceGateway:
     def stage_touchpoint_writes(self) -> StagedTouchpointWrites:
         return _StagedWrites(self._bulk, self._map, self._fields)
 
-    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]:
-        """Touchpoints an upsert job created, with their record ids, from its successful rows
-        (one call; the file is streamed to ephemeral storage)."""
+    def upserted_touchpoints(self, status: BulkJobStatus) -> Iterator[UpsertedTouchpoint]:
+        """Touchpoints an upsert job wrote, with their record ids and whether it created them,
+        from its successful rows (one call; the file is streamed to ephemeral storage)."""
         for row in self._bulk.successful_rows(status.job):
-            if (row.get("sf__Created") or "").lower() == "true":
-                yield self._map.touchpoint_from_csv(row), row["sf__Id"]
+            created = (row.get("sf__Created") or "").lower() == "true"
+            yield UpsertedTouchpoint(self._map.touchpoint_from_csv(row), row["sf__Id"], created)
 
     def ingest_failures(
         self, status: BulkJobStatus

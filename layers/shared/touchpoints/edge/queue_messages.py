@@ -11,30 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from touchpoints.edge.id_patterns import JOB_ID_PATTERN
+from touchpoints.ports.queues import Delivery, RecomputeMessage
 from touchpoints.rules.salesforce_ids import canonical_id
-
-
-@dataclass(frozen=True, slots=True)
-class RecomputeMessage:
-    """A recompute request from the RecomputeQueue (edge/models/recompute.py has its contract)."""
-
-    campaign_id: str
-    cause: str = "unspecified"
-    run_id: str | None = None
-    full: bool = False
-    limit_attempts: int = 0
-    limited_since: datetime | None = None
-    # What a copy of the request carries besides campaign and cause, as the model dumps it.
-    carried: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def details(self) -> dict[str, Any]:
-        """The request's fields besides campaign and cause, as a copy of it carries them."""
-        return dict(self.carried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +45,19 @@ def read_recompute_message(body: str) -> RecomputeMessage:
         model.limit_attempts,
         model.limited_since,
         model.details(),
+    )
+
+
+def delivery_of(record: Any) -> Delivery:
+    """The delivery an SQS record (Powertools' SQSRecord) reports; an attribute the event
+    leaves out reads as a first delivery."""
+    attributes = record.attributes
+    millis = attributes.get("ApproximateFirstReceiveTimestamp")
+    return Delivery(
+        record.message_id,
+        record.receipt_handle,
+        int(attributes.get("ApproximateReceiveCount") or 1),
+        datetime.fromtimestamp(int(millis) / 1000, tz=UTC) if millis else None,
     )
 
 

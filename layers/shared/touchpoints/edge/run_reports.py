@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from touchpoints.log_values import clip
+from touchpoints.rules.outcome import Outcome, OutcomeKind
 
 FAILURE_CAUSE_LIMIT = 300  # characters of an error's message a failure's log line keeps
 if TYPE_CHECKING:
-    from touchpoints.edge.queue_messages import RecomputeMessage
+    from touchpoints.ports.queues import RecomputeMessage
     from touchpoints.rules.api_budget import ApiBudget
     from touchpoints.rules.bulk_jobs import Job
     from touchpoints.services.recompute import RecomputeResult
@@ -53,8 +54,9 @@ def recompute_counts(result: RecomputeResult) -> dict[str, int]:
         "TouchpointWritesFailed": result.failed,
     }
     for status, count in result.statuses.items():
-        if status.startswith("No Touchpoint"):
-            counts[f"MembersSkipped.{status.split(': ', 1)[1]}"] = count
+        outcome = Outcome.from_status(status)
+        if outcome.kind == OutcomeKind.NO_TOUCHPOINT:
+            counts[f"MembersSkipped.{outcome.reason}"] = count
     for kind, count in result.api_calls.items():
         counts[f"SalesforceCalls.{kind}"] = count
     return counts

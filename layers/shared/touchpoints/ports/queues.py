@@ -1,16 +1,16 @@
-"""What the services need from the queues: recompute requests, job continuations, and the
-webhook's enqueue-once."""
+"""What the services need from the queues: recompute requests, job continuations, the
+webhook's enqueue-once, and a delivery held back on a queue (one design for every queue)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 
-class QueuePort(Protocol):
-    """Asks for a campaign's recompute; returns the message id."""
+class RecomputeQueuePort(Protocol):
+    """Asks for a campaign's recompute (the RecomputeQueue); returns the message id."""
 
     def enqueue(self, campaign_id: str, cause: str, dedup_source: str, **details: Any) -> str: ...
 
@@ -22,9 +22,37 @@ class ContinuationPort(Protocol):
 
 
 class PostponingQueue(Protocol):
-    """Hides a message for longer after each delivery; returns the delay in seconds."""
+    """Keeps a received message on its queue, hidden for `seconds` (the caller chose how long)."""
 
-    def postpone(self, receipt_handle: str, deliveries: int) -> int: ...
+    def postpone_for(self, receipt_handle: str, seconds: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One delivery of a queue message, as SQS reports it."""
+
+    message_id: str
+    receipt_handle: str
+    receive_count: int = 1  # this copy's deliveries, this one included
+    first_received: datetime | None = None  # when SQS first delivered this copy
+
+
+@dataclass(frozen=True, slots=True)
+class RecomputeMessage:
+    """A recompute request from the RecomputeQueue (edge/models/recompute.py has its contract)."""
+
+    campaign_id: str
+    cause: str = "unspecified"
+    run_id: str | None = None
+    full: bool = False
+    limit_attempts: int = 0
+    limited_since: datetime | None = None
+    # What a copy of the request carries besides campaign and cause, as the model dumps it.
+    carried: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def details(self) -> dict[str, Any]:
+        """The request's fields besides campaign and cause, as a copy of it carries them."""
+        return dict(self.carried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +73,7 @@ class EnqueueOncePort(Protocol):
         recomputes. Raises `EnqueueIncompleteError` when any
         campaign was not durably enqueued (those that were are remembered first)."""
         ...
+
+
+class RecomputeQueueHolder(RecomputeQueuePort, PostponingQueue, Protocol):
+    """The RecomputeQueue as its own consumer uses it: asks again, and holds a delivery."""

@@ -28,6 +28,15 @@ class RecordResult:
 
 
 @dataclass(frozen=True, slots=True)
+class UpsertedTouchpoint:
+    """A touchpoint an upsert ingest job wrote, from its successful rows."""
+
+    touchpoint: Touchpoint
+    record_id: str
+    created: bool  # Salesforce created the record (else it updated it)
+
+
+@dataclass(frozen=True, slots=True)
 class IngestOutcome:
     """A Bulk API 2.0 ingest job that is over: how many records it changed, the ones it refused,
     and, when the job itself failed, the rows it never processed and why."""
@@ -119,7 +128,10 @@ class NewLead:
 class RecomputeSalesforcePort(Protocol):
     """The recompute reads a campaign and its members and writes touchpoints."""
 
-    calls: Counter[str]
+    @property
+    def calls(self) -> Counter[str]:
+        """Salesforce calls made so far, by kind."""
+        ...
 
     def read_campaign(self, campaign_id: str) -> Campaign | None: ...
     def count_members(self, campaign_id: str) -> int: ...
@@ -134,7 +146,7 @@ class RecomputeSalesforcePort(Protocol):
         self, job: BulkJob, after_member_id: str
     ) -> Iterator[tuple[Touchpoint, str]]: ...
     def stage_touchpoint_writes(self) -> StagedTouchpointWrites: ...
-    def created_touchpoints(self, status: BulkJobStatus) -> Iterator[tuple[Touchpoint, str]]: ...
+    def upserted_touchpoints(self, status: BulkJobStatus) -> Iterator[UpsertedTouchpoint]: ...
     def ingest_failures(
         self, status: BulkJobStatus
     ) -> list[tuple[RecordResult, Touchpoint | None]]: ...
@@ -167,7 +179,10 @@ class BulkSalesforcePort(Protocol):
 class CampaignsPort(Protocol):
     """The program sync and the flow actions read and write campaigns, members and leads."""
 
-    calls: Counter[str]
+    @property
+    def calls(self) -> Counter[str]:
+        """Salesforce calls made so far, by kind."""
+        ...
 
     def read_sync_campaign(self, campaign_id: str) -> SyncCampaign | None: ...
     def member_status_labels(self, campaign_id: str) -> list[str]: ...

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from touchpoints.rules.models import Campaign, Channel, Touchpoint
+from touchpoints.rules.models import Touchpoint
+from touchpoints.rules.outcome import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,11 @@ class StoredMember:
     previous_touchpoint_date: str | None = None
     previous_channel: str | None = None
     changed_at: str | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        """`status` as one value: its kind and reason."""
+        return Outcome.from_status(self.status)
 
 
 class StatePort(Protocol):
@@ -76,11 +82,3 @@ class NotificationLogPort(Protocol):
     def record_without_record(
         self, notification_ids: Sequence[str], organization_id: str, now: datetime
     ) -> None: ...
-
-
-class ChannelMappingPort(Protocol):
-    """The offline channel mapping the recompute applies, and where it records each campaign's
-    Type and mode (what the mapping API re-maps and reports as unmapped)."""
-
-    def channels(self) -> Mapping[str, Channel]: ...
-    def record_campaign(self, campaign_id: str, campaign: Campaign | None) -> None: ...

@@ -41,9 +41,18 @@ class LimitHold:
     give_up: bool  # kept on, to reach the dead-letter queue
 
 
-def hold_on_limit(attempts_before: int, receive_count: int, postponed_for: float) -> LimitHold:
-    """Attempts are counted in the message body (`attempts_before`, carried by each copy) plus
-    this copy's deliveries; SQS's receive count only says when this copy must be replaced."""
+def hold_on_limit(
+    attempts_before: int, receive_count: int, postponed_for: float, *, carries_attempts: bool = True
+) -> LimitHold:
+    """Every queue holds a request the limit refused the same way: kept, hidden for longer after
+    each attempt. A message that carries its attempts (the recompute's) counts them in its body
+    (`attempts_before`, carried by each copy) plus this copy's deliveries, waits up to an hour,
+    moves to a fresh copy before SQS's receive count could dead-letter it, and gives up after
+    three days; one that does not (a job continuation, an attribution batch) counts its
+    deliveries, waits up to six hours, and its queue's dead-letter queue ends it."""
+    if not carries_attempts:
+        deliveries = max(receive_count, 1)
+        return LimitHold(deliveries, backoff_seconds(deliveries), rollover=False, give_up=False)
     attempt = attempts_before + max(receive_count, 1)
     give_up = postponed_for >= GIVE_UP_AFTER_SECONDS
     return LimitHold(

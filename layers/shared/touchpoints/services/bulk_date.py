@@ -23,7 +23,7 @@ from aws_lambda_powertools import Logger
 
 from touchpoints.errors import SalesforceLimitExceededError, SalesforceUnavailableError
 from touchpoints.ports.jobs import ClaimedRequest, JobStorePort
-from touchpoints.ports.queues import ContinuationPort, QueuePort
+from touchpoints.ports.queues import ContinuationPort, RecomputeQueuePort
 from touchpoints.ports.salesforce import BulkSalesforcePort, RecordResult
 from touchpoints.rules.bulk_jobs import (
     DateChange,
@@ -151,7 +151,7 @@ class BulkDatePorts:
     salesforce: BulkSalesforcePort
     jobs: JobStorePort
     continuation: ContinuationPort
-    recompute: QueuePort
+    recompute: RecomputeQueuePort
     bulk_threshold: int = 2000
     continue_delay_seconds: int = 60
     new_id: Callable[[], str] = lambda: str(uuid.uuid4())

@@ -12,16 +12,16 @@ recompute on its way (webhook or sweep), and that one reads the new mapping.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
 
+from touchpoints.ports.channel_mapping import ChannelMappingStorePort
+from touchpoints.ports.queues import RecomputeQueuePort
 from touchpoints.rules.channels import (
     ChannelMapping,
     MappingEntry,
     MappingProblem,
-    SeenCampaign,
     audited_changed_types,
     changed_types,
     mapping_problems,
@@ -45,18 +45,6 @@ class MappingVersionConflictError(RuntimeError):
     """The mapping changed since the version the caller read; nothing is saved."""
 
 
-class ChannelMappingPort(Protocol):
-    def load(self) -> ChannelMapping: ...
-    def replace(
-        self, mapping: ChannelMapping, expected_version: int, audit: Mapping[str, Any]
-    ) -> bool: ...
-    def seen_campaigns(self) -> Mapping[str, SeenCampaign]: ...
-
-
-class RecomputeQueuePort(Protocol):
-    def enqueue(self, campaign_id: str, cause: str, dedup_source: str, **details: Any) -> str: ...
-
-
 @dataclass(frozen=True, slots=True)
 class MappingView:
     mapping: ChannelMapping
@@ -70,14 +58,14 @@ class MappingChange:
     recomputes_enqueued: int
 
 
-def current_mapping(store: ChannelMappingPort) -> MappingView:
+def current_mapping(store: ChannelMappingStorePort) -> MappingView:
     """The mapping in force, and the Campaign Types of synced campaigns it does not map."""
     mapping = store.load()
     return MappingView(mapping, unmapped_types(store.seen_campaigns().values(), mapping.channels()))
 
 
 def replace_mapping(
-    store: ChannelMappingPort,
+    store: ChannelMappingStorePort,
     queue: RecomputeQueuePort,
     entries: Sequence[MappingEntry],
     expected_version: int,

@@ -110,20 +110,29 @@ class SalesforceRefusedError(ProgramSyncError):
 # -- linking -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ProgramSyncPorts:
+    """What the program sync runs on (wiring.Dependencies.program_sync builds it)."""
+
+    marketo: MarketoPort
+    salesforce: CampaignsPort
+    links: LinksPort
+    events: EventsPort
+    sync_enabled: bool
+
+
 def link_program(
     program_id: int,
     campaign_id: str,
+    ports: ProgramSyncPorts,
     *,
-    marketo: MarketoPort,
-    salesforce: CampaignsPort,
-    links: LinksPort,
-    sync_enabled: bool,
     integration_username: str | None,
     now: datetime,
 ) -> ProgramLink:
     """Link a program to a campaign, one to one, after the checks the reference lists: campaign
     sync enabled, the Salesforce integration user a Marketing User, statuses that match."""
-    if not sync_enabled:
+    marketo, salesforce, links = ports.marketo, ports.salesforce, ports.links
+    if not ports.sync_enabled:
         raise CampaignSyncDisabledError(
             "campaign sync is disabled in configuration (CAMPAIGN_SYNC_ENABLED); enable it first"
         )
@@ -227,18 +236,10 @@ class SyncResult:
         }
 
 
-def sync_program(
-    program_id: int,
-    *,
-    marketo: MarketoPort,
-    salesforce: CampaignsPort,
-    links: LinksPort,
-    events: EventsPort,
-    sync_enabled: bool,
-    now: datetime,
-) -> SyncResult:
+def sync_program(program_id: int, ports: ProgramSyncPorts, *, now: datetime) -> SyncResult:
     """One run for one link; the result is also stored as the link's last sync."""
-    if not sync_enabled:
+    marketo, salesforce, links = ports.marketo, ports.salesforce, ports.links
+    if not ports.sync_enabled:
         raise CampaignSyncDisabledError("campaign sync is disabled in configuration")
     link = links.get(program_id)
     if link is None:
@@ -248,7 +249,7 @@ def sync_program(
     result = SyncResult(program_id, link.campaign_id, now.isoformat(), initial=not link.watermark)
     marketo_before, salesforce_before = Counter(marketo.calls), Counter(salesforce.calls)
     try:
-        _Run(link, marketo, salesforce, links, events, result, now).run()
+        _Run(link, marketo, salesforce, links, ports.events, result, now).run()
         result.completed = True
     except Exception as error:
         result.error = f"{type(error).__name__}: {error}"
@@ -708,31 +709,15 @@ def _marketo_lead(person: _Person) -> dict[str, Any]:
     return {k: v for k, v in lead.items() if v}
 
 
-def sync_all(
-    *,
-    marketo: MarketoPort,
-    salesforce: CampaignsPort,
-    links: LinksPort,
-    events: EventsPort,
-    sync_enabled: bool,
-    now: datetime,
-) -> list[dict[str, Any]]:
+def sync_all(ports: ProgramSyncPorts, *, now: datetime) -> list[dict[str, Any]]:
     """The scheduled run: every link, one after another; one link's failure does not stop the
     others (it is recorded as that link's last sync and retried on the next schedule)."""
-    if not sync_enabled:
+    if not ports.sync_enabled:
         return []
     outcomes = []
-    for link in links.all():
+    for link in ports.links.all():
         try:
-            result = sync_program(
-                link.program_id,
-                marketo=marketo,
-                salesforce=salesforce,
-                links=links,
-                events=events,
-                sync_enabled=sync_enabled,
-                now=now,
-            )
+            result = sync_program(link.program_id, ports, now=now)
             outcomes.append(result.as_record())
         except SyncAlreadyRunningError as busy:
             outcomes.append({"program_id": link.program_id, "skipped": str(busy)})

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from touchpoints.ports.state import StoredMember
+from touchpoints.rules.outcome import Outcome, OutcomeKind
 
 RUN_HISTORY_DAYS = 90
-_ERROR = "Error: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +30,11 @@ def finished_run(
 ) -> FinishedRun:
     """A finished run as the history keeps it: `errors` counts the members left with a write
     Salesforce refused, by error code (the next run retries them)."""
+    outcomes = ((Outcome.from_status(status), count) for status, count in statuses.items())
     errors = {
-        status.removeprefix(_ERROR): count
-        for status, count in statuses.items()
-        if status.startswith(_ERROR) and count
+        outcome.reason or "UNKNOWN": count
+        for outcome, count in outcomes
+        if outcome.kind == OutcomeKind.ERROR and count
     }
     record = {
         "cause": cause,

@@ -20,7 +20,7 @@ from typing import Any
 
 from touchpoints.errors import SalesforceLimitExceededError
 from touchpoints.ports.org_changes import OrgChangesPort
-from touchpoints.ports.queues import QueuePort
+from touchpoints.ports.queues import RecomputeQueuePort
 from touchpoints.ports.state import SweepStatePort
 from touchpoints.rules.limit_backoff import RECOMPUTE_MAX_BACKOFF_SECONDS, backoff_seconds
 
@@ -93,7 +93,7 @@ def _is_full_reconciliation_due(last_full: datetime | None, now: datetime) -> bo
 def sweep_org_changes(
     changes: OrgChangesPort,
     state: SweepStatePort,
-    queue: QueuePort,
+    queue: RecomputeQueuePort,
     now: datetime,
     seconds_left: Callable[[], float],
 ) -> SweepResult:

@@ -1,4 +1,4 @@
-"""The recompute request as it travels on the RecomputeQueue (services/recompute.py): its
+"""The recompute request as it travels on the RecomputeQueue (services/recompute/): its
 contract. The function reads it through edge/queue_messages.py, which comes here for any message
 not in the plain shape our producers write."""
 

@@ -80,15 +80,15 @@ def member_status(member: StoredMember) -> dict[str, Any]:
     """One member's row: `status` as recorded ("No Touchpoint: not responded") and split into
     its outcome and reason, its person and, when it has one, its touchpoint's date and channel;
     then what it had before its last change (outcome as recorded, date, channel) and when."""
-    outcome, _, reason = member.status.partition(": ")
+    outcome = member.outcome
     touchpoint = member.touchpoint
     return {
         "member_id": member.member_id,
         "person_id": member.person_id,
         "email": member.email,
         "status": member.status,
-        "outcome": outcome,
-        "reason": reason or None,
+        "outcome": outcome.kind,
+        "reason": outcome.reason or None,
         "touchpoint_date": touchpoint.touchpoint_date.isoformat() if touchpoint else None,
         "channel": touchpoint.channel_path if touchpoint else None,
         "previous_outcome": member.previous_status,

@@ -1,0 +1,117 @@
+"""A member's recorded state as a write moves it: planned before the write, confirmed or set
+back (with Salesforce's error) after it. Values in, values out: nothing here calls a port."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from touchpoints.ports.salesforce import RecordResult, TouchpointRecord
+from touchpoints.ports.state import StoredMember
+from touchpoints.rules.keys import touchpoint_key
+from touchpoints.rules.models import MemberOutcome, Touchpoint
+from touchpoints.rules.outcome import CREATED, UPDATED, Outcome
+from touchpoints.services.recompute.results import RunTotals
+from touchpoints.services.run_history import carried_history
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A member whose new state waits on its touchpoint's write: the state it gets if the write
+    succeeds (None: forgotten, it left the campaign) and what Salesforce held before (its state if
+    the write is refused)."""
+
+    member_id: str
+    planned: StoredMember | None
+    baseline: tuple[Touchpoint, str | None] | None
+
+
+def persons_touched(pending: Pending) -> set[str]:
+    """Whose path a touchpoint write changed: the person it names now, and the one it named."""
+    before = pending.baseline[0] if pending.baseline else None
+    after = pending.planned.touchpoint if pending.planned else None
+    named = (tp.contact_id or tp.lead_id for tp in (before, after) if tp is not None)
+    return {person for person in named if person}
+
+
+def creates(pending: Pending) -> bool:
+    """The write creates the member's touchpoint (Salesforce held none for it)."""
+    return (
+        pending.baseline is None
+        and pending.planned is not None
+        and pending.planned.touchpoint is not None
+    )
+
+
+def accounted_for(record: TouchpointRecord, stored: Mapping[str, StoredMember]) -> bool:
+    """A touchpoint is ours to keep when its member's recorded state holds exactly it."""
+    state = stored.get(record.member_id) if record.member_id else None
+    return bool(state and state.touchpoint and state.touchpoint.key == record.key)
+
+
+def next_state(
+    outcome: MemberOutcome,
+    previous: StoredMember | None,
+    baseline: tuple[Touchpoint, str | None] | None,
+    written: Mapping[str, RecordResult],
+    removed: Mapping[str, RecordResult],
+) -> StoredMember:
+    """The member's new recorded state: only what Salesforce confirmed moves the state forward.
+    `baseline` is the touchpoint Salesforce is known to hold for the member, with its record id."""
+    member_id, touchpoint = outcome.member_id, outcome.touchpoint
+    key = touchpoint_key(member_id)
+    if touchpoint is not None:
+        record = written.get(key)
+        if record is None:  # Salesforce already holds exactly this touchpoint
+            record_id = baseline[1] if baseline else None
+            if previous and previous.touchpoint == touchpoint and previous.record_id == record_id:
+                return previous
+            status = previous.status if previous and previous.touchpoint else CREATED
+            return StoredMember(member_id, status, touchpoint, record_id)
+        if record.success:
+            status = UPDATED if baseline else CREATED
+            return StoredMember(
+                member_id, status, touchpoint, record.record_id or (baseline and baseline[1])
+            )
+        return failed_state(member_id, baseline, record)
+    record = removed.get(key)
+    if record is not None and not record.success:
+        return failed_state(member_id, baseline, record)
+    return StoredMember(member_id, Outcome.for_reason(outcome.reason).status)
+
+
+def failed_state(
+    member_id: str, baseline: tuple[Touchpoint, str | None] | None, record: RecordResult
+) -> StoredMember:
+    """Record what Salesforce still holds, so the next run retries the change."""
+    touchpoint, record_id = baseline if baseline else (None, None)
+    return StoredMember(member_id, Outcome.refused(record.error_code).status, touchpoint, record_id)
+
+
+def refused_state(
+    member_id: str,
+    held: tuple[Touchpoint, str | None] | None,
+    result: RecordResult,
+    totals: RunTotals,
+    *,
+    counted: StoredMember | None,
+    upsert: bool,
+) -> StoredMember:
+    """A refused write: the member keeps what Salesforce holds, with the error (the next run
+    retries it), and the counts take back the write and the state it was counted as."""
+    state = failed_state(member_id, held, result)
+    if counted is not None:
+        # the history the planned state had: what the member had before this run
+        state = carried_history(
+            replace(state, person_id=counted.person_id, email=counted.email), counted
+        )
+        totals.statuses[counted.status] -= 1
+        totals.statuses[state.status] += 1
+    if not upsert:
+        totals.deleted -= 1
+    elif held is None:
+        totals.created -= 1
+    else:
+        totals.updated -= 1
+    totals.failed += 1
+    return state
