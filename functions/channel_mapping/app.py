@@ -3,60 +3,25 @@ read and replaced as a whole through the admin API (API Gateway REST, IAM-author
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from touchpoints.edge.api import SalesforceUser, admin_api, iam_caller
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
+from touchpoints.edge.models.channel_mapping import (
+    ERRORS,
+    ChangeView,
+    CurrentView,
+    MappingBody,
+    expected_version,
+)
 from touchpoints.edge.openapi import responses
 from touchpoints.rules.channels import ChannelMapping, MappingEntry
 from touchpoints.services import channel_mapping as service
 from touchpoints.wiring import Dependencies
-
-
-class IfMatchError(ValueError):
-    field = "If-Match"
-
-
-class IfMatchRequiredError(IfMatchError):
-    """A PUT replaces the whole mapping, so it must name the version it replaces (RFC 6585)."""
-
-
-ERRORS = {
-    service.InvalidMappingError: (422, "INVALID_MAPPING"),
-    service.MappingVersionConflictError: (409, "MAPPING_VERSION_CONFLICT"),
-    IfMatchRequiredError: (428, "PRECONDITION_REQUIRED"),
-    IfMatchError: (400, "INVALID_IF_MATCH"),
-}
-
-
-class MappingRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    campaign_type: StrictStr = Field(description="A Campaign Type picklist value, e.g. Webinar")
-    channel: StrictStr = Field(description="Marketing channel, e.g. Offline Event")
-    subchannel: StrictStr | None = Field(None, description="Optional; the path is Channel.Sub")
-
-
-class MappingBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    mappings: list[MappingRow] = Field(description="The whole mapping; a type left out is Unmapped")
-
-
-class CurrentView(MappingBody):
-    version: int = Field(description="Send as If-Match to change it (0: the built-in default)")
-    unmapped_types: list[str] = Field(description="Types of synced campaigns with no mapping")
-
-
-class ChangeView(MappingBody):
-    version: int
-    changed_types: list[str] = Field(description="Types whose channel changed")
-    recomputes_enqueued: int = Field(description="Campaigns whose touchpoints will be re-mapped")
-
 
 # A body that is not a mapping is refused like a bad mapping, the field named as written.
 api = admin_api(ERRORS, body_models=[MappingBody], invalid_code="INVALID_MAPPING")
@@ -66,15 +31,6 @@ def _reply(mapping: ChannelMapping, **more: Any) -> Response[Any]:
     """The mapping, its version also as the ETag (what If-Match takes back), and `more`."""
     body = {"version": mapping.version, "mappings": [asdict(e) for e in mapping.entries], **more}
     return Response(200, content_types.APPLICATION_JSON, body, {"ETag": f'"{mapping.version}"'})
-
-
-def _expected_version(if_match: str | None) -> int:
-    if if_match is None:
-        raise IfMatchRequiredError("send If-Match with the version from GET /channel-mapping")
-    found = re.fullmatch(r'\s*"?([0-9]{1,9})"?\s*', if_match)
-    if not found:
-        raise IfMatchError('If-Match must be a mapping version, e.g. 3 or "3"')
-    return int(found.group(1))
 
 
 @api.get(
@@ -106,7 +62,7 @@ def put_mapping(
         deps.channel_mapping,
         deps.queue,
         [MappingEntry(r.campaign_type, r.channel, r.subchannel) for r in body.mappings],
-        _expected_version(if_match),
+        expected_version(if_match),
         iam_caller(api),
         deps.clock(),
         salesforce_user,
