@@ -7,8 +7,7 @@ percentages the last attribution run gave them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -20,10 +19,6 @@ from touchpoints.edge.handler import lambda_entry
 from touchpoints.edge.ids import SalesforceId
 from touchpoints.edge.models.sync_status import (
     ERRORS,
-    CampaignNotRecomputedError,
-    InvalidTimeRangeError,
-    PageTooLargeError,
-    PersonNotAttributedError,
     member_status,
     page_start,
     path_step,
@@ -34,14 +29,12 @@ from touchpoints.edge.models.sync_status import (
 from touchpoints.edge.models.sync_status_view import SyncStatusView
 from touchpoints.edge.openapi import responses
 from touchpoints.ports.audit import AuditQuery
-from touchpoints.ports.state import StoredMember
+from touchpoints.services.sync_status import JSON_PAGE_MAX, SyncStatus
 from touchpoints.wiring import Dependencies
 
-JSON_PAGE, JSON_MAX = 100, 1000
+JSON_PAGE = 100
 # A CSV page stays far below Lambda's 6 MB response limit (a row is about 150 bytes).
 CSV_PAGE = 10_000
-STATE_PAGE = 1000  # members read per DynamoDB query
-RECENT_RUNS = 5  # runs the sync status shows; the runs route pages through all of them
 RUNS_PAGE, RUNS_MAX = 20, 100
 AUDIT_PAGE, AUDIT_MAX = 50, 500
 
@@ -52,17 +45,9 @@ CampaignId = Annotated[SalesforceId, Path(description="Salesforce Campaign id (1
 PersonId = Annotated[SalesforceId, Path(description="Salesforce Lead or Contact id (15 or 18)")]
 
 
-def _pages(
-    deps: Dependencies, campaign_id: str, limit: int, start_after: str | None
-) -> Iterator[tuple[list[StoredMember], str | None]]:
-    """Up to `limit` members, a state page at a time, each with the token of what follows."""
-    left, token = limit, start_after
-    while left:
-        page, token = deps.state.member_page(campaign_id, min(left, STATE_PAGE), token)
-        yield page, token
-        left -= len(page)
-        if token is None:
-            return
+def _service() -> SyncStatus:
+    deps: Dependencies = api.context["deps"]
+    return deps.sync_status
 
 
 @api.get(
@@ -85,34 +70,20 @@ def sync_status(
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     limit: Annotated[
         int | None,
-        Query(ge=1, le=CSV_PAGE, description=f"Members per page: JSON up to {JSON_MAX}"),
+        Query(ge=1, le=CSV_PAGE, description=f"Members per page: JSON up to {JSON_PAGE_MAX}"),
     ] = None,
     next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
 ) -> Any:
-    deps: Dependencies = api.context["deps"]
     start_after = page_start(next)
-    summary = deps.state.load_summary(campaign_id)
-    if summary is None:
-        raise CampaignNotRecomputedError(f"campaign {campaign_id} has not been recomputed yet")
     if format == "csv":
-        return _report(deps, campaign_id, limit or CSV_PAGE, start_after)
-    if limit is not None and limit > JSON_MAX:
-        raise PageTooLargeError(f"limit: a JSON page holds up to {JSON_MAX} members")
-    members, token = [], None
-    for page, after in _pages(deps, campaign_id, limit or JSON_PAGE, start_after):
-        members.extend(member_status(member) for member in page)
-        token = after
-    recent_runs, _ = deps.state.run_page(campaign_id, RECENT_RUNS, None)
-    outcomes = [
-        {"status": status, "members": count}
-        for status, count in sorted(summary.get("statuses", {}).items())
-    ]
+        return _report(campaign_id, limit or CSV_PAGE, start_after)
+    status = _service().campaign_status(campaign_id, limit or JSON_PAGE, start_after)
     return {
-        **summary,
-        "outcomes": outcomes,
-        "recent_runs": recent_runs,
-        "members": members,
-        "next": token,
+        **status.summary,
+        "outcomes": [{"status": status, "members": count} for status, count in status.outcomes],
+        "recent_runs": status.recent_runs,
+        "members": [member_status(member) for member in status.page.members],
+        "next": status.page.next,
     }
 
 
@@ -131,10 +102,7 @@ def runs(
     ] = RUNS_PAGE,
     next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
 ) -> Any:
-    deps: Dependencies = api.context["deps"]
-    page, token = deps.state.run_page(campaign_id, limit, run_token(next))
-    if not page and next is None:
-        raise CampaignNotRecomputedError(f"campaign {campaign_id} has no run in the last 90 days")
+    page, token = _service().runs(campaign_id, limit, run_token(next))
     return {"campaign_id": campaign_id, "runs": page, "next": token}
 
 
@@ -147,23 +115,19 @@ def runs(
     responses=responses({200: ("The person's path", None)}, 404, 422),
 )
 def person_path(person_id: PersonId) -> Any:
-    deps: Dependencies = api.context["deps"]
-    steps = deps.person_paths.load_path(person_id)
-    if steps is None:
-        raise PersonNotAttributedError(f"no attributed path is recorded for {person_id}")
+    steps = _service().person_path(person_id)
     return {"person_id": person_id, "touchpoints": [path_step(step) for step in steps]}
 
 
-def _report(deps: Dependencies, campaign_id: str, limit: int, start_after: str | None) -> Response:
-    """The sync report, written a state page at a time; a `Link` header names the next page."""
-    lines, headers, token = [report_header()], {"Content-Disposition": "attachment"}, None
-    for page, after in _pages(deps, campaign_id, limit, start_after):
-        lines.extend(report_rows(page))
-        token = after
-    if token:
-        query = urlencode({"format": "csv", "limit": limit, "next": token})
+def _report(campaign_id: str, limit: int, start_after: str | None) -> Response:
+    """The sync report; a `Link` header names the next page."""
+    page = _service().report_members(campaign_id, limit, start_after)
+    headers = {"Content-Disposition": "attachment"}
+    if page.next:
+        query = urlencode({"format": "csv", "limit": limit, "next": page.next})
         headers["Link"] = f'<?{query}>; rel="next"'  # this route, stage included
-    return Response(200, "text/csv; charset=utf-8", "".join(lines), headers)
+    body = "".join([report_header(), *report_rows(page.members)])
+    return Response(200, "text/csv; charset=utf-8", body, headers)
 
 
 @api.get(
@@ -193,16 +157,9 @@ def audit(
     ] = AUDIT_PAGE,
     next: Annotated[str | None, Query(description="`next` from the previous page")] = None,
 ) -> Any:
-    if since and until and _utc(until) < _utc(since):
-        raise InvalidTimeRangeError("until: the range ends before it starts")
-    deps: Dependencies = api.context["deps"]
     query = AuditQuery(campaign, kind, actor, since, until)
-    entries, token = deps.audit_log.page(query, limit, next)
+    entries, token = _service().audit_entries(query, limit, next)
     return {"entries": entries, "next": token}
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @lambda_entry

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from touchpoints.services.attribution import Attribution
     from touchpoints.services.bulk_date import BulkDatePorts
     from touchpoints.services.change_events import ChangeEventPorts
+    from touchpoints.services.sync_status import SyncStatus
 
 
 def _utc_now() -> datetime:
@@ -79,6 +80,12 @@ class Dependencies:
         from touchpoints.adapters.audit_log import AuditLog
 
         return AuditLog(self.table)
+
+    @cached_property
+    def sync_status(self) -> SyncStatus:
+        from touchpoints.services.sync_status import SyncStatus
+
+        return SyncStatus(self.state, self.person_paths, self.audit_log)
 
     @cached_property
     def channel_mapping(self) -> ChannelMappingStore:
