@@ -15,21 +15,32 @@ from emulators.api_gateway import admin_request
 from emulators.iam_policies import CALLER
 from emulators.world import lambda_context
 from tests.integration.seeds import a_campaign, members
+from tests.integration.test_channel_mapping import default_rows, synced, with_row
 
 PERSON_ID = "00Q000000000001AAA"
 
 
 def answers(function, event):
     """The light path's answer (None: not sure) and the documented resolver's, as deployed."""
-    caller = CALLER.set(function.logical_id)
+    return light_answer(function, event), documented_answer(function, event)
+
+
+def light_answer(function, event):
+    caller = CALLER.set(function.logical_id)  # its DynamoDB calls are held to its policies
     try:
-        light = function.module.light.answer(event, function.deps)
-        api = function.module.documented_api()
-        api.append_context(deps=function.deps)
-        documented = api.resolve(event, lambda_context(function.logical_id))
+        return function.module.light.answer(event, function.deps)
     finally:
         CALLER.reset(caller)
-    return light, documented
+
+
+def documented_answer(function, event):
+    caller = CALLER.set(function.logical_id)
+    try:
+        api = function.module.documented_api()
+        api.append_context(deps=function.deps)
+        return api.resolve(event, lambda_context(function.logical_id))
+    finally:
+        CALLER.reset(caller)
 
 
 def same_answer(light, documented):
@@ -129,3 +140,58 @@ def test_a_route_the_function_does_not_have_is_the_documented_404(world):
 
     assert light is None
     assert documented["statusCode"] == 404
+
+
+def put_request(mappings, **headers):
+    return admin_request("PUT", "/channel-mapping", body={"mappings": mappings}, headers=headers)
+
+
+def back_to_version_0(world):
+    """The mapping item removed: the built-in default at version 0 again (its audit stays)."""
+    table = world.session.resource("dynamodb").Table(world.table_name)
+    table.delete_item(Key={"PK": "CHANNEL_MAPPING", "SK": "CURRENT"})
+
+
+def test_the_channel_mapping_light_path_answers_as_the_documented_resolver(world):
+    campaign_id = a_campaign(world.org, Type="Webinar")
+    members(world.org, campaign_id, 2)
+    synced(world, [campaign_id])
+    webinar_online = with_row(default_rows(), "Webinar", "Online", "Webinar")
+
+    same_answer(*answers(world.channel_mapping, admin_request("GET", "/channel-mapping")))
+    for refused in (
+        put_request(webinar_online),  # 428: no If-Match
+        put_request(webinar_online, **{"If-Match": "W/1"}),  # 400
+        put_request(webinar_online, **{"If-Match": '"7"'}),  # 409: not the version read
+        put_request([*webinar_online, *webinar_online], **{"If-Match": "0"}),  # 422: twice
+    ):
+        same_answer(*answers(world.channel_mapping, refused))
+
+    change = put_request(webinar_online, **{"If-Match": '"0"', "X-Salesforce-User": "a@b.org"})
+    light = light_answer(world.channel_mapping, change)
+    back_to_version_0(world)
+    documented = documented_answer(world.channel_mapping, change)
+    same_answer(light, documented)
+    assert json.loads(light["body"])["recomputes_enqueued"] == 1
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (put_request([{"campaign_type": "Webinar", "channel": 3}], **{"If-Match": "0"}), 422),
+        (put_request([{"campaign_type": "Webinar", "channel": "Online", "colour": "red"}]), 422),
+        (admin_request("PUT", "/channel-mapping", raw_body="{x", headers={"If-Match": "0"}), 422),
+        (admin_request("PUT", "/channel-mapping", body=[], headers={"If-Match": "0"}), 422),
+        (put_request([], **{"If-Match": "0", "X-Salesforce-User": "not a user"}), 422),
+        (put_request([], **{"If-Match": "0", "Content-Type": "text/plain"}), 415),
+    ],
+    ids=["not a string", "unknown field", "not json", "not an object", "bad user", "not json type"],
+)
+def test_a_mapping_the_light_path_is_not_sure_of_is_refused_by_the_documented_resolver(
+    world, request_, status
+):
+    light, documented = answers(world.channel_mapping, request_)
+
+    assert light is None
+    assert documented["statusCode"] == status
+    assert world.table_items() == []  # refused: nothing saved

@@ -14,16 +14,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
 
+from touchpoints.edge.id_patterns import SALESFORCE_USERNAME, SALESFORCE_USERNAME_MAX
 from touchpoints.edge.light_api import ErrorTable, Reply, error_reply, refusal
 
 MAX_PROBLEMS = 5
-# A Salesforce username has the form of an email address, at most 80 characters.
-SALESFORCE_USERNAME = r"^[^@\s\"<>]+@[^@\s\"<>]+$"
 SalesforceUser = Annotated[
     str | None,
     Header(
         alias="X-Salesforce-User",
-        max_length=80,
+        max_length=SALESFORCE_USERNAME_MAX,
         pattern=SALESFORCE_USERNAME,
         description="The Salesforce user who acted, as the named credential sends it"
         " ({!$User.Username}): recorded in the audit entry, never used to authorize",

@@ -209,11 +209,28 @@ def one_of(text: str | None, choices: frozenset[str]) -> str | None:
     return text
 
 
-def some_text(text: str | None, max_length: int | None = None) -> str | None:
-    """Text that is not empty (and within `max_length`), or None when absent."""
-    if text is not None and (not text or (max_length is not None and len(text) > max_length)):
+def some_text(
+    text: str | None, max_length: int | None = None, pattern: re.Pattern[str] | None = None
+) -> str | None:
+    """Text that is not empty (within `max_length`, matching `pattern` whole), or None when
+    absent."""
+    if text is None:
+        return None
+    too_long = max_length is not None and len(text) > max_length
+    if not text or too_long or (pattern is not None and not pattern.fullmatch(text)):
         raise Unsure
     return text
+
+
+def json_body(request: LightRequest) -> Any:
+    """The body as JSON, when it is sent as JSON (or without a content type) and parses."""
+    content_type = request.headers.get("content-type", "").strip()
+    if request.body is None or (content_type and not content_type.startswith(JSON)):
+        raise Unsure
+    try:
+        return json.loads(request.body)
+    except ValueError as error:
+        raise Unsure from error
 
 
 def absent(values: Mapping[str, str], *names: str) -> None:

@@ -1,11 +1,10 @@
-"""Bodies and refusals of the channel mapping's admin routes (services/channel_mapping.py): the
-whole mapping read and replaced over the version the caller read (If-Match)."""
+"""Refusals of the channel mapping's admin routes (services/channel_mapping.py), read and replaced
+as a whole over the version the caller read (If-Match), and that header read; without pydantic,
+which its light routes do not load (edge/light_api.py). The bodies: `channel_mapping_bodies.py`."""
 
 from __future__ import annotations
 
 import re
-
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from touchpoints.services.channel_mapping import InvalidMappingError, MappingVersionConflictError
 
@@ -27,29 +26,6 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     IfMatchRequiredError: (428, "PRECONDITION_REQUIRED"),
     IfMatchError: (400, "INVALID_IF_MATCH"),
 }
-
-
-class MappingRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    campaign_type: StrictStr = Field(description="A Campaign Type picklist value, e.g. Webinar")
-    channel: StrictStr = Field(description="Marketing channel, e.g. Offline Event")
-    subchannel: StrictStr | None = Field(None, description="Optional; the path is Channel.Sub")
-
-
-class MappingBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    mappings: list[MappingRow] = Field(description="The whole mapping; a type left out is Unmapped")
-
-
-class CurrentView(MappingBody):
-    version: int = Field(description="Send as If-Match to change it (0: the built-in default)")
-    unmapped_types: list[str] = Field(description="Types of synced campaigns with no mapping")
-
-
-class ChangeView(MappingBody):
-    version: int
-    changed_types: list[str] = Field(description="Types whose channel changed")
-    recomputes_enqueued: int = Field(description="Campaigns whose touchpoints will be re-mapped")
 
 
 def expected_version(if_match: str | None) -> int:
