@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
 from touchpoints.edge.id_patterns import SALESFORCE_USERNAME, SALESFORCE_USERNAME_MAX
-from touchpoints.edge.light_api import LightApi, LightRequest, Reply, Unsure, json_body, some_text
+from touchpoints.edge.light_api import (
+    LightApi,
+    LightRequest,
+    Reply,
+    Unsure,
+    body_text,
+    json_body,
+    json_object,
+    optional_body_text,
+    some_text,
+)
 from touchpoints.edge.models.channel_mapping import ERRORS, expected_version
 from touchpoints.rules.channels import ChannelMapping, MappingEntry
 from touchpoints.services import channel_mapping as service
@@ -24,7 +34,7 @@ from touchpoints.wiring import Dependencies
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-ROW_FIELDS = frozenset({"campaign_type", "channel", "subchannel"})
+ROW_REQUIRED = frozenset({"campaign_type", "channel"})
 _SALESFORCE_USERNAME = re.compile(SALESFORCE_USERNAME)
 
 
@@ -129,10 +139,10 @@ def read_get_mapping(request: LightRequest, deps: Dependencies) -> Reply:
 
 @light.route("PUT", "/channel-mapping")
 def read_put_mapping(request: LightRequest, deps: Dependencies) -> Reply:
-    body = json_body(request)
-    if not isinstance(body, dict) or set(body) != {"mappings"}:
+    body = json_object(json_body(request), frozenset({"mappings"}), frozenset())
+    if not isinstance(body["mappings"], list):
         raise Unsure
-    entries = [_entry(row) for row in _rows(body["mappings"])]
+    entries = [_entry(row) for row in body["mappings"]]
     user = some_text(
         request.headers.get("x-salesforce-user"), SALESFORCE_USERNAME_MAX, _SALESFORCE_USERNAME
     )
@@ -140,32 +150,14 @@ def read_put_mapping(request: LightRequest, deps: Dependencies) -> Reply:
     return put_mapping_reply(deps, entries, if_match, request.caller, user)
 
 
-def _rows(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-        raise Unsure
-    return value
-
-
-def _entry(row: dict[str, Any]) -> MappingEntry:
-    """A row as `MappingRow` reads it (strict strings, no other fields), or Unsure."""
-    subchannel = row.get("subchannel")
-    texts = [row.get("campaign_type"), row.get("channel")]
-    if set(row) - ROW_FIELDS or not all(_plain_str(text) for text in texts):
-        raise Unsure
-    if subchannel is not None and not _plain_str(subchannel):
-        raise Unsure
-    return MappingEntry(row["campaign_type"], row["channel"], subchannel)
-
-
-def _plain_str(value: Any) -> bool:
-    """A string that is text through and through (no lone surrogate from a JSON escape)."""
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+def _entry(value: Any) -> MappingEntry:
+    """A row as `MappingRow` reads it (strict strings, no other fields)."""
+    row = json_object(value, ROW_REQUIRED, frozenset({"subchannel"}))
+    return MappingEntry(
+        body_text(row["campaign_type"]),
+        body_text(row["channel"]),
+        optional_body_text(row.get("subchannel")),
+    )
 
 
 @lambda_entry

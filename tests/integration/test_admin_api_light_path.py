@@ -14,10 +14,12 @@ import pytest
 from emulators.api_gateway import admin_request
 from emulators.iam_policies import CALLER
 from emulators.world import lambda_context
+from tests.integration import test_program_sync_as_deployed
 from tests.integration.seeds import a_campaign, members
 from tests.integration.test_channel_mapping import default_rows, synced, with_row
 
 PERSON_ID = "00Q000000000001AAA"
+linked = test_program_sync_as_deployed.linked  # a program and campaign linked and synced once
 
 
 def answers(function, event):
@@ -195,3 +197,66 @@ def test_a_mapping_the_light_path_is_not_sure_of_is_refused_by_the_documented_re
     assert light is None
     assert documented["statusCode"] == status
     assert world.table_items() == []  # refused: nothing saved
+
+
+def test_the_program_sync_light_path_answers_as_the_documented_resolver(world, linked):
+    program_id, campaign_id = linked
+    members = f"/campaigns/{campaign_id}/members"
+    api = world.program_sync_api
+    for method, path, body in (
+        ("GET", "/program-links", None),
+        ("GET", f"{members}/ann@example.com", None),
+        ("GET", f"{members}/kim%40example.com", None),
+        ("GET", f"/campaigns/{campaign_id[:15]}/members/ann@example.com", None),
+        ("POST", "/programs/999/sync", None),  # 404: not linked
+        ("DELETE", "/programs/999/campaign", None),
+        ("PUT", f"/programs/{program_id}/campaign", {"campaign_id": campaign_id}),  # 409
+        ("POST", members, {"email": "ann@example.com", "status": "Registered"}),  # 409
+        ("POST", members, {"email": "zed@example.com", "status": "Sent"}),  # 422
+        ("POST", members, {"email": "not-an-email", "status": "Registered"}),  # 422
+        ("PATCH", f"{members}/zed@example.com", {"status": "Attended"}),  # 404
+        ("DELETE", "/campaigns/701000000000000AAA/members/ann@example.com", None),  # 404
+    ):
+        same_answer(*answers(api, admin_request(method, path, body)))
+
+    attended = admin_request("PATCH", f"{members}/ann%40example.com", {"status": "Attended"})
+    light = light_answer(api, attended)
+    back = admin_request("PATCH", f"{members}/ann@example.com", {"status": "Registered"})
+    assert light_answer(api, back)["statusCode"] == 200
+    same_answer(light, documented_answer(api, attended))
+
+
+def test_a_sync_on_demand_and_a_new_link_answer_alike_on_either_path(world, linked):
+    program_id, campaign_id = linked
+    api = world.program_sync_api
+    run = admin_request("POST", f"/programs/{program_id}/sync")
+    same_answer(light_answer(api, run), documented_answer(api, run))
+
+    unlink = admin_request("DELETE", f"/programs/{program_id}/campaign")
+    relink = admin_request("PUT", f"/programs/{program_id}/campaign", {"campaign_id": campaign_id})
+    assert light_answer(api, unlink)["statusCode"] == 200
+    light_linked = light_answer(api, relink)
+    documented_unlinked = documented_answer(api, unlink)
+    same_answer(light_linked, documented_answer(api, relink))
+    same_answer(light_answer(api, unlink), documented_unlinked)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("POST", "/programs/0/sync", None, 422),
+        ("POST", "/programs/007/sync", None, 404),  # pydantic reads 7: not linked
+        ("PUT", "/programs/1/campaign", {"campaign_id": "not an id"}, 422),
+        ("PUT", "/programs/1/campaign", {"campaign_id": 7015}, 422),
+        ("POST", "/campaigns/701000000000000AAA/members", {"email": "a@b.c"}, 422),
+        ("POST", "/campaigns/701000000000000AAA/members", {"email": "a@b.c", "status": ""}, 422),
+        ("PATCH", "/campaigns/701000000000000AAA/members/a@b.c", {"status": "x" * 81}, 422),
+    ],
+)
+def test_a_program_sync_request_the_light_path_is_not_sure_of_goes_to_the_documented_resolver(
+    world, method, path, body, status
+):
+    light, documented = answers(world.program_sync_api, admin_request(method, path, body))
+
+    assert light is None
+    assert documented["statusCode"] == status

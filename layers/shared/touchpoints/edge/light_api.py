@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 
 ErrorTable = Mapping[type[Exception], tuple[int, str]]
 JSON = "application/json"
-# A path parameter the light path takes: letters and digits (ids); anything else is left to the
-# documented resolver.
+# A path parameter matches the characters Powertools' resolver matches (RFC 3986's unreserved and
+# sub-delimiters, and what API Gateway decodes); a reader then checks its value.
 _PARAMETER = re.compile(r"<(\w+)>")
+_PARAMETER_VALUE = r"[-._~()'!*:@,;=+&$%<> \[\]{}|^\w]+"
 _SALESFORCE_ID = re.compile(SALESFORCE_ID_PATTERN)
-_WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+_WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 
 
 class Unsure(Exception):
@@ -93,7 +94,7 @@ class LightApi:
 
     def route(self, method: str, rule: str) -> Callable[[LightRoute], LightRoute]:
         """A light reader for `method rule` (the rule as Powertools writes it: `/a/<id>`)."""
-        pattern = re.compile(_PARAMETER.sub(r"(?P<\1>[A-Za-z0-9]+)", rule))
+        pattern = re.compile(_PARAMETER.sub(lambda p: f"(?P<{p[1]}>{_PARAMETER_VALUE})", rule))
 
         def register(reader: LightRoute) -> LightRoute:
             self._routes.append((method, pattern, reader))
@@ -195,7 +196,8 @@ def optional_id(text: str | None) -> str | None:
 
 
 def whole_number(text: str | None, default: int, maximum: int) -> int:
-    """A count from 1 to `maximum`, written in plain digits; `default` when absent."""
+    """A whole number from 1 to `maximum` (at most 9 digits), written in plain digits; `default`
+    when absent."""
     if text is None:
         return default
     if not _WHOLE_NUMBER.fullmatch(text) or int(text) > maximum:
@@ -231,6 +233,31 @@ def json_body(request: LightRequest) -> Any:
         return json.loads(request.body)
     except ValueError as error:
         raise Unsure from error
+
+
+def json_object(value: Any, required: frozenset[str], optional: frozenset[str]) -> dict[str, Any]:
+    """A JSON object with the `required` fields and no field beyond `optional` (`extra=forbid`)."""
+    if not isinstance(value, dict) or not required <= set(value) <= required | optional:
+        raise Unsure
+    return value
+
+
+def body_text(value: Any, min_length: int = 0, max_length: int | None = None) -> str:
+    """A string field (pydantic's `str`, `StrictStr`) within its lengths: text through and
+    through (a lone surrogate from a JSON escape is pydantic's to judge)."""
+    if not isinstance(value, str) or len(value) < min_length:
+        raise Unsure
+    if max_length is not None and len(value) > max_length:
+        raise Unsure
+    try:
+        value.encode()
+    except UnicodeEncodeError as error:
+        raise Unsure from error
+    return value
+
+
+def optional_body_text(value: Any, max_length: int | None = None) -> str | None:
+    return None if value is None else body_text(value, 0, max_length)
 
 
 def absent(values: Mapping[str, str], *names: str) -> None:
