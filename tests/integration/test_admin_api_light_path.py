@@ -30,7 +30,9 @@ def answers(function, event):
 def light_answer(function, event):
     caller = CALLER.set(function.logical_id)  # its DynamoDB calls are held to its policies
     try:
-        return function.module.light.answer(event, function.deps)
+        return function.module.light.answer(
+            event, function.deps, lambda_context(function.logical_id)
+        )
     finally:
         CALLER.reset(caller)
 
@@ -38,9 +40,8 @@ def light_answer(function, event):
 def documented_answer(function, event):
     caller = CALLER.set(function.logical_id)
     try:
-        api = function.module.documented_api()
-        api.append_context(deps=function.deps)
-        return api.resolve(event, lambda_context(function.logical_id))
+        context = lambda_context(function.logical_id)
+        return function.module.light.documented(event, context, function.deps)
     finally:
         CALLER.reset(caller)
 
@@ -260,3 +261,64 @@ def test_a_program_sync_request_the_light_path_is_not_sure_of_goes_to_the_docume
 
     assert light is None
     assert documented["statusCode"] == status
+
+
+def date_request(path, body, **headers):
+    return admin_request("POST", path, body, {"Idempotency-Key": "key-1", **headers})
+
+
+def test_the_bulk_date_light_path_answers_as_the_documented_resolver(world):
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 3)
+    api = world.bulk_date
+    preview = f"/campaigns/{campaign_id}/touchpoint-date/preview"
+    apply = f"/campaigns/{campaign_id}/touchpoint-date"
+    dated = {"date": "2026-01-15T09:30:00+01:00", "filter": {"statuses": ["Attended", "Sent"]}}
+    for body in (
+        {"date": "2026-01-15"},
+        {"date": "2026-01-15", "timezone": "Europe/Paris", "allow_future": False},
+        dated,
+        {"date": "2026-01-15", "filter": {"created_from": "2026-01-01", "responded": True}},
+        {"date": "2026-01-15", "filter": {"member_ids": ["003000000000000AAA"]}},  # 422
+        {"date": "2099-01-15"},  # 422: in the future
+        {"date": "1899-12-31"},  # 422: out of range
+    ):
+        same_answer(*answers(api, date_request(preview, body)))
+
+    first = light_answer(api, date_request(apply, dated, **{"X-Salesforce-User": "a@b.org"}))
+    assert first["statusCode"] == 201
+    job_id = json.loads(first["body"])["job_id"]
+    same_answer(*answers(api, date_request(apply, dated)))  # 200: the same job
+    same_answer(*answers(api, admin_request("GET", f"/jobs/{job_id}", query={"limit": "5"})))
+    undo = admin_request("POST", f"/jobs/{job_id}/undo")
+    assert light_answer(api, undo)["statusCode"] == 201
+    same_answer(*answers(api, undo))  # 200: the same undo job
+    same_answer(*answers(api, admin_request("GET", "/jobs/00000000-0000-0000-0000-000000000000")))
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"date": "20260115"}, {}),
+        ({"date": "2026-02-30"}, {}),
+        ({"date": "2026-01-15T09:30:00Z", "timezone": "Europe/Paris"}, {}),
+        ({"date": "2026-01-15", "timezone": "Mars/Olympus"}, {}),
+        ({"date": "2026-01-15", "filter": {"colour": "red"}}, {}),
+        ({"date": "2026-01-15", "filter": {"statuses": []}}, {}),
+        ({"date": "2026-01-15", "filter": {"responded": "yes"}}, {}),
+        (
+            {
+                "date": "2026-01-15",
+                "filter": {"created_from": "2026-02-01", "created_to": "2026-01-01"},
+            },
+            {},
+        ),
+        ({"date": "2026-01-15"}, {"Idempotency-Key": ""}),
+    ],
+)
+def test_a_date_request_the_light_path_is_not_sure_of_is_the_documented_422(world, body, headers):
+    path = "/campaigns/701000000000000AAA/touchpoint-date"
+    light, documented = answers(world.bulk_date, date_request(path, body, **headers))
+
+    assert light is None
+    assert documented["statusCode"] == 422

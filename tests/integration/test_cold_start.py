@@ -123,7 +123,12 @@ def test_the_read_only_sync_status_never_loads_a_salesforce_or_marketo_client():
 
 
 # Admin API functions whose plain requests are read without pydantic (edge/light_api.py).
-LIGHT_API_FUNCTIONS = ["SyncStatusFunction", "ChannelMappingFunction", "ProgramSyncApiFunction"]
+LIGHT_API_FUNCTIONS = [
+    "BulkDateApiFunction",
+    "SyncStatusFunction",
+    "ChannelMappingFunction",
+    "ProgramSyncApiFunction",
+]
 # What the documented resolver loads, about a third of an API function's cold start (issue 18).
 FOR_THE_DOCUMENTED_RESOLVER_ONLY = (
     "pydantic",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -65,13 +66,16 @@ def refusal(errors: ErrorTable, error: Exception) -> Reply | None:
 @dataclass(frozen=True, slots=True)
 class LightRequest:
     """What a light reader sees: path parameters, query parameters and headers (names in lower
-    case) each with one value, the body as text, and the caller API Gateway authenticated."""
+    case) each with one value, the body as text, the caller API Gateway authenticated, when the
+    function received it (`time.monotonic()`) and the Lambda context."""
 
     path: Mapping[str, str]
     query: Mapping[str, str]
     headers: Mapping[str, str]
     body: str | None
     caller: str
+    received: float = 0.0
+    lambda_context: Any = None
 
 
 LightRoute = Callable[[LightRequest, "Dependencies"], Reply]
@@ -104,24 +108,39 @@ class LightApi:
 
     def resolve(self, event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
         """The light answer, or the documented resolver's when the light path is not sure."""
-        light = self.answer(event, deps)
-        if light is not None:
-            return light
+        received = time.monotonic()
+        light = self.answer(event, deps, context, received)
+        return light if light is not None else self.documented(event, context, deps, received)
+
+    def documented(
+        self, event: dict[str, Any], context: Any, deps: Dependencies, received: float | None = None
+    ) -> dict[str, Any]:
+        """The documented resolver's answer; its routes find `deps` and `received` in its
+        context."""
         api = self._documented()
-        api.append_context(deps=deps)
+        api.append_context(deps=deps, received=time.monotonic() if received is None else received)
         return api.resolve(event, context)
 
-    def answer(self, event: Mapping[str, Any], deps: Dependencies) -> dict[str, Any] | None:
+    def answer(
+        self,
+        event: Mapping[str, Any],
+        deps: Dependencies,
+        context: Any = None,
+        received: float | None = None,
+    ) -> dict[str, Any] | None:
         """The light path's answer, None when it is not sure of the request."""
-        reply = self._reply(event, deps)
+        when = time.monotonic() if received is None else received
+        reply = self._reply(event, deps, context, when)
         return None if reply is None else proxy_result(reply)
 
-    def _reply(self, event: Mapping[str, Any], deps: Dependencies) -> Reply | None:
+    def _reply(
+        self, event: Mapping[str, Any], deps: Dependencies, context: Any, received: float
+    ) -> Reply | None:
         for method, pattern, reader in self._routes:
             found = pattern.fullmatch(str(event.get("path", "")))
             if event.get("httpMethod") != method or found is None:
                 continue
-            request = _light_request(event, found.groupdict())
+            request = _light_request(event, found.groupdict(), context, received)
             if request is None:
                 return None
             try:
@@ -151,7 +170,9 @@ def proxy_result(reply: Reply) -> dict[str, Any]:
     }
 
 
-def _light_request(event: Mapping[str, Any], path: dict[str, str]) -> LightRequest | None:
+def _light_request(
+    event: Mapping[str, Any], path: dict[str, str], context: Any, received: float
+) -> LightRequest | None:
     """The request with one value per parameter and header, or None when any has more (or the
     body is base64): those are the documented resolver's to read."""
     query = _single_values(
@@ -160,10 +181,9 @@ def _light_request(event: Mapping[str, Any], path: dict[str, str]) -> LightReque
     headers = _single_values(event.get("multiValueHeaders"), event.get("headers"), lower=True)
     if query is None or headers is None or event.get("isBase64Encoded"):
         return None
-    context = event.get("requestContext") or {}
-    identity = context.get("identity") or {}
+    identity = (event.get("requestContext") or {}).get("identity") or {}
     caller = identity.get("userArn") or identity.get("caller") or "unknown"
-    return LightRequest(path, query, headers, event.get("body"), caller)
+    return LightRequest(path, query, headers, event.get("body"), caller, received, context)
 
 
 def _single_values(
