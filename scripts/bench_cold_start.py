@@ -42,6 +42,7 @@ FIRST_CALL_LOADS = {
     "TouchpointRecomputeFunction": ("touchpoints.adapters.salesforce_client",),
     "ReconciliationSweepFunction": ("touchpoints.adapters.salesforce_client",),
     "ChangeEventFunction": ("touchpoints.adapters.salesforce_client",),  # a record's campaigns
+    "AttributionFunction": ("touchpoints.adapters.salesforce_client",),
     "SyncStatusFunction": (),  # the state table only
     "ChannelMappingFunction": (),  # the state table and the recompute queue
     "ProgramSyncFunction": (

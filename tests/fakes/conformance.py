@@ -4,12 +4,14 @@ the fakes' own bodies are test code and are not checked strictly. (The sweep has
 tests drive the handler.)"""
 
 from tests.fakes.attribution import FakeAttributionSalesforce, FakePersonPaths
+from tests.fakes.audit import FakeAuditLog
 from tests.fakes.channel_mapping import FakeChannelMapping
 from tests.fakes.jobs import FakeJobStore, FakeQueue
 from tests.fakes.program_sync import FakeCampaigns, FakeEvents, FakeLinks, FakeMarketo
 from tests.fakes.salesforce import FakeSalesforce, FakeStagedWrites
 from tests.fakes.state import FakeState
 from touchpoints.ports.attribution import AttributionSalesforcePort, PersonPathPort
+from touchpoints.ports.audit import AuditLogPort
 from touchpoints.ports.channel_mapping import ChannelMappingStorePort, RecomputeChannelsPort
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.jobs import JobStorePort
@@ -22,7 +24,7 @@ from touchpoints.ports.salesforce import (
     RecomputeSalesforcePort,
     StagedTouchpointWrites,
 )
-from touchpoints.ports.state import StatePort
+from touchpoints.ports.state import StatePort, SyncStatusStatePort
 
 
 def fakes_keep_their_ports() -> None:
@@ -42,5 +44,8 @@ def fakes_keep_their_ports() -> None:
     events: EventsPort = FakeEvents()
     attribution: AttributionSalesforcePort = FakeAttributionSalesforce()
     paths: PersonPathPort = FakePersonPaths()
+    status_state: SyncStatusStatePort = FakeState()
+    audit_log: AuditLogPort = FakeAuditLog()
     del recompute_salesforce, bulk_salesforce, staged, recompute_state, mapping, jobs, queue
     del marketo, campaigns, links, events, attribution, paths, mapping_store, postponing
+    del status_state, audit_log

@@ -76,3 +76,23 @@ class FakeState:
 
     def clear_write_intent(self, campaign_id: str) -> None:
         self.write_intents.pop(campaign_id, None)
+
+    def member_page(
+        self, campaign_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[StoredMember], str | None]:
+        stored = self.members.get(campaign_id, {})
+        after = [stored[m] for m in sorted(stored) if start_after is None or m > start_after]
+        page = after[:limit]
+        return page, page[-1].member_id if len(after) > limit else None
+
+    def run_page(
+        self, campaign_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        newest_first = sorted(self.runs.get(campaign_id, []), key=_run_key, reverse=True)
+        after = [r for r in newest_first if start_after is None or _run_key(r) < start_after]
+        page = after[:limit]
+        return page, _run_key(page[-1]) if len(after) > limit else None
+
+
+def _run_key(run: Mapping[str, Any]) -> str:
+    return f"{run['finished_at']}#{run['run_id']}"

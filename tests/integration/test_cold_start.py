@@ -122,6 +122,33 @@ def test_the_read_only_sync_status_never_loads_a_salesforce_or_marketo_client():
     assert [name for name in NOT_FOR_THE_WEBHOOK if _loaded(modules, name)] == []
 
 
+# Admin API functions whose plain requests are read without pydantic (edge/light_api.py).
+LIGHT_API_FUNCTIONS = [
+    "BulkDateApiFunction",
+    "SyncStatusFunction",
+    "ChannelMappingFunction",
+    "ProgramSyncApiFunction",
+]
+# What the documented resolver loads, about a third of an API function's cold start (issue 18).
+FOR_THE_DOCUMENTED_RESOLVER_ONLY = (
+    "pydantic",
+    "pydantic_core",
+    "aws_lambda_powertools.event_handler",
+)
+
+
+@pytest.mark.parametrize("logical_id", LIGHT_API_FUNCTIONS)
+@pytest.mark.parametrize("first_call", [False, True], ids=["import", "first call"])
+def test_an_api_function_loads_no_validating_resolver_for_a_plain_request(logical_id, first_call):
+    """Its light readers take a plain request and its replies are shaped without Powertools'
+    event handler; pydantic loads only for a request they leave to the documented resolver
+    (tests/integration/test_admin_api_light_path.py checks both answer alike)."""
+    modules = probe_handler(logical_id, first_call=first_call).modules
+
+    assert "app" in modules
+    assert [name for name in FOR_THE_DOCUMENTED_RESOLVER_ONLY if _loaded(modules, name)] == []
+
+
 def test_the_layer_lock_is_the_requirements_closure_at_the_dev_pins():
     assert LOCK.read_text() == lock_text(), (
         "layers/shared/layer-requirements.txt is stale: run `make layer-lock` and commit it"

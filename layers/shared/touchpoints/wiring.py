@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from touchpoints.services.change_events import ChangeEventPorts
     from touchpoints.services.program_sync import ProgramSyncPorts
     from touchpoints.services.recompute_queue_policy import RecomputeQueuePolicy
+    from touchpoints.services.sync_status import SyncStatus
 
 
 def _utc_now() -> datetime:
@@ -81,6 +82,12 @@ class Dependencies:
         from touchpoints.adapters.audit_log import AuditLog
 
         return AuditLog(self.table)
+
+    @cached_property
+    def sync_status(self) -> SyncStatus:
+        from touchpoints.services.sync_status import SyncStatus
+
+        return SyncStatus(self.state, self.person_paths, self.audit_log)
 
     @cached_property
     def channel_mapping(self) -> ChannelMappingStore:

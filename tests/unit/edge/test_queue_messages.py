@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from touchpoints.edge.models.bulk_date import JobContinuation as JobContinuationModel
+from touchpoints.edge.models.bulk_date_bodies import JobContinuation as JobContinuationModel
 from touchpoints.edge.models.recompute import RecomputeMessage as RecomputeModel
 from touchpoints.edge.queue_messages import read_job_continuation, read_recompute_message
 

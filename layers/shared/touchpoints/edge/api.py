@@ -8,21 +8,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
 
-ErrorTable = Mapping[type[Exception], tuple[int, str]]
+from touchpoints.edge.id_patterns import SALESFORCE_USERNAME, SALESFORCE_USERNAME_MAX
+from touchpoints.edge.light_api import ErrorTable, Reply, error_reply, refusal
+
 MAX_PROBLEMS = 5
-# A Salesforce username has the form of an email address, at most 80 characters.
-SALESFORCE_USERNAME = r"^[^@\s\"<>]+@[^@\s\"<>]+$"
 SalesforceUser = Annotated[
     str | None,
     Header(
         alias="X-Salesforce-User",
-        max_length=80,
+        max_length=SALESFORCE_USERNAME_MAX,
         pattern=SALESFORCE_USERNAME,
         description="The Salesforce user who acted, as the named credential sends it"
         " ({!$User.Username}): recorded in the audit entry, never used to authorize",
@@ -31,8 +31,12 @@ SalesforceUser = Annotated[
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[Any]:
-    body = {"error": code, "message": message, **({"field": field} if field else {})}
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+    return as_response(error_reply(status, code, message, field))
+
+
+def as_response(reply: Reply) -> Response[Any]:
+    """A reply the light path could also give (edge/light_api.py), as the resolver returns it."""
+    return Response(reply.status, reply.content_type, reply.body, dict(reply.headers))
 
 
 def register_error_table(api: APIGatewayRestResolver, errors: ErrorTable) -> None:
@@ -40,8 +44,10 @@ def register_error_table(api: APIGatewayRestResolver, errors: ErrorTable) -> Non
     its nearest listed ancestor. The exception's `field` attribute, if any, names the field."""
 
     def refused(error: Exception) -> Response[Any]:
-        status, code = next(errors[cls] for cls in type(error).__mro__ if cls in errors)
-        return error_response(status, code, str(error), getattr(error, "field", None))
+        reply = refusal(errors, error)
+        if reply is None:  # the handler is registered for the table's classes only
+            raise error
+        return as_response(reply)
 
     api.exception_handler(list(errors))(refused)
 

@@ -62,12 +62,12 @@ def delivery_of(record: Any) -> Delivery:
 
 
 def read_job_continuation(body: str) -> JobContinuation:
-    """The continuation in `body`, as edge.models.bulk_date.JobContinuation reads it."""
+    """The continuation in `body`, as edge.models.bulk_date_bodies.JobContinuation reads it."""
     fields = _plain_object(body)
     job_id = None if fields is None else fields.get("job_id")
     if isinstance(job_id, str) and re.fullmatch(JOB_ID_PATTERN, job_id):
         return JobContinuation(job_id)
-    from touchpoints.edge.models.bulk_date import JobContinuation as Model
+    from touchpoints.edge.models.bulk_date_bodies import JobContinuation as Model
 
     return JobContinuation(Model.model_validate_json(body).job_id)
 

@@ -64,6 +64,19 @@ class StatePort(Protocol):
     def clear_write_intent(self, campaign_id: str) -> None: ...
 
 
+class SyncStatusStatePort(Protocol):
+    """What the sync status reads of a campaign's state: the last run's summary, its members a
+    page at a time in Id order, and its runs newest first; each page with the token of the next."""
+
+    def load_summary(self, campaign_id: str) -> dict[str, Any] | None: ...
+    def member_page(
+        self, campaign_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[StoredMember], str | None]: ...
+    def run_page(
+        self, campaign_id: str, limit: int, start_after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
 class SweepStatePort(Protocol):
     """The sweep's watermark, and the checkpoint of a sweep that stopped short."""
 

@@ -1,5 +1,7 @@
-"""Bodies of the bulk touchpoint date routes (services/bulk_date.py): the request as the caller
-writes it, validated before Salesforce is asked, and the views of previews and jobs."""
+"""The bulk touchpoint date routes (services/bulk_date.py) without pydantic: their refusals, the
+request body as the light path reads it (edge/light_api.py: what it is not sure of goes to the
+documented resolver and `DateBody` in `bulk_date_bodies.py`), and the values of previews and
+jobs in the documented views' fields and order (`PreviewView`, `JobView`)."""
 
 from __future__ import annotations
 
@@ -8,23 +10,10 @@ import functools
 import re
 from collections.abc import Sequence
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-)
-
-from touchpoints.edge.id_patterns import JOB_ID_PATTERN
+from touchpoints.edge.light_api import Unsure, body_text, json_object
 from touchpoints.errors import (
     InvalidPageTokenError,
     SalesforceLimitExceededError,
@@ -56,6 +45,8 @@ from touchpoints.services.bulk_date import (
 )
 
 MEMBER_ID = r"^[a-zA-Z0-9]{18}$"
+TIMEZONE_MAX = 64
+SAMPLE_DATED = 100  # already dated members a preview lists
 
 # Each refusal's HTTP status and code; a refused request changed nothing.
 ERRORS: dict[type[Exception], tuple[int, str]] = {
@@ -80,243 +71,176 @@ ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 ISO_DATE_TIME = (
     rf"{ISO_DATE}T[0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\.[0-9]{{1,6}})?)?(Z|[+-][0-9]{{2}}:[0-9]{{2}})"
 )
-
-
-def _iso_8601_text(pattern: str, example: str) -> BeforeValidator:
-    shape = re.compile(pattern)
-
-    def text_only(value: Any) -> str:
-        if isinstance(value, str) and shape.fullmatch(value):
-            return value
-        raise ValueError(f"must be an ISO 8601 string, e.g. {example}")
-
-    return BeforeValidator(text_only)
-
-
-RequestedDate = Annotated[
-    AwareDatetime | dt.date,
-    _iso_8601_text(f"{ISO_DATE}|{ISO_DATE_TIME}", "2026-01-15 or 2026-01-15T09:30:00+01:00"),
-]
-
-
-def _within_accepted_years(day: dt.date) -> dt.date:
-    if not EARLIEST_MOMENT.date() <= day <= LATEST_MOMENT.date():
-        raise ValueError(f"must be from {EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()}")
-    return day
-
-
-FilterDate = Annotated[
-    dt.date,
-    _iso_8601_text(ISO_DATE, "2026-01-15"),
-    AfterValidator(_within_accepted_years),
-]
-Status = Annotated[str, StringConstraints(min_length=1, max_length=MAX_STATUS_LENGTH)]
-MemberId = Annotated[str, StringConstraints(pattern=MEMBER_ID)]
+_DATE = re.compile(ISO_DATE)
+_DATE_TIME = re.compile(ISO_DATE_TIME)
+_MEMBER_ID = re.compile(MEMBER_ID)
+_DATE_FIELDS = frozenset({"date"})
+_BODY_FIELDS = frozenset({"timezone", "filter", "allow_future"})
+_FILTER_FIELDS = frozenset(
+    {"statuses", "responded", "created_from", "created_to", "member_ids", "only_without_date"}
+)
 
 
 @functools.cache
-def _known_time_zones() -> frozenset[str]:
+def known_time_zones() -> frozenset[str]:
     """IANA names from the pinned tzdata package: the answer never depends on the host's files
     (`localtime`, `posix/…`). `Factory` is a placeholder, not a place."""
     return frozenset(resources.files("tzdata").joinpath("zones").read_text().split()) - {"Factory"}
 
 
-class FilterBody(BaseModel):
-    """Every criterion that is set must hold; an empty filter selects every member."""
+# -- the request, as the light path reads it ---------------------------------------------------
 
-    model_config = ConfigDict(extra="forbid")
-    statuses: list[Status] | None = Field(
-        None,
-        min_length=1,
-        max_length=MAX_STATUSES,
-        description=f"Member statuses, e.g. Attended (up to {MAX_STATUSES},"
-        f" each up to {MAX_STATUS_LENGTH} characters)",
+
+def read_date_body(value: Any, campaign_id: str) -> DateRequest:
+    """The body as `DateBody` reads it, or `Unsure`."""
+    body = json_object(value, _DATE_FIELDS, _BODY_FIELDS)
+    date = _requested_date(body["date"])
+    zone_name = body.get("timezone")
+    if zone_name is not None and (
+        isinstance(date, dt.datetime)
+        or body_text(zone_name, 0, TIMEZONE_MAX) not in known_time_zones()
+    ):
+        raise Unsure
+    zone = ZoneInfo(zone_name) if zone_name else None
+    criteria = _member_filter(body.get("filter", {}))
+    allow_future = _flag(body.get("allow_future", False))
+    # Only a body read whole is asked its moment: an out-of-range date is a domain refusal.
+    return DateRequest(campaign_id, requested_moment(date, zone), criteria, allow_future)
+
+
+def _requested_date(value: Any) -> dt.date | dt.datetime:
+    """A plain date, or a date-time with its offset (`AwareDatetime | date`)."""
+    text = body_text(value)
+    try:
+        if _DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
+        if _DATE_TIME.fullmatch(text):
+            return dt.datetime.fromisoformat(text)
+    except ValueError as error:
+        raise Unsure from error
+    raise Unsure
+
+
+def _member_filter(value: Any) -> MemberFilter:
+    """The filter as `FilterBody` reads it (every set criterion must hold), or `Unsure`."""
+    values = json_object(value, frozenset(), _FILTER_FIELDS)
+    statuses = _texts(values.get("statuses"), MAX_STATUSES, 1, MAX_STATUS_LENGTH)
+    member_ids = _texts(values.get("member_ids"), MAX_MEMBER_IDS, 18, 18, _MEMBER_ID)
+    responded = values.get("responded")
+    created_from = _filter_day(values.get("created_from"))
+    created_to = _filter_day(values.get("created_to"))
+    if created_from and created_to and created_to < created_from:
+        raise Unsure
+    return MemberFilter(
+        statuses=frozenset(statuses) if statuses is not None else None,
+        responded=None if responded is None else _flag(responded),
+        created_from=created_from,
+        created_to=created_to,
+        member_ids=frozenset(member_ids) if member_ids is not None else None,
+        only_without_date=_flag(values.get("only_without_date", False)),
     )
-    responded: StrictBool | None = Field(
-        None, description="Members that have (or have not) responded"
-    )
-    created_from: FilterDate | None = Field(
-        None,
-        description=f"Added to the campaign on or after ({EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()})",
-    )
-    created_to: FilterDate | None = Field(
-        None,
-        description=f"Added to the campaign on or before ({EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()})",
-    )
-    member_ids: list[MemberId] | None = Field(
-        None,
-        min_length=1,
-        max_length=MAX_MEMBER_IDS,
-        description=f"18-character member ids (up to {MAX_MEMBER_IDS:,})",
-    )
-    only_without_date: StrictBool = Field(False, description="Only members that carry no date yet")
-
-    @field_validator("created_to")
-    @classmethod
-    def _not_before_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("created_from")
-        if value is not None and start is not None and value < start:
-            raise ValueError("created_to is before created_from")
-        return value
-
-    def to_rule(self) -> MemberFilter:
-        return MemberFilter(
-            statuses=frozenset(self.statuses) if self.statuses is not None else None,
-            responded=self.responded,
-            created_from=self.created_from,
-            created_to=self.created_to,
-            member_ids=frozenset(self.member_ids) if self.member_ids is not None else None,
-            only_without_date=self.only_without_date,
-        )
 
 
-class DateBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    date: RequestedDate = Field(
-        description="ISO 8601 date (00:00 UTC, or in `timezone`) or date-time with offset,"
-        f" from {EARLIEST_MOMENT.date()} to {LATEST_MOMENT.date()} (Salesforce's latest date)"
-    )
-    timezone: str | None = Field(
-        None,
-        max_length=64,
-        description="IANA time zone a plain date starts in, e.g. Europe/Paris",
-    )
-    filter: FilterBody = Field(default_factory=FilterBody)
-    allow_future: StrictBool = Field(False, description="Accept a date more than one day ahead")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        if isinstance(info.data.get("date"), dt.datetime):
-            raise ValueError("applies only to a plain date; a date-time carries its own offset")
-        if value not in _known_time_zones():
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name, e.g. Europe/Paris")
-        return value
-
-    def to_request(self, campaign_id: str) -> DateRequest:
-        zone = ZoneInfo(self.timezone) if self.timezone else None
-        return DateRequest(
-            campaign_id=campaign_id,
-            moment=requested_moment(self.date, zone),
-            criteria=self.filter.to_rule(),
-            allow_future=self.allow_future,
-        )
+def _texts(
+    value: Any,
+    most: int,
+    shortest: int,
+    longest: int,
+    pattern: re.Pattern[str] | None = None,
+) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not 1 <= len(value) <= most:
+        raise Unsure
+    texts = [body_text(item, shortest, longest) for item in value]
+    if pattern is not None and not all(pattern.fullmatch(text) for text in texts):
+        raise Unsure
+    return texts
 
 
-class MemberView(BaseModel):
-    member_id: str
-    status: str | None
-    email: str | None
-    touchpoint_date: dt.datetime | None
+def _filter_day(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    text = body_text(value)
+    if not _DATE.fullmatch(text):
+        raise Unsure
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise Unsure from error
+    if not EARLIEST_MOMENT.date() <= day <= LATEST_MOMENT.date():
+        raise Unsure
+    return day
 
 
-class DatedMemberView(BaseModel):
-    member_id: str
-    touchpoint_date: dt.datetime
+def _flag(value: Any) -> bool:
+    """A JSON true or false (`StrictBool`)."""
+    if not isinstance(value, bool):
+        raise Unsure
+    return value
 
 
-class PreviewView(BaseModel):
-    campaign_id: str
-    campaign_name: str
-    date: dt.datetime = Field(description="The moment members would carry, in UTC")
-    matched: int
-    already_dated: int = Field(description="Matched members that already carry a date")
-    already_dated_members: list[DatedMemberView] = Field(description="The first 100 of them")
-    sample: list[MemberView]
-    touchpoints_enabled: bool = Field(description="Existing touchpoints will be re-dated")
-    write_path: str = Field(description="collections (up to 2,000 members) or bulk")
+# -- the views' values -------------------------------------------------------------------------
 
 
-class ProgressView(BaseModel):
-    matched: int
-    updated: int
-    failed: int
-
-
-class MemberErrorView(BaseModel):
-    member_id: str
-    error: str
-    message: str
-
-
-class JobView(BaseModel):
-    job_id: str
-    kind: str = Field(description="apply, or undo (of `undo_of`)")
-    campaign_id: str
-    state: str = Field(description="pending, running, succeeded, partially_failed or failed")
-    date: dt.datetime | None = Field(description="The date applied (an undo restores each own)")
-    filter: dict[str, Any] | None = Field(description="The filter as given (apply jobs)")
-    requested_by: str = Field(description="IAM principal that started the job")
-    salesforce_user: str | None = Field(
-        None, description="The Salesforce user a flow ran as (X-Salesforce-User), if any"
-    )
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    progress: ProgressView
-    write_path: str
-    touchpoints_enabled: bool
-    recompute_enqueued: bool
-    undo_of: str | None
-    undone_by: str | None
-    message: str | None
-    errors: list[MemberErrorView] = Field(description="Per-member errors, one page")
-    next: str | None = Field(description="Token for the next page of errors")
-
-
-def job_view(job: Job, errors: Sequence[Any] = (), next_page: str | None = None) -> JobView:
-    return JobView(
-        job_id=job.id,
-        kind=job.kind.value,
-        campaign_id=job.campaign_id,
-        state=job.state.value,
-        date=job.date,
-        filter=filter_to_dict(job.criteria) if job.criteria else None,
-        requested_by=job.requested_by,
-        salesforce_user=job.salesforce_user,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        progress=ProgressView(matched=job.matched, updated=job.updated, failed=job.failed),
-        write_path=job.write_path.value,
-        touchpoints_enabled=touchpoints_enabled(job.sync_mode),
-        recompute_enqueued=job.recompute_enqueued,
-        undo_of=job.undo_of,
-        undone_by=job.undone_by,
-        message=job.message,
-        errors=[
-            MemberErrorView(member_id=e.member_id, error=e.code, message=e.message) for e in errors
+def job_body(job: Job, errors: Sequence[Any] = (), next_page: str | None = None) -> dict[str, Any]:
+    """A job as `JobView` shows it."""
+    return {
+        "job_id": job.id,
+        "kind": job.kind.value,
+        "campaign_id": job.campaign_id,
+        "state": job.state.value,
+        "date": _moment(job.date),
+        "filter": filter_to_dict(job.criteria) if job.criteria else None,
+        "requested_by": job.requested_by,
+        "salesforce_user": job.salesforce_user,
+        "created_at": _moment(job.created_at),
+        "started_at": _moment(job.started_at),
+        "finished_at": _moment(job.finished_at),
+        "progress": {"matched": job.matched, "updated": job.updated, "failed": job.failed},
+        "write_path": job.write_path.value,
+        "touchpoints_enabled": touchpoints_enabled(job.sync_mode),
+        "recompute_enqueued": job.recompute_enqueued,
+        "undo_of": job.undo_of,
+        "undone_by": job.undone_by,
+        "message": job.message,
+        "errors": [
+            {"member_id": e.member_id, "error": e.code, "message": e.message} for e in errors
         ],
-        next=next_page,
-    )
+        "next": next_page,
+    }
 
 
-def preview_view(result: Preview) -> PreviewView:
-    return PreviewView(
-        campaign_id=result.campaign.id,
-        campaign_name=result.campaign.name,
-        date=result.moment,
-        matched=result.matched,
-        already_dated=len(result.already_dated),
-        already_dated_members=[
-            DatedMemberView(member_id=m.id, touchpoint_date=m.touchpoint_date)
-            for m in result.already_dated[:100]
+def preview_body(result: Preview) -> dict[str, Any]:
+    """A preview as `PreviewView` shows it."""
+    return {
+        "campaign_id": result.campaign.id,
+        "campaign_name": result.campaign.name,
+        "date": _moment(result.moment),
+        "matched": result.matched,
+        "already_dated": len(result.already_dated),
+        "already_dated_members": [
+            {"member_id": m.id, "touchpoint_date": _moment(m.touchpoint_date)}
+            for m in result.already_dated[:SAMPLE_DATED]
             if m.touchpoint_date is not None  # (all of them: that is what "already dated" is)
         ],
-        sample=[
-            MemberView(
-                member_id=m.id, status=m.status, email=m.email, touchpoint_date=m.touchpoint_date
-            )
+        "sample": [
+            {
+                "member_id": m.id,
+                "status": m.status,
+                "email": m.email,
+                "touchpoint_date": _moment(m.touchpoint_date),
+            }
             for m in result.sample
         ],
-        touchpoints_enabled=touchpoints_enabled(result.campaign.sync_mode),
-        write_path=result.write_path.value,
-    )
+        "touchpoints_enabled": touchpoints_enabled(result.campaign.sync_mode),
+        "write_path": result.write_path.value,
+    }
 
 
-class JobContinuation(BaseModel):
-    """The message a bulk date job sends itself to carry on (BulkDateJobQueue)."""
-
-    job_id: str = Field(pattern=JOB_ID_PATTERN)
+def _moment(moment: dt.datetime | None) -> str | None:
+    """ISO 8601 as pydantic writes a datetime in JSON: UTC as `Z`."""
+    if moment is None:
+        return None
+    text = moment.isoformat()
+    return f"{text[:-6]}Z" if text.endswith("+00:00") else text

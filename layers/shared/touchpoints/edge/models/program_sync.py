@@ -1,11 +1,10 @@
-"""Bodies and refusals of the program sync's admin routes (services/program_sync.py and
-services/campaign_members.py): program ↔ campaign links and the flow-action equivalents."""
+"""Refusals of the program sync's admin routes (services/program_sync.py and
+services/campaign_members.py): program ↔ campaign links and the flow-action equivalents; without
+pydantic, which their light routes do not load (edge/light_api.py). The bodies:
+`program_sync_bodies.py`."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from touchpoints.edge.ids import SalesforceId
 from touchpoints.errors import (
     CampaignAlreadyLinkedError,
     MarketoError,
@@ -17,6 +16,12 @@ from touchpoints.errors import (
     SalesforceUnavailableError,
 )
 from touchpoints.services import program_sync as sync
+
+# The shortest and longest text each body field takes (an email address's 254 characters,
+# Salesforce's field lengths for the rest).
+EMAIL_LENGTH = (3, 254)
+STATUS_MAX = 80
+NAME_MAX = {"first_name": 40, "last_name": 80, "company": 255}
 
 # Each error class and the HTTP status and code it answers with; a refused request changed nothing.
 ERRORS: dict[type[Exception], tuple[int, str]] = {
@@ -45,26 +50,3 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     MarketoRequestTooLargeError: (502, "MARKETO_REQUEST_TOO_LARGE"),
     MarketoError: (502, "MARKETO_REFUSED"),
 }
-
-
-class LinkBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    campaign_id: SalesforceId = Field(description="The Salesforce campaign (15 or 18 characters)")
-
-
-class AddMemberBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=254)
-    status: str = Field(min_length=1, max_length=80)
-    first_name: str | None = Field(default=None, max_length=40)
-    last_name: str | None = Field(default=None, max_length=80)
-    company: str | None = Field(default=None, max_length=255)
-
-    def names(self) -> dict[str, str | None]:
-        """A new lead's names, when the person is not in Salesforce yet."""
-        return self.model_dump(include={"first_name", "last_name", "company"})
-
-
-class StatusBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: str = Field(min_length=1, max_length=80)

@@ -14,6 +14,12 @@ from touchpoints.errors import InvalidPageTokenError
 from touchpoints.ports.attribution import PathStep
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.salesforce_ids import canonical_id
+from touchpoints.services.sync_status import (
+    CampaignNotRecomputedError,
+    InvalidTimeRangeError,
+    PageTooLargeError,
+    PersonNotAttributedError,
+)
 
 REPORT_COLUMNS = (
     "member_id",
@@ -32,30 +38,6 @@ REPORT_COLUMNS = (
 _RUN_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.+-]{8,21}#[0-9a-f]{32}")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-class CampaignNotRecomputedError(LookupError):
-    """No recompute has run for the campaign yet: there is no status to show."""
-
-    field = "campaign_id"
-
-
-class InvalidTimeRangeError(ValueError):
-    """An audit time range that ends before it starts."""
-
-    field = "until"
-
-
-class PageTooLargeError(ValueError):
-    """More members asked for than one page of this format holds."""
-
-    field = "limit"
-
-
-class PersonNotAttributedError(LookupError):
-    """No attribution run has recorded the person's path (or it holds no touchpoint)."""
-
-    field = "person_id"
 
 
 ERRORS: dict[type[Exception], tuple[int, str]] = {
