@@ -10,7 +10,8 @@ Columns: Salesforce API calls counted at the emulator's HTTP layer and by the pr
 Salesforce write calls; the lower bound of the read path taken (`lower_bound`); the goal of issue
 #11; wall time as a ratio to a baseline measured in the same run (reading the same members with
 plain paged queries, no rules, no state, no writes), for the time spent outside AWS; time inside AWS (moto, or the stand-in) with
-its share; the run's peak Python memory (tracemalloc, started for the run; it includes the
+its share; the product's own CPU time (the run's, less the emulator's and AWS's); the run's peak
+resident memory above its start (VmHWM, reset for the run; it includes the
 in-process emulator's allocations while it serves a page or a Bulk result); and the DynamoDB the
 row ran on. moto takes most of a run's time from 1k members up (its share is in the table; at 10k
 members a no-change rerun spent 118 of 126 s in moto), so sizes above `--moto-up-to` (default
@@ -43,7 +44,6 @@ import gc
 import json
 import math
 import time
-import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,6 +81,7 @@ GOALS: dict[tuple[str, int], tuple[int, int | None]] = {
     (FIRST, 100_000): (15, None),
 }
 WEBHOOK_GOAL_AWS_CALLS, WEBHOOK_GOAL_MS = 20, 50.0
+FIRST_RUN_CPU_GOAL = 2.0  # issue #18: product CPU seconds per 100k members on a first run
 
 
 def lower_bound(path: str, size: int, changes: int, bulk_page: int = BULK_PAGE) -> int:
@@ -116,6 +117,18 @@ class Row:
     aws_calls: int
     peak_bytes: int
     dynamodb: str
+    cpu_seconds: float = 0.0  # the whole process's CPU time over the run
+    emulator_cpu_seconds: float = 0.0  # of which inside the Salesforce emulator
+    aws_cpu_seconds: float = 0.0  # of which inside AWS (moto or the stand-in)
+
+    @property
+    def product_cpu(self) -> float:
+        """The product's own CPU time: the run's, less the emulator's and AWS's."""
+        return self.cpu_seconds - self.emulator_cpu_seconds - self.aws_cpu_seconds
+
+    @property
+    def product_cpu_per_100k(self) -> float:
+        return self.product_cpu * 100_000 / self.size
 
     @property
     def path(self) -> str:
@@ -154,7 +167,7 @@ class Row:
 HEADER = (
     f"{'members':>9} {'run':<17} {'path':<4} {'http':>5} {'product':>8} {'agree':<5} "
     f"{'bound':>5} {'writes':>6} {'goal':<8} {'verdict':<7} {'inv':>4} {'wall s':>8} "
-    f"{'x base':>6} {'AWS s':>7} {'AWS %':>5} {'AWS n':>6} {'peak MiB':>8}  dynamodb"
+    f"{'x base':>6} {'AWS s':>7} {'AWS %':>5} {'AWS n':>6} {'CPU s':>6} {'/100k':>5} {'peak MiB':>8}  dynamodb"
 )
 
 
@@ -174,6 +187,10 @@ def render(rows: list[Row], webhook: dict[str, Any]) -> str:
         "http = Salesforce calls the emulator received; product = the recompute's own count; "
         "bound = lower_bound(path); x base = (wall - AWS s) / baseline read; AWS = moto or the stand-in"
     )
+    lines.append(
+        "CPU s = the product's own CPU time (the run's, less the emulator's and AWS's); "
+        f"/100k = per 100,000 members (goal on a first run: <= {FIRST_RUN_CPU_GOAL:.0f} s)"
+    )
     return "\n".join(lines)
 
 
@@ -184,7 +201,8 @@ def row_line(row: Row) -> str:
         f"{row.bound:>5} {row.writes:>6} {row.goal():<8} {row.verdict():<7} "
         f"{row.invocations:>4} {row.wall:>8.2f} {(row.wall - row.aws_seconds) / row.baseline:>6.2f} "
         f"{row.aws_seconds:>7.2f} {100 * row.aws_seconds / row.wall:>5.0f} "
-        f"{row.aws_calls:>6} {row.peak_bytes / 2**20:>8.1f}  {row.dynamodb}"
+        f"{row.aws_calls:>6} {row.product_cpu:>6.2f} {row.product_cpu_per_100k:>5.2f} "
+        f"{row.peak_bytes / 2**20:>8.1f}  {row.dynamodb}"
     )
 
 
@@ -282,13 +300,32 @@ def change_one_percent(bench: Bench) -> int:
     return len(changed)
 
 
+class EmulatorCpu:
+    """CPU time spent inside the Salesforce emulator serving the product's requests."""
+
+    def __init__(self, world: World) -> None:
+        self.seconds = 0.0
+        serve = world.org.handle
+
+        def timed(prepared: Any) -> tuple[int, dict[str, str], bytes]:
+            started = time.process_time()
+            try:
+                return serve(prepared)
+            finally:
+                self.seconds += time.process_time() - started
+
+        world.org.handle = timed  # type: ignore[method-assign]
+
+
 class AwsClock:
     """Time spent inside, and calls made through, the product's boto3 session (moto here)."""
 
     def __init__(self, session: boto3.session.Session) -> None:
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
         self.calls = 0
         self._started = 0.0
+        self._cpu_started = 0.0
         events = session._session.get_component("event_emitter")
         events.register("before-call", self._before)
         events.register("after-call", self._after)
@@ -296,9 +333,11 @@ class AwsClock:
     def _before(self, **_: object) -> None:
         self.calls += 1
         self._started = time.perf_counter()
+        self._cpu_started = time.process_time()
 
     def _after(self, **_: object) -> None:
         self.seconds += time.perf_counter() - self._started
+        self.cpu_seconds += time.process_time() - self._cpu_started
 
 
 def deliver_until_empty(bench: Bench, sqs: Any, max_invocations: int = 10_000) -> int:
@@ -328,7 +367,13 @@ def deliver_until_empty(bench: Bench, sqs: Any, max_invocations: int = 10_000) -
 
 
 def measure_run(
-    bench: Bench, run: str, changes: int, baseline: float, clock: AwsClock, sqs: Any
+    bench: Bench,
+    run: str,
+    changes: int,
+    baseline: float,
+    clock: AwsClock,
+    sqs: Any,
+    emulator: EmulatorCpu,
 ) -> Row:
     """One recompute request, sent to the queue and delivered until the queue is empty."""
     sqs.send_message(
@@ -340,12 +385,13 @@ def measure_run(
     http_before = Counter(bench.world.org.calls)
     product_before = Counter(bench.deps.salesforce.calls)
     aws_before = (clock.seconds, clock.calls, *_stand_in_totals(bench))
-    tracemalloc.start()
-    started = time.perf_counter()
+    cpu_before = (clock.cpu_seconds, _stand_in_cpu(bench), emulator.seconds)
+    memory = PeakMemory()
+    started, cpu_started = time.perf_counter(), time.process_time()
     invocations = deliver_until_empty(bench, sqs)
     wall = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    cpu = time.process_time() - cpu_started
+    peak = memory.peak_above_start()
     stand_in_seconds, stand_in_calls = _stand_in_totals(bench)
     return Row(
         size=len(bench.member_ids),
@@ -360,6 +406,9 @@ def measure_run(
         aws_calls=clock.calls - aws_before[1] + stand_in_calls - aws_before[3],
         peak_bytes=peak,
         dynamodb=bench.dynamodb,
+        cpu_seconds=cpu,
+        emulator_cpu_seconds=emulator.seconds - cpu_before[2],
+        aws_cpu_seconds=clock.cpu_seconds - cpu_before[0] + _stand_in_cpu(bench) - cpu_before[1],
     )
 
 
@@ -368,9 +417,37 @@ def _stand_in_totals(bench: Bench) -> tuple[float, int]:
     return (table.seconds, table.calls.total()) if table else (0.0, 0)
 
 
+class PeakMemory:
+    """The process's resident memory at its highest since this was made, above what it was then.
+
+    Read from Linux's VmHWM after resetting it (`/proc/self/clear_refs`, "5"; proc(5)), not with
+    tracemalloc, which slows every allocation several times over and so would hide the product's
+    CPU time. It includes what the in-process emulator allocates while it serves a request."""
+
+    def __init__(self) -> None:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        self._start = _status_bytes("VmRSS")
+
+    def peak_above_start(self) -> int:
+        return _status_bytes("VmHWM") - self._start
+
+
+def _status_bytes(name: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(f"{name}:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"/proc/self/status has no {name}")
+
+
+def _stand_in_cpu(bench: Bench) -> float:
+    return bench.stand_in.cpu_seconds if bench.stand_in else 0.0
+
+
 def baseline(bench: Bench) -> float:
     """The floor of any run: the same members read with plain paged REST queries through
-    simple-salesforce (no rules, no state, no writes), under tracemalloc like the runs."""
+    simple-salesforce (no rules, no state, no writes)."""
     client = Salesforce(
         instance_url=INSTANCE_URL, session_id="00D!session", session=bench.world.org.session()
     )
@@ -380,11 +457,9 @@ def baseline(bench: Bench) -> float:
         "WHERE CampaignId = {}",
         bench.campaign_id,
     )
-    tracemalloc.start()
     started = time.perf_counter()
     count = sum(1 for _ in client.query_all_iter(soql))
     elapsed = time.perf_counter() - started
-    tracemalloc.stop()
 
     assert count == len(bench.member_ids), count
     return elapsed
@@ -397,14 +472,15 @@ def bench_size(size: int, moto_up_to: int, report: Callable[[str], None] = print
         report(f"  {size:,} members seeded into the emulator's store in {bench.seed_seconds:.1f}s")
         base = baseline(bench)
         clock = AwsClock(bench.world.session)
+        emulator = EmulatorCpu(bench.world)
         sqs = boto3.session.Session(region_name="eu-west-1").client("sqs")
         report(f"  baseline read of {size:,} members: {base:.1f}s")
-        rows = [measure_run(bench, FIRST, size, base, clock, sqs)]
+        rows = [measure_run(bench, FIRST, size, base, clock, sqs, emulator)]
         report(row_line(rows[-1]))  # as each row ends: a long run shows what it has so far
-        rows.append(measure_run(bench, NO_CHANGE, 0, base, clock, sqs))
+        rows.append(measure_run(bench, NO_CHANGE, 0, base, clock, sqs, emulator))
         report(row_line(rows[-1]))
         changes = change_one_percent(bench)
-        rows.append(measure_run(bench, CHANGED, changes, base, clock, sqs))
+        rows.append(measure_run(bench, CHANGED, changes, base, clock, sqs, emulator))
         report(row_line(rows[-1]))
         touchpoints = bench.world.touchpoints()
         assert len(touchpoints) == size, len(touchpoints)

@@ -116,6 +116,7 @@ class InMemoryTable:
         self.name = name
         self.calls: Counter[str] = Counter()
         self.seconds = 0.0
+        self.cpu_seconds = 0.0  # CPU time inside, apart from the product's
         self._items: dict[str, dict[str, dict]] = {}
         self._sort_keys: dict[str, list[str]] = {}
         self._unsorted: set[str] = set()
@@ -146,11 +147,12 @@ class InMemoryTable:
         self.calls[kind] += 1
         for handler in self._before_call:
             handler()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds += time.perf_counter() - started
+            self.cpu_seconds += time.process_time() - cpu_started
 
     # -- single items ----------------------------------------------------------------------------
     def get_item(self, Key: dict, ConsistentRead: bool = False) -> dict:

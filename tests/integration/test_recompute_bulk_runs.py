@@ -7,6 +7,7 @@ the next poll, and a later delivery goes on. Touchpoints stay exactly right acro
 with changes spread over many chunks and with a hand-over in the middle of a walk."""
 
 import json
+import tempfile
 from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ from moto import mock_aws
 
 from emulators.world import World, event, lambda_context
 from tests.integration.seeds import a_campaign, members
+from touchpoints.adapters import salesforce_bulk
 
 THRESHOLD = 1000
 
@@ -246,3 +248,32 @@ def test_a_full_reconciliation_of_a_bulk_campaign_reads_what_salesforce_holds_in
         assert calls["query"] == 2
         assert calls["bulk2_create_job"] == 2  # the members and their touchpoints, read in Bulk
         assert leftovers(world, campaign_id) == set()
+
+
+def test_a_results_page_larger_than_a_sort_run_is_sorted_in_pieces_and_leaves_nothing_behind(
+    monkeypatch, tmp_path
+):
+    """The page of 1,500 rows (in no order) is streamed to a file and sorted 400 rows at a time;
+    the merged runs must still give the walk every member once, in Id order."""
+    monkeypatch.setattr(salesforce_bulk, "SORT_RUN_ROWS", 400)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        campaign_id = a_campaign(world.org)
+        member_ids = members(world.org, campaign_id, 1500)
+        recompute(world, campaign_id)
+        changed = member_ids[::100]
+        for member_id in changed:
+            world.org.update_record(
+                "CampaignMember", member_id, {"Buyer_Touchpoint_Date__c": "2026-01-15T09:00:00Z"}
+            )
+        world.now += timedelta(minutes=5)
+
+        recompute(world, campaign_id)
+
+        done = summary(world, campaign_id)
+        assert (done["created"], done["updated"], done["deleted"]) == (0, len(changed), 0)
+        dates = touchpoint_dates(world, campaign_id)
+        assert sorted(dates) == sorted(member_ids)
+        assert {m for m in member_ids if dates[m].startswith("2026-01-15")} == set(changed)
+        assert list(tmp_path.iterdir()) == []  # the downloaded page and its runs are removed
