@@ -401,7 +401,7 @@ class _StagedWrites:
         return self._upserts.rows + self._deletes.rows
 
     def add_upsert(self, touchpoint: Touchpoint) -> None:
-        self._upserts.add(list(self._map.touchpoint_fields(touchpoint).values()))
+        self._upserts.add(self._map.touchpoint_values(touchpoint))
 
     def add_delete(self, record_id: str) -> None:
         self._deletes.add([record_id])

@@ -14,7 +14,7 @@ import heapq
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import batched
@@ -239,9 +239,16 @@ class IngestStage:
         self._max_bytes = max_bytes
         self._parts: list[_Part] = []
         self.rows = 0
+        self._line = (
+            io.StringIO()
+        )  # one row's CSV, reused: a writer per row costs more than the row
+        self._writer = csv.writer(self._line, lineterminator="\n")
 
-    def add(self, values: list[Any]) -> None:
-        line = _csv_line([NULL if value is None else value for value in values])
+    def add(self, values: Sequence[Any]) -> None:
+        self._line.seek(0)
+        self._line.truncate()
+        self._writer.writerow([NULL if value is None else value for value in values])
+        line = self._line.getvalue().encode("utf-8")
         part = self._parts[-1] if self._parts else None
         if part is None or part.file.tell() + len(line) > self._max_bytes:
             part = _Part(tempfile.TemporaryFile(prefix="bulk-ingest-"))  # noqa: SIM115
