@@ -30,8 +30,12 @@ BATCH_GET_KEYS = 100
 
 
 def _stored(value: Any) -> Any:
-    """A copy as DynamoDB would hold it: ints become Decimal, floats are refused (as boto3 does)."""
-    if isinstance(value, bool | str | Decimal | bytes) or value is None:
+    """A copy as DynamoDB would hold it: ints become Decimal, floats are refused (as boto3 does).
+    Strings are copied too: what the table keeps must not keep the caller's objects alive (the
+    memory bench counts what the product holds)."""
+    if isinstance(value, str):
+        return value.encode().decode()
+    if isinstance(value, bool | Decimal | bytes) or value is None:
         return value
     if isinstance(value, int):
         return Decimal(value)
