@@ -277,3 +277,20 @@ def test_a_results_page_larger_than_a_sort_run_is_sorted_in_pieces_and_leaves_no
         assert sorted(dates) == sorted(member_ids)
         assert {m for m in member_ids if dates[m].startswith("2026-01-15")} == set(changed)
         assert list(tmp_path.iterdir()) == []  # the downloaded page and its runs are removed
+
+
+def test_result_sets_smaller_than_asked_are_followed_by_locator_to_the_last_row():
+    """Salesforce may return fewer rows a set than maxRecords asks (size limits): the run reads
+    every set its locators name, and each is one counted call."""
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        world.org.bulk.max_result_bytes = 64 * 1024  # a few hundred member rows a set
+        campaign_id = a_campaign(world.org)
+        member_ids = members(world.org, campaign_id, 1500)
+
+        recompute(world, campaign_id)
+
+        done = summary(world, campaign_id)
+        assert done["created"] == 1500
+        assert sorted(touchpoint_dates(world, campaign_id)) == sorted(member_ids)
+        assert done["api_calls"]["bulk2_results"] == world.org.calls["bulk2_results"] > 1
