@@ -31,6 +31,10 @@ table at the end. Measured here on 1 Dec 2026 (2 cores shared with other work, l
 - 1,000,000: seeding measured at 411 s and 4.2 GB resident once seeded; the rest extrapolated
   from 300,000, not measured: ~10 GB resident at the first run's peak and about 45 CPU minutes,
   so roughly 45-60 min on two free cores and well over an hour on a busy machine.
+Those timings ran under tracemalloc. Since 5 Dec 2026 the runs are not traced (peak memory is the
+resident high-water mark; `make bench-memory` traces the product's own) and 100,000 members take
+about a minute in all (seeding 5 s, baseline 2 s, runs 13-16 s wall, 6-13 s CPU); 1,000,000 is
+extrapolated, not measured: about 15 min and ~5 GB resident once seeded, dominated by the emulator.
 The run's CPU time is about half the in-process emulator's (seeding, shaping Bulk results,
 processing ingest rows) and half the product's; the seeded org is frozen out of the garbage
 collector's scans after seeding (`gc.freeze`), as it would not be in the Lambda's heap.
