@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -278,3 +279,58 @@ class _BatchWriter:
         if self._buffer:
             self._table._batch_write(list(self._buffer.values()))
             self._buffer.clear()
+
+
+def sdk_cpu_per_100k_saved(members: int = 5000) -> float:
+    """CPU seconds boto3 and botocore spend to save 100,000 members' state (the product's own
+    StateStore.save_members through a real Table resource: validation, the resource layer's
+    type transforms, serialization, signing, parsing), with DynamoDB's reply canned before the
+    HTTP send. What the in-memory stand-in above skips; `make bench` prints it beside the table."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+
+    from touchpoints.adapters.state_store import StateStore
+    from touchpoints.ports.state import StoredMember
+    from touchpoints.rules.models import Touchpoint
+
+    class _Body:
+        def stream(self, **_: Any) -> Iterator[bytes]:
+            yield b'{"UnprocessedItems":{}}'
+
+    def reply(request: Any, **_: Any) -> AWSResponse:
+        headers = {"content-type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, 200, headers, _Body())
+
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="bench", aws_secret_access_key="bench"
+    )
+    table = session.resource("dynamodb").Table("bench")
+    table.meta.client.meta.events.register_first("before-send.dynamodb", reply)
+    store = StateStore(table)
+    when = datetime(2026, 2, 5, 16, 30, tzinfo=UTC)
+    saved = [
+        StoredMember(
+            member_id=f"00v{n:015d}",
+            status="Touchpoint",
+            touchpoint=Touchpoint(
+                f"00v{n:015d}",
+                "701000000000001AAA",
+                f"00v{n:015d}",
+                f"00Q{n:015d}",
+                None,
+                f"p{n}@example.com",
+                when,
+                "Event",
+                "Event.Conference",
+                "Conference",
+            ),
+            record_id=f"a0X{n:015d}",
+            person_id=f"00Q{n:015d}",
+            email=f"p{n}@example.com",
+            changed_at=when.isoformat(),
+        )
+        for n in range(members)
+    ]
+    started = time.process_time()
+    store.save_members("701000000000001AAA", saved)
+    return (time.process_time() - started) * 100_000 / members

@@ -4,6 +4,7 @@ moto and on the in-memory DynamoDB stand-in, with both call counters reported. N
 import pytest
 
 from scripts.bench import CHANGED, FIRST, NO_CHANGE, bench_size, render
+from scripts.bench_dynamodb import sdk_cpu_per_100k_saved
 from scripts.bench_memory import measure_first_run
 from scripts.bench_sweep import measure_sweeps
 from scripts.bench_sweep import render as render_sweeps
@@ -55,3 +56,7 @@ def test_the_memory_bench_traces_a_first_run_apart_from_the_emulator_and_the_sta
 
     assert row.size == 50
     assert 0 < row.peak_bytes < 50 * 2**20  # 50 members: the product's own, not the org's
+
+
+def test_the_sdk_cost_left_out_by_the_stand_in_is_measured_through_boto3():
+    assert sdk_cpu_per_100k_saved(members=50) > 0
