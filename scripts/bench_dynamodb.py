@@ -289,6 +289,7 @@ def sdk_cpu_per_100k_saved(members: int = 5000) -> float:
     import boto3
     from botocore.awsrequest import AWSResponse
 
+    from touchpoints.adapters.dynamodb import TABLE_CLIENT_CONFIG
     from touchpoints.adapters.state_store import StateStore
     from touchpoints.ports.state import StoredMember
     from touchpoints.rules.models import Touchpoint
@@ -304,7 +305,7 @@ def sdk_cpu_per_100k_saved(members: int = 5000) -> float:
     session = boto3.session.Session(
         region_name="eu-west-1", aws_access_key_id="bench", aws_secret_access_key="bench"
     )
-    table = session.resource("dynamodb").Table("bench")
+    table = session.resource("dynamodb", config=TABLE_CLIENT_CONFIG).Table("bench")  # as wired
     table.meta.client.meta.events.register_first("before-send.dynamodb", reply)
     store = StateStore(table)
     when = datetime(2026, 2, 5, 16, 30, tzinfo=UTC)
