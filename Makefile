@@ -13,7 +13,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: build deploy demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata salesforce-auth bench bench-webhook bench-attribution bench-cold-start bench-sweep layer-lock openapi runbook clean
+.PHONY: build deploy demo test lint imports typecheck unit pytest sam-check scan salesforce-check salesforce-metadata salesforce-auth bench bench-memory bench-webhook bench-attribution bench-cold-start bench-sweep layer-lock openapi runbook clean
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt constraints/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -129,6 +129,10 @@ bench: $(VENV)/.installed
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_cold_start
 	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_sweep
+
+# The recompute's own memory on a first run at 10k and 100k members (about a minute).
+bench-memory: $(VENV)/.installed
+	PYTHONPATH=layers/shared:. $(VENV)/bin/python -m scripts.bench_memory
 
 # The sweep's Salesforce calls with nothing changed and per change (a few seconds).
 bench-sweep: $(VENV)/.installed

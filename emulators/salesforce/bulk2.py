@@ -14,7 +14,9 @@ What a client meets at volume, as Salesforce documents it:
   but it costs at volume: "Use of ORDER BY in a Bulk 2.0 query disables PKChunking for the query"
   (Bulk API 2.0, Troubleshooting Query Timeouts,
   https://developer.salesforce.com/docs/platform/api-asynch/guide/bulk-api-2-0-troubleshoot-query-timeouts.html).
-- Results are read in sets by locator; a locator stays valid as long as its job exists, and a job
+- Results are read in sets by locator; a set may hold fewer rows than `maxRecords` asks, which "is
+  still subject to the size limits" (`max_result_bytes` caps a set by its CSV's size; Get Results
+  for a Query Job, below); a locator stays valid as long as its job exists, and a job
   in a terminal state is deleted after seven days (Get Results for a Query Job,
   https://developer.salesforce.com/docs/platform/api-asynch/guide/query-get-job-results.html;
   "Batch and job lifespan" in Bulk API and Bulk API 2.0 Limits and Allocations,
@@ -141,6 +143,9 @@ class Bulk2Api:
         self.query_polls_before_complete = 0
         self.ingest_polls_before_complete = 0
         self.max_upload_base64_bytes = MAX_UPLOAD_BASE64_BYTES
+        # A set of query results is "still subject to the size limits" whatever maxRecords asks:
+        # with this set, a set holds the rows that fit in this many bytes of CSV (at least one).
+        self.max_result_bytes: int | None = None
         self.query_jobs_created = 0
         self.query_jobs_to_fail = 0  # the next query jobs end Failed instead of JobComplete
         self.query_jobs_to_lose = 0  # the next query jobs are deleted as they complete
@@ -376,8 +381,12 @@ class Bulk2Api:
         if max_records is not None and (not max_records.isdigit() or int(max_records) < 1):
             raise ApiError(400, "INVALIDJOB", f"Invalid maxRecords: {max_records}")
         end = start + int(max_records) if max_records else len(job.rows)
-        page = job.rows[start:end]
-        text = _write_csv(job, job.columns, [[_csv_value(v) for v in row] for row in page])
+        page = [[_csv_value(v) for v in row] for row in job.rows[start:end]]
+        text = _write_csv(job, job.columns, page)
+        if self.max_result_bytes is not None and len(text.encode()) > self.max_result_bytes:
+            text, kept = _write_csv_within(job, job.columns, page, self.max_result_bytes)
+            end = start + kept
+            page = page[:kept]
         next_locator = _encode_locator(end) if end < len(job.rows) else "null"
         return ApiReply(
             200,
@@ -601,6 +610,35 @@ def _write_csv(job: Job, header: list[str], rows: list[list[str]]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _write_csv_within(
+    job: Job, header: list[str], rows: list[list[str]], max_bytes: int
+) -> tuple[str, int]:
+    """The CSV of as many leading rows as fit in `max_bytes` (at least one), and their count."""
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer,
+        delimiter=DELIMITERS[job.delimiter],
+        lineterminator=LINE_ENDINGS[job.line_ending],
+        quoting=csv.QUOTE_ALL,
+    )
+    writer.writerow(header)
+    size, kept = len(buffer.getvalue().encode()), 0
+    for row in rows:
+        line = io.StringIO()
+        csv.writer(
+            line,
+            delimiter=DELIMITERS[job.delimiter],
+            lineterminator=LINE_ENDINGS[job.line_ending],
+            quoting=csv.QUOTE_ALL,
+        ).writerow(row)
+        size += len(line.getvalue().encode())
+        if kept and size > max_bytes:
+            break
+        buffer.write(line.getvalue())
+        kept += 1
+    return buffer.getvalue(), kept
 
 
 def _encode_locator(offset: int) -> str:

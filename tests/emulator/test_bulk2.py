@@ -303,6 +303,28 @@ class TestQueryResultSets:
             params = {"maxRecords": "3", "locator": locator}
         assert counts == ["3", "3", "1"]
 
+    def test_a_set_holds_fewer_rows_than_max_records_asks_when_they_exceed_the_size_limit(
+        self, org
+    ):
+        """maxRecords is "The maximum number of records to retrieve per set of results for the
+        query. The request is still subject to the size limits." A client follows Sforce-Locator
+        until "null", whatever each set held. Source: Get Results for a Query Job,
+        https://developer.salesforce.com/docs/platform/api-asynch/guide/query-get-job-results.html"""
+        lead_ids(org, 7)
+        org.bulk.max_result_bytes = 80  # a header and about two rows of quoted 18-character Ids
+        session, job, headers = raw_query_job(org, "SELECT Id FROM Lead")
+        session.get(job, headers=headers)
+        counts, returned, locator, params = [], [], None, {"maxRecords": "5"}
+        while locator != "null":
+            reply = session.get(f"{job}/results", params=params, headers=headers)
+            assert len(reply.content) <= 80
+            counts.append(int(reply.headers["Sforce-NumberOfRecords"]))
+            returned += [row["Id"] for row in rows(reply.text)]
+            locator = reply.headers["Sforce-Locator"]
+            params = {"maxRecords": "5", "locator": locator}
+        assert all(0 < count < 5 for count in counts)
+        assert len(set(returned)) == len(returned) == 7
+
     def test_a_locator_reads_the_same_set_again_until_the_job_is_deleted(self, org):
         """ "As long as the associated job exists, the locator string for a set of results does
         not change. You can use the locator to retrieve a set of results multiple times."

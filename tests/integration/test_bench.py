@@ -4,6 +4,8 @@ moto and on the in-memory DynamoDB stand-in, with both call counters reported. N
 import pytest
 
 from scripts.bench import CHANGED, FIRST, NO_CHANGE, bench_size, render
+from scripts.bench_dynamodb import sdk_cpu_per_100k_saved
+from scripts.bench_memory import measure_first_run
 from scripts.bench_sweep import measure_sweeps
 from scripts.bench_sweep import render as render_sweeps
 from scripts.bench_webhook import measure_message
@@ -25,6 +27,7 @@ def test_fifty_members_give_three_rows_with_both_counters(moto_up_to, dynamodb):
     assert changed.writes == 1
     assert all(row.path == "rest" and row.invocations >= 1 for row in rows)
     assert all(row.aws_calls > 0 for row in rows)
+    assert all(row.product_cpu > 0 and row.peak_bytes >= 0 for row in rows)
     table = render(rows, {"aws_calls": 3, "outside_aws_ms": 1.0})
     assert table.count("\n       50 ") == 3
     assert "product" in table.splitlines()[0]
@@ -46,3 +49,14 @@ def test_the_sweep_bench_counts_calls_with_nothing_changed_and_per_change():
     assert all(row.enqueued == 1 for name, row in rows.items() if name != "nothing changed")
     assert max(row.salesforce_calls for row in rows.values()) <= 8
     assert "Salesforce calls" in render_sweeps(list(rows.values())).splitlines()[0]
+
+
+def test_the_memory_bench_traces_a_first_run_apart_from_the_emulator_and_the_stand_in():
+    row = measure_first_run(50)
+
+    assert row.size == 50
+    assert 0 < row.peak_bytes < 50 * 2**20  # 50 members: the product's own, not the org's
+
+
+def test_the_sdk_cost_left_out_by_the_stand_in_is_measured_through_boto3():
+    assert sdk_cpu_per_100k_saved(members=50) > 0

@@ -7,6 +7,7 @@ the next poll, and a later delivery goes on. Touchpoints stay exactly right acro
 with changes spread over many chunks and with a hand-over in the middle of a walk."""
 
 import json
+import tempfile
 from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ from moto import mock_aws
 
 from emulators.world import World, event, lambda_context
 from tests.integration.seeds import a_campaign, members
+from touchpoints.adapters import salesforce_bulk
 
 THRESHOLD = 1000
 
@@ -265,3 +267,49 @@ def test_a_campaign_recomputed_through_bulk_hands_the_persons_it_wrote_to_attrib
         persons = {p for m in bodies["Messages"] for p in json.loads(m["Body"])["person_ids"]}
         leads = {world.org.get("CampaignMember", m)["LeadId"] for m in member_ids}
         assert persons == leads
+
+
+def test_a_results_page_larger_than_a_sort_run_is_sorted_in_pieces_and_leaves_nothing_behind(
+    monkeypatch, tmp_path
+):
+    """The page of 1,500 rows (in no order) is streamed to a file and sorted 400 rows at a time;
+    the merged runs must still give the walk every member once, in Id order."""
+    monkeypatch.setattr(salesforce_bulk, "SORT_RUN_ROWS", 400)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        campaign_id = a_campaign(world.org)
+        member_ids = members(world.org, campaign_id, 1500)
+        recompute(world, campaign_id)
+        changed = member_ids[::100]
+        for member_id in changed:
+            world.org.update_record(
+                "CampaignMember", member_id, {"Buyer_Touchpoint_Date__c": "2026-01-15T09:00:00Z"}
+            )
+        world.now += timedelta(minutes=5)
+
+        recompute(world, campaign_id)
+
+        done = summary(world, campaign_id)
+        assert (done["created"], done["updated"], done["deleted"]) == (0, len(changed), 0)
+        dates = touchpoint_dates(world, campaign_id)
+        assert sorted(dates) == sorted(member_ids)
+        assert {m for m in member_ids if dates[m].startswith("2026-01-15")} == set(changed)
+        assert list(tmp_path.iterdir()) == []  # the downloaded page and its runs are removed
+
+
+def test_result_sets_smaller_than_asked_are_followed_by_locator_to_the_last_row():
+    """Salesforce may return fewer rows a set than maxRecords asks (size limits): the run reads
+    every set its locators name, and each is one counted call."""
+    with mock_aws():
+        world = World.create(bulk_api_threshold=THRESHOLD)
+        world.org.bulk.max_result_bytes = 64 * 1024  # a few hundred member rows a set
+        campaign_id = a_campaign(world.org)
+        member_ids = members(world.org, campaign_id, 1500)
+
+        recompute(world, campaign_id)
+
+        done = summary(world, campaign_id)
+        assert done["created"] == 1500
+        assert sorted(touchpoint_dates(world, campaign_id)) == sorted(member_ids)
+        assert done["api_calls"]["bulk2_results"] == world.org.calls["bulk2_results"] > 1

@@ -480,3 +480,20 @@ def test_an_ordinary_run_costs_no_extra_salesforce_call_and_leaves_no_intent(wor
     )
     assert world.queue_depth() == 0
     assert dlq_depth(world) == 0
+
+
+def test_a_retried_call_is_counted_once_per_attempt_as_salesforce_counts_it(world):
+    """Two 500s before the members' query page succeeds: three requests reach Salesforce, and
+    the run's own count (its summary's api_calls) says three, as the org's does."""
+    org = world.org
+    campaign_id = a_campaign(org)
+    members(org, campaign_id, 30)
+    calls = dict(org.calls)
+    org.inject_fault("SERVER_ERROR", count=2, kinds=["query"])
+
+    assert run(world, campaign_id) == set()
+
+    http = calls_since(world, calls)
+    assert http["query"] == 4 + 2
+    summary = world.recompute.deps.state.load_summary(campaign_id)
+    assert summary["api_calls"] == http

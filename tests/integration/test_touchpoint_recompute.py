@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from botocore.validate import ParamValidationDecorator
 from moto import mock_aws
 
 from emulators.api_gateway import admin_request
@@ -393,3 +394,12 @@ def test_outcomes_are_written_back_to_members_only_when_they_change():
     org.update_record("CampaignMember", registered, {"Status": "Attended"})
     recompute(world, campaign_id)
     assert org.get("CampaignMember", registered)["Touchpoint_Status__c"] == "Touchpoint Created"
+
+
+def test_the_wired_table_client_leaves_parameter_validation_to_dynamodb(world):
+    """botocore's client-side validation was 43% of the SDK's CPU in a first run's state saves
+    (scripts/bench_dynamodb.py); DynamoDB validates every request itself. botocore wraps its
+    request serializer in ParamValidationDecorator only when validation is on."""
+    client = world.recompute.deps.table.meta.client
+
+    assert not isinstance(client._serializer, ParamValidationDecorator)

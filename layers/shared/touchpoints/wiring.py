@@ -69,7 +69,10 @@ class Dependencies:
 
     @cached_property
     def table(self) -> Any:
-        return self.boto3_session.resource("dynamodb").Table(self.settings.table_name)
+        from touchpoints.adapters.dynamodb import TABLE_CLIENT_CONFIG
+
+        dynamodb = self.boto3_session.resource("dynamodb", config=TABLE_CLIENT_CONFIG)
+        return dynamodb.Table(self.settings.table_name)
 
     @cached_property
     def state(self) -> StateStore:

@@ -8,9 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 KEY_ATTRIBUTES = ("PK", "SK")
+# The table's client skips botocore's client-side parameter validation: it was 43% of the SDK's
+# CPU in a first run's state saves (scripts/bench_dynamodb.sdk_cpu_per_100k_saved), and DynamoDB
+# validates every request itself (a bad one still fails, with ValidationException).
+TABLE_CLIENT_CONFIG = Config(parameter_validation=False)
 
 
 def plain(value: Any) -> Any:

@@ -313,6 +313,30 @@ class SalesforceGateway:
         """Write each member's touchpoint outcome to `Touchpoint_Status__c`."""
         return self._update_members(self._campaign_fields.member_status, statuses)
 
+    def submit_member_status_updates(self, statuses: Mapping[str, str]) -> list[BulkJob]:
+        """Members' statuses as CampaignMember update jobs, one per ~100 MB of CSV staged on
+        ephemeral storage: create, upload, close, and never wait (`bulk_status` polls each job
+        later, `member_status_failures` reads what it refused). Five calls a job, whatever the
+        number of members, where collections take one call per 200."""
+        stage = IngestStage(["Id", self._campaign_fields.member_status])
+        try:
+            for member_id, status in statuses.items():
+                stage.add([member_id, status])
+            return [
+                BulkJob(
+                    self._bulk.submit_ingest("CampaignMember", "update", part, None),
+                    "CampaignMember",
+                    "update",
+                )
+                for part in stage.parts()
+            ]
+        finally:
+            stage.close()
+
+    def member_status_failures(self, status: BulkJobStatus) -> list[RecordResult]:
+        """The members a finished status update job refused or never processed (by Id)."""
+        return [failure for failure, _ in self._bulk.ingest_failures(status, "Id")]
+
     def _update_members(self, field_name: str, values: Mapping[str, Any]) -> list[RecordResult]:
         return self._sf.write_collection(
             "composite_update",
@@ -402,7 +426,7 @@ class _StagedWrites:
         return self._upserts.rows + self._deletes.rows
 
     def add_upsert(self, touchpoint: Touchpoint) -> None:
-        self._upserts.add(list(self._map.touchpoint_fields(touchpoint).values()))
+        self._upserts.add(self._map.touchpoint_values(touchpoint))
 
     def add_delete(self, record_id: str) -> None:
         self._deletes.add([record_id])

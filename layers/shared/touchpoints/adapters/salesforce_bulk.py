@@ -14,9 +14,10 @@ import heapq
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import batched
 from operator import itemgetter
 from typing import IO, Any
 
@@ -30,6 +31,10 @@ from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 # "Each job can contain up to 150,000,000 characters" of CSV, "100 MB" before base64 being the
 # safe size (Bulk API 2.0 and Bulk API Developer Guide, Limits: "Bulk API 2.0 Ingest Limits").
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+# A results page is streamed to ephemeral storage in chunks of this size, then sorted this many
+# rows at a time: memory stays bounded whatever page size Salesforce returns.
+DOWNLOAD_CHUNK_BYTES = 1024 * 1024
+SORT_RUN_ROWS = 20_000
 NULL = "#N/A"  # Bulk API's null: an empty cell would leave the field as it was
 RUNNING = frozenset({"Open", "UploadComplete", "InProgress"})
 
@@ -39,12 +44,22 @@ def _client(sf: Any, sobject: str) -> Any:
     return getattr(sf.bulk2, sobject)._client
 
 
-def _results_page(sf: Any, job: BulkJob, locator: str, page_size: int) -> Any:
-    return _client(sf, job.sobject).get_query_results(job.id, locator, page_size)
+def _download_page(
+    sf: Any, job: BulkJob, locator: str, page_size: int, workdir: str
+) -> dict[str, Any]:
+    """One results page streamed into a file of `workdir`: `file`, the next `locator`."""
+    return dict(
+        _client(sf, job.sobject).download_job_data(
+            workdir, job.id, locator, page_size, DOWNLOAD_CHUNK_BYTES
+        )
+    )
 
 
-def _rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+def _write_run(rows: list[list[str]], workdir: str, number: int) -> str:
+    path = os.path.join(workdir, f"run-{number:05d}.csv")
+    with open(path, "w", newline="", encoding="utf-8") as run:
+        csv.writer(run, lineterminator="\n").writerows(rows)
+    return path
 
 
 class BulkRequests:
@@ -88,8 +103,8 @@ class BulkRequests:
         self, job: BulkJob, key_column: str, after_key: str, page_size: int
     ) -> Iterator[dict[str, str]]:
         """The query job's rows in `key_column` order after `after_key`: each results page is
-        downloaded, sorted on its own and written to ephemeral storage; the sorted pages are then
-        merged, so memory holds one page while the whole result is read in order."""
+        streamed to ephemeral storage, cut into runs of `SORT_RUN_ROWS` rows sorted on their own,
+        and the runs are merged; memory holds one run, however large a page is."""
         with tempfile.TemporaryDirectory(prefix="bulk-query-") as workdir:
             runs, header = self._sorted_pages(job, key_column, page_size, workdir)
             if not header:
@@ -108,6 +123,7 @@ class BulkRequests:
     def _sorted_pages(
         self, job: BulkJob, key_column: str, page_size: int, workdir: str
     ) -> tuple[list[str], list[str]]:
+        """Follows `Sforce-Locator` until it is null: a page may hold fewer rows than asked."""
         runs: list[str] = []
         header: list[str] = []
         locator = ""
@@ -115,17 +131,19 @@ class BulkRequests:
             page = self._on_job(
                 job,
                 "bulk2_results",
-                partial(_results_page, job=job, locator=locator, page_size=page_size),
+                partial(
+                    _download_page, job=job, locator=locator, page_size=page_size, workdir=workdir
+                ),
             )
-            rows = _rows(page["records"])
-            if rows:
-                header, body = rows[0], rows[1:]
-                body.sort(key=itemgetter(header.index(key_column)))
-                path = os.path.join(workdir, f"page-{len(runs):05d}.csv")
-                with open(path, "w", newline="", encoding="utf-8") as run:
-                    csv.writer(run, lineterminator="\n").writerows(body)
-                runs.append(path)
-                del rows, body
+            try:
+                with open(page["file"], newline="", encoding="utf-8") as downloaded:
+                    reader = csv.reader(downloaded)
+                    header = next(reader, []) or header
+                    key = itemgetter(header.index(key_column)) if header else itemgetter(0)
+                    for piece in batched(reader, SORT_RUN_ROWS, strict=False):
+                        runs.append(_write_run(sorted(piece, key=key), workdir, len(runs)))
+            finally:
+                os.remove(page["file"])
             locator = page["locator"]
             if not locator:
                 return runs, header
@@ -221,9 +239,16 @@ class IngestStage:
         self._max_bytes = max_bytes
         self._parts: list[_Part] = []
         self.rows = 0
+        self._line = (
+            io.StringIO()
+        )  # one row's CSV, reused: a writer per row costs more than the row
+        self._writer = csv.writer(self._line, lineterminator="\n")
 
-    def add(self, values: list[Any]) -> None:
-        line = _csv_line([NULL if value is None else value for value in values])
+    def add(self, values: Sequence[Any]) -> None:
+        self._line.seek(0)
+        self._line.truncate()
+        self._writer.writerow([NULL if value is None else value for value in values])
+        line = self._line.getvalue().encode("utf-8")
         part = self._parts[-1] if self._parts else None
         if part is None or part.file.tell() + len(line) > self._max_bytes:
             part = _Part(tempfile.TemporaryFile(prefix="bulk-ingest-"))  # noqa: SIM115

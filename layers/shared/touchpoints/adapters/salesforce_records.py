@@ -6,8 +6,9 @@ dotted columns (`Lead.Email`) and text for every value. Both become the same `Me
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import Any, cast
 
 from touchpoints.adapters.salesforce_dates import (
@@ -71,7 +72,7 @@ class RecordMapper:
 
     def member_from_csv(self, row: Mapping[str, str]) -> Member:
         """CSV cells are text; an empty cell is null."""
-        record = {key: (value if value != "" else None) for key, value in row.items()}
+        record = {key: value or None for key, value in row.items()}
         responded = (record.get("HasResponded") or "").lower() == "true"
         return self._member(
             record, record.get("Lead.Email"), record.get("Contact.Email"), responded
@@ -109,6 +110,10 @@ class RecordMapper:
 
     def touchpoint_fields_header(self) -> tuple[str, ...]:
         """The columns `touchpoint_fields` writes, in its order (a Bulk upload's header)."""
+        return self._touchpoint_header
+
+    @cached_property
+    def _touchpoint_header(self) -> tuple[str, ...]:
         f = self.touchpoint
         return (
             f.key,
@@ -125,7 +130,12 @@ class RecordMapper:
         )
 
     def touchpoint_fields(self, touchpoint: Touchpoint) -> dict[str, Any]:
-        values = (
+        return dict(zip(self._touchpoint_header, self.touchpoint_values(touchpoint), strict=True))
+
+    @staticmethod
+    def touchpoint_values(touchpoint: Touchpoint) -> tuple[Any, ...]:
+        """`touchpoint_fields`' values alone, in the header's order (a Bulk upload's row)."""
+        return (
             touchpoint.key,
             touchpoint.campaign_id,
             touchpoint.member_id,
@@ -138,12 +148,11 @@ class RecordMapper:
             TOUCHPOINT_SOURCE,
             touchpoint.medium,
         )
-        return dict(zip(self.touchpoint_fields_header(), values, strict=True))
 
     def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
         """A touchpoint as a Bulk result file echoes it (text cells; empty or #N/A is null)."""
         return self.touchpoint_from_json(
-            {key: None if value in ("", "#N/A") else value for key, value in row.items()}
+            {key: None if not value or value == "#N/A" else value for key, value in row.items()}
         )
 
     def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
@@ -151,10 +160,7 @@ class RecordMapper:
         blanked by hand (or cleared by a deleted lookup) stays None, so it compares unequal to
         what the rules want and is corrected."""
         f = self.touchpoint
-
-        def held(name: str) -> Any:
-            return record.get(name)
-
+        held: Callable[[str], Any] = record.get
         return Touchpoint(
             key=record[f.key],
             campaign_id=held(f.campaign),

@@ -102,19 +102,19 @@ class SalesforceTransport:
     def call[T](self, kind: str, send: Callable[[Salesforce], T], attempts: int = ATTEMPTS) -> T:
         """One API call, counted; retried on transient failures, and once more after logging in
         again when the session expired (sessions expire, tokens rotate)."""
-        self.calls[kind] += 1
         try:
-            return self._with_retries(send, attempts)
+            return self._with_retries(kind, send, attempts)
         except SalesforceExpiredSession:
             if self._reconnect is None:
                 raise
             self._sf = self._reconnect()
-            self.calls[kind] += 1
-            return self._with_retries(send, attempts)
+            return self._with_retries(kind, send, attempts)
 
-    def _with_retries[T](self, send: Callable[[Salesforce], T], attempts: int) -> T:
-        """Retry transient failures (HTTP 5xx, dropped connections) with jittered backoff."""
+    def _with_retries[T](self, kind: str, send: Callable[[Salesforce], T], attempts: int) -> T:
+        """Retry transient failures (HTTP 5xx, dropped connections) with jittered backoff; every
+        attempt is a request Salesforce may count, so every attempt is counted."""
         for attempt in range(1, attempts + 1):
+            self.calls[kind] += 1
             try:
                 return send(self._sf)
             except SalesforceRefusedRequest as error:

@@ -1,0 +1,40 @@
+"""The state store's touchpoint item: every field of Touchpoint written, and read back equal
+(the item is built field by field, not through dataclasses.asdict, so a new field must be added)."""
+
+from dataclasses import fields
+from datetime import UTC, datetime
+
+from touchpoints.adapters.state_store import _touchpoint_from_item, _touchpoint_to_item
+from touchpoints.rules.models import Touchpoint
+
+
+def a_touchpoint(**changes: object) -> Touchpoint:
+    values: dict = {
+        "key": "00v000000000001AAA",
+        "campaign_id": "701000000000001AAA",
+        "member_id": "00v000000000001AAA",
+        "lead_id": "00Q000000000001AAA",
+        "contact_id": None,
+        "email": "p@example.com",
+        "touchpoint_date": datetime(2026, 2, 5, 16, 30, tzinfo=UTC),
+        "channel": "Event",
+        "channel_path": "Event.Conference",
+        "medium": "Conference",
+    }
+    return Touchpoint(**{**values, **changes})
+
+
+def test_every_touchpoint_field_is_written_and_read_back_equal():
+    touchpoint = a_touchpoint()
+
+    item = _touchpoint_to_item(touchpoint)
+
+    assert set(item) == {field.name for field in fields(Touchpoint)}
+    assert item["touchpoint_date"] == "2026-02-05T16:30:00+00:00"
+    assert _touchpoint_from_item(item) == touchpoint
+
+
+def test_absent_parts_stay_absent_after_the_round_trip():
+    touchpoint = a_touchpoint(lead_id=None, contact_id="003000000000001AAA", medium=None)
+
+    assert _touchpoint_from_item(_touchpoint_to_item(touchpoint)) == touchpoint
