@@ -6,6 +6,8 @@ emulator: tests/integration/test_recompute_write_back.py."""
 
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.builders import CAMPAIGN_ID, a_campaign, a_member
 from tests.fakes.channel_mapping import FakeChannelMapping
 from tests.fakes.salesforce import FakeSalesforce
@@ -113,6 +115,31 @@ def test_a_crash_before_the_statuses_were_sent_is_repaired_by_sending_every_stat
     assert repaired.state_repair == UNCONFIRMED_WRITES
     assert salesforce.member_statuses == {a_member(n).id: CREATED for n in range(1, 6)}
     assert state.write_intents == {}
+
+
+def test_a_run_that_dies_after_submitting_its_status_job_loses_no_status():
+    """The jobs are relied on only once the checkpoint naming them is saved: an invocation that
+    dies before that leaves its write intent, and the redelivered request repairs from it."""
+    salesforce, state = org_with(5), FakeState()
+    first = run(salesforce, state, bulk_threshold=4)  # the member query is submitted
+    continuation = RecomputeRequest(CAMPAIGN_ID, run_id=first.run_id)
+    saves = state.save_checkpoint
+
+    def dies(*_args, **_kwargs):
+        raise RuntimeError("the function died")
+
+    state.save_checkpoint = dies  # the jobs are submitted, the checkpoint is never saved
+    with pytest.raises(RuntimeError):
+        run(salesforce, state, continuation, bulk_threshold=4)
+    state.save_checkpoint = saves
+    assert salesforce.calls["bulk2_create_job"] == 3  # the query, the upserts, the statuses
+    assert salesforce.member_statuses == {}  # the orphaned jobs are never polled here
+
+    done = run_to_end(salesforce, state, continuation, bulk_threshold=4)[-1]
+
+    assert done.state_repair == UNCONFIRMED_WRITES
+    assert salesforce.member_statuses == {a_member(n).id: CREATED for n in range(1, 6)}
+    assert (state.checkpoints, state.write_intents) == ({}, {})
 
 
 def test_a_status_is_written_back_when_it_changed_or_a_rewrite_asks_for_it():
