@@ -1,7 +1,9 @@
 """Benchmark: TouchpointRecomputeFunction at 1k, 10k, 100k and 1M members, one table (`make bench`).
 
 For each size: a first run (every touchpoint created), a no-change rerun, and a rerun after 1% of
-the members (every 100th, across the whole Id range) got a new touchpoint date. Each run is one
+the members (every 100th, across the whole Id range) got a new touchpoint date; then a first run
+with member status write-back on (WriteBackMemberStatus), in a world of its own seeded the same
+way, so it compares with the first run (issue #18: at 1M, <= 50 calls). Each run is one
 message on the RecomputeQueue, delivered to the handler until the queue is empty (continuations and
 held messages included, visibility waits skipped), so calls are counted over all invocations.
 
@@ -84,7 +86,10 @@ BULK_PAGE = BULK_PAGE_SIZE  # records in one Bulk API 2.0 results page, as the r
 # ~150 bytes a member row, about 70,000 rows), so the run must follow short sets by locator.
 BULK_RESULT_BYTES = 10 * 1024 * 1024
 INGEST_JOB_CALLS = 5  # create, upload, close, one status poll, results
+# A member status update job's results are read only when it refused rows.
+STATUS_JOB_CALLS = INGEST_JOB_CALLS - 1
 FIRST, NO_CHANGE, CHANGED = "first run", "no-change rerun", "1% changed rerun"
+FIRST_WRITE_BACK = "first, write-back"  # a first run with WriteBackMemberStatus on
 CHANGED_SHARE = 100  # every 100th member changes
 NEW_TOUCHPOINT_DATE = "2026-01-20T09:30:00.000Z"
 # Issue #11: (most Salesforce calls, most write calls) per (run, size).
@@ -93,19 +98,24 @@ GOALS: dict[tuple[str, int], tuple[int, int | None]] = {
     (NO_CHANGE, 1_000_000): (20, 0),
     (CHANGED, 1_000_000): (70, None),
     (FIRST, 100_000): (15, None),
+    (FIRST_WRITE_BACK, 1_000_000): (50, None),  # issue #18
 }
 WEBHOOK_GOAL_AWS_CALLS, WEBHOOK_GOAL_MS = 20, 50.0
 FIRST_RUN_CPU_GOAL = 2.0  # issue #18: product CPU seconds per 100k members on a first run
 
 
-def lower_bound(path: str, size: int, changes: int, bulk_page: int = BULK_PAGE) -> int:
+def lower_bound(
+    path: str, size: int, changes: int, bulk_page: int = BULK_PAGE, statuses: int = 0
+) -> int:
     """The fewest Salesforce calls a recompute of `size` members with `changes` touchpoint writes
-    can make on the read path it took.
+    and `statuses` member statuses written back can make on the read path it took.
 
     Reading, REST: the campaign read and one query page per 2,000 members. Bulk API 2.0: the
     campaign read, the query job's create, one status poll and one results call per `bulk_page`
     members. Writing, whichever is cheaper for `changes` records: one sObject collections call per
-    200, or one Bulk ingest job (create, upload, close, one status poll, its results).
+    200, or one Bulk ingest job (create, upload, close, one status poll, its results). Writing
+    back statuses, likewise: one collections call per 200, or one update job (its results read
+    only when it refused rows).
     """
     if path == "rest":
         reads = 1 + max(1, math.ceil(size / REST_PAGE))
@@ -114,6 +124,7 @@ def lower_bound(path: str, size: int, changes: int, bulk_page: int = BULK_PAGE) 
     else:
         raise ValueError(f"unknown read path {path!r}")
     writes = min(math.ceil(changes / WRITE_BATCH), INGEST_JOB_CALLS) if changes else 0
+    writes += min(math.ceil(statuses / WRITE_BATCH), STATUS_JOB_CALLS) if statuses else 0
     return reads + writes
 
 
@@ -134,6 +145,7 @@ class Row:
     cpu_seconds: float = 0.0  # the whole process's CPU time over the run
     emulator_cpu_seconds: float = 0.0  # of which inside the Salesforce emulator
     aws_cpu_seconds: float = 0.0  # of which inside AWS (moto or the stand-in)
+    statuses: int = 0  # member statuses the run must write back
 
     @property
     def product_cpu(self) -> float:
@@ -150,7 +162,7 @@ class Row:
 
     @property
     def bound(self) -> int:
-        return lower_bound(self.path, self.size, self.changes)
+        return lower_bound(self.path, self.size, self.changes, statuses=self.statuses)
 
     @property
     def writes(self) -> int:
@@ -284,9 +296,10 @@ def seed(world: World, size: int) -> tuple[str, list[str]]:
     return campaign_id, member_ids
 
 
-def build(size: int, moto_up_to: int) -> Bench:
-    """Call inside mock_aws(). DynamoDB is moto's up to `moto_up_to` members, else the stand-in."""
-    world = World.create()
+def build(size: int, moto_up_to: int, parameters: dict[str, str] | None = None) -> Bench:
+    """Call inside mock_aws(). DynamoDB is moto's up to `moto_up_to` members, else the stand-in;
+    `parameters` overrides the template's."""
+    world = World.create(parameters=parameters)
     world.org.bulk.max_result_bytes = BULK_RESULT_BYTES
     started = time.perf_counter()
     campaign_id, member_ids = seed(world, size)
@@ -505,6 +518,29 @@ def bench_size(size: int, moto_up_to: int, report: Callable[[str], None] = print
         return rows
 
 
+def bench_write_back(size: int, moto_up_to: int, report: Callable[[str], None] = print) -> Row:
+    """A first run with WriteBackMemberStatus on, in a world of its own seeded as `bench_size`'s
+    (so it compares with that first run): every member's status is written back."""
+    gc.unfreeze()  # the previous world's org, frozen after seeding, can go now
+    with mock_aws():
+        bench = build(size, moto_up_to, parameters={"WriteBackMemberStatus": "true"})
+        base = baseline(bench)
+        clock = AwsClock(bench.world.session)
+        emulator = EmulatorCpu(bench.world)
+        sqs = boto3.session.Session(region_name="eu-west-1").client("sqs")
+        row = measure_run(bench, FIRST_WRITE_BACK, size, base, clock, sqs, emulator)
+        row = dataclasses.replace(row, statuses=size)
+        report(row_line(row))
+        status_field = bench.world.recompute.settings.campaign_fields.member_status
+        written = sum(
+            1
+            for member_id in bench.member_ids
+            if bench.world.org.get("CampaignMember", member_id).get(status_field)
+        )
+        assert written == size, (written, size)
+        return row
+
+
 # -- the webhook row ------------------------------------------------------------------------------
 
 
@@ -540,6 +576,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for size in args.sizes:
         rows += bench_size(size, args.moto_up_to)
+        rows.append(bench_write_back(size, args.moto_up_to))
     print(render(rows, webhook))
     print(
         "AWS SDK CPU the stand-in rows leave out (boto3 + botocore, DynamoDB's replies canned): "

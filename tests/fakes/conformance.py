@@ -8,7 +8,7 @@ from tests.fakes.audit import FakeAuditLog
 from tests.fakes.channel_mapping import FakeChannelMapping
 from tests.fakes.jobs import FakeJobStore, FakeQueue
 from tests.fakes.program_sync import FakeCampaigns, FakeEvents, FakeLinks, FakeMarketo
-from tests.fakes.salesforce import FakeSalesforce, FakeStagedWrites
+from tests.fakes.salesforce import FakeSalesforce, FakeStagedStatuses, FakeStagedWrites
 from tests.fakes.state import FakeState
 from touchpoints.ports.attribution import AttributionSalesforcePort, PersonPathPort
 from touchpoints.ports.audit import AuditLogPort
@@ -22,6 +22,7 @@ from touchpoints.ports.salesforce import (
     BulkSalesforcePort,
     CampaignsPort,
     RecomputeSalesforcePort,
+    StagedMemberStatuses,
     StagedTouchpointWrites,
 )
 from touchpoints.ports.state import StatePort, SyncStatusStatePort
@@ -32,6 +33,7 @@ def fakes_keep_their_ports() -> None:
     recompute_salesforce: RecomputeSalesforcePort = salesforce
     bulk_salesforce: BulkSalesforcePort = salesforce
     staged: StagedTouchpointWrites = FakeStagedWrites(salesforce)
+    staged_statuses: StagedMemberStatuses = FakeStagedStatuses(salesforce)
     recompute_state: StatePort = FakeState()
     mapping: RecomputeChannelsPort = FakeChannelMapping()
     mapping_store: ChannelMappingStorePort = FakeChannelMapping()
@@ -48,4 +50,4 @@ def fakes_keep_their_ports() -> None:
     audit_log: AuditLogPort = FakeAuditLog()
     del recompute_salesforce, bulk_salesforce, staged, recompute_state, mapping, jobs, queue
     del marketo, campaigns, links, events, attribution, paths, mapping_store, postponing
-    del status_state, audit_log
+    del status_state, audit_log, staged_statuses

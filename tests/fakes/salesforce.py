@@ -92,9 +92,9 @@ class FakeSalesforce:
                 if job.operation == "upsert"
                 else set()
             )
+            write = {"upsert": self._upsert, "update": self._restatus}.get(job.operation)
             self._ingest_results[job.id] = [
-                self._upsert(row) if job.operation == "upsert" else self._delete(row, row)
-                for row in rows
+                write(row) if write else self._delete(row, row) for row in rows
             ]
             self._upserted[job.id] = [
                 UpsertedTouchpoint(self.touchpoints[r.ref][0], r.record_id or "", r.ref in new)
@@ -172,9 +172,9 @@ class FakeSalesforce:
         wanted = set(record_ids)
         return {rid: (tp, key) for key, (tp, rid) in self.touchpoints.items() if rid in wanted}
 
-    def _submit_ingest(self, operation: str, rows: list) -> BulkJob:
+    def _submit_ingest(self, operation: str, rows: list, sobject: str = "Touchpoint") -> BulkJob:
         self.calls["bulk2_create_job"] += 1
-        job = BulkJob(f"750I{len(self._jobs):014d}", "Touchpoint", operation)
+        job = BulkJob(f"750I{len(self._jobs):014d}", sobject, operation)
         self._jobs[job.id] = rows
         self._polls_left[job.id] = self.polls_before_complete
         return job
@@ -213,9 +213,16 @@ class FakeSalesforce:
         return [self._delete(ref, record_id) for ref, record_id in refs_to_ids.items()]
 
     def update_member_statuses(self, statuses: Mapping[str, str]) -> list[RecordResult]:
-        self.calls["composite_update"] += 1
-        self.member_statuses.update(statuses)
-        return [RecordResult(member_id, True, member_id) for member_id in statuses]
+        self.calls["composite_update"] += -(-len(statuses) // 200)  # 200 records a call
+        return [self._restatus(row) for row in statuses.items()]
+
+    def stage_member_statuses(self) -> FakeStagedStatuses:
+        return FakeStagedStatuses(self)
+
+    def member_status_failures(self, status: BulkJobStatus) -> list[RecordResult]:
+        if status.failed:
+            self.calls["bulk2_ingest_results"] += 1
+        return [r for r in self._ingest_results[status.job.id] if not r.success]
 
     def update_member_dates(self, dates: Mapping[str, datetime | None]) -> list[RecordResult]:
         self.calls["composite_update"] += 1
@@ -262,6 +269,13 @@ class FakeSalesforce:
         del self.touchpoints[key]
         return RecordResult(ref, True, record_id)
 
+    def _restatus(self, row: tuple[str, str]) -> RecordResult:
+        member_id, status = row
+        if refused := self._refused(member_id):
+            return refused
+        self.member_statuses[member_id] = status
+        return RecordResult(member_id, True, member_id)
+
     def _redate(self, member_id: str, moment: datetime | None) -> RecordResult:
         if refused := self._refused(member_id):
             return refused
@@ -298,3 +312,28 @@ class FakeStagedWrites:
 
     def discard(self) -> None:
         self._upserts, self._deletes = [], []
+
+
+class FakeStagedStatuses:
+    """Member statuses staged for Bulk ingest: one CampaignMember update job when submitted."""
+
+    def __init__(self, salesforce: FakeSalesforce) -> None:
+        self._sf = salesforce
+        self._rows: list[tuple[str, str]] = []
+
+    @property
+    def count(self) -> int:
+        return len(self._rows)
+
+    def add(self, member_id: str, status: str) -> None:
+        self._rows.append((member_id, status))
+
+    def submit(self) -> list[BulkJob]:
+        jobs = (
+            [self._sf._submit_ingest("update", self._rows, "CampaignMember")] if self._rows else []
+        )
+        self.discard()
+        return jobs
+
+    def discard(self) -> None:
+        self._rows = []

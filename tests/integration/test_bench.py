@@ -3,7 +3,15 @@ moto and on the in-memory DynamoDB stand-in, with both call counters reported. N
 
 import pytest
 
-from scripts.bench import CHANGED, FIRST, NO_CHANGE, bench_size, render
+from scripts.bench import (
+    CHANGED,
+    FIRST,
+    FIRST_WRITE_BACK,
+    NO_CHANGE,
+    bench_size,
+    bench_write_back,
+    render,
+)
 from scripts.bench_dynamodb import sdk_cpu_per_100k_saved
 from scripts.bench_memory import measure_first_run
 from scripts.bench_sweep import measure_sweeps
@@ -32,6 +40,16 @@ def test_fifty_members_give_three_rows_with_both_counters(moto_up_to, dynamodb):
     assert table.count("\n       50 ") == 3
     assert "product" in table.splitlines()[0]
     assert "http" in table.splitlines()[0]
+
+
+def test_the_write_back_row_is_a_first_run_that_also_writes_every_members_status():
+    row = bench_write_back(50, 50, report=lambda _: None)
+
+    assert (row.run, row.changes, row.statuses) == (FIRST_WRITE_BACK, 50, 50)
+    assert row.http_calls["composite_upsert"] == 1  # 50 touchpoints in one collection call
+    assert row.http_calls["composite_update"] == 1  # 50 statuses in one collection call
+    assert row.http_calls.total() >= row.bound
+    assert row.counters_agree
 
 
 def test_webhook_message_is_measured_in_a_world_of_its_own():

@@ -7,6 +7,15 @@ from collections import Counter
 from tests.integration.seeds import a_campaign, members
 
 
+def submit_staged(salesforce, statuses: dict[str, str]) -> list:
+    """The statuses staged, then submitted as the recompute does above the Bulk threshold."""
+    staged = salesforce.stage_member_statuses()
+    for member_id, status in statuses.items():
+        staged.add(member_id, status)
+    assert staged.count == len(statuses)
+    return staged.submit()
+
+
 def test_statuses_go_in_one_update_job_that_is_polled_later_and_refusals_come_back_by_id(world):
     org = world.org
     campaign_id = a_campaign(org)
@@ -17,7 +26,7 @@ def test_statuses_go_in_one_update_job_that_is_polled_later_and_refusals_come_ba
     statuses = {member_id: "Touchpoint Created" for member_id in member_ids}
     before = Counter(org.calls)
 
-    [job] = salesforce.submit_member_status_updates(statuses)
+    [job] = submit_staged(salesforce, statuses)
     submitted = Counter(org.calls) - before
     status = salesforce.bulk_status(job)
 
@@ -41,7 +50,7 @@ def test_a_job_still_running_reports_so_and_nothing_is_waited_for(world):
     member_ids = members(org, campaign_id, 3)
     salesforce = world.recompute.deps.salesforce
 
-    [job] = salesforce.submit_member_status_updates(dict.fromkeys(member_ids, "No Touchpoint"))
+    [job] = submit_staged(salesforce, dict.fromkeys(member_ids, "No Touchpoint"))
 
     assert salesforce.bulk_status(job).running
     assert salesforce.bulk_status(job).running

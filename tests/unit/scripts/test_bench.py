@@ -43,6 +43,13 @@ def test_few_writes_count_as_collection_calls_when_cheaper_than_an_ingest_job():
     assert lower_bound("bulk", 10_000, 1000) == 3 + 1 + 5
 
 
+def test_statuses_written_back_add_collection_calls_or_one_update_job():
+    assert lower_bound("rest", 1000, 1000, statuses=1000) == 1 + 1 + 5 + 4
+    assert lower_bound("rest", 100, 100, statuses=100) == 1 + 1 + 1 + 1
+    # 1M members, first run, write-back: reads, the upsert job, the status update job
+    assert lower_bound("bulk", 1_000_000, 1_000_000, statuses=1_000_000) == 3 + 10 + 5 + 4
+
+
 def test_unknown_path_is_refused():
     with pytest.raises(ValueError, match="read path"):
         lower_bound("soap", 10, 0)

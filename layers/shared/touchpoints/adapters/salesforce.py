@@ -30,6 +30,7 @@ from touchpoints.ports.salesforce import (
     BulkJobStatus,
     IngestOutcome,
     RecordResult,
+    StagedMemberStatuses,
     StagedTouchpointWrites,
     TouchpointRecord,
     UpsertedTouchpoint,
@@ -313,25 +314,10 @@ class SalesforceGateway:
         """Write each member's touchpoint outcome to `Touchpoint_Status__c`."""
         return self._update_members(self._campaign_fields.member_status, statuses)
 
-    def submit_member_status_updates(self, statuses: Mapping[str, str]) -> list[BulkJob]:
-        """Members' statuses as CampaignMember update jobs, one per ~100 MB of CSV staged on
-        ephemeral storage: create, upload, close, and never wait (`bulk_status` polls each job
-        later, `member_status_failures` reads what it refused). Five calls a job, whatever the
-        number of members, where collections take one call per 200."""
-        stage = IngestStage(["Id", self._campaign_fields.member_status])
-        try:
-            for member_id, status in statuses.items():
-                stage.add([member_id, status])
-            return [
-                BulkJob(
-                    self._bulk.submit_ingest("CampaignMember", "update", part, None),
-                    "CampaignMember",
-                    "update",
-                )
-                for part in stage.parts()
-            ]
-        finally:
-            stage.close()
+    def stage_member_statuses(self) -> StagedMemberStatuses:
+        """Members' statuses staged for CampaignMember update jobs (`_StagedStatuses`): five
+        calls a job, whatever the number of members, where collections take one call per 200."""
+        return _StagedStatuses(self._bulk, self._campaign_fields.member_status)
 
     def member_status_failures(self, status: BulkJobStatus) -> list[RecordResult]:
         """The members a finished status update job refused or never processed (by Id)."""
@@ -446,3 +432,36 @@ class _StagedWrites:
     def discard(self) -> None:
         self._upserts.close()
         self._deletes.close()
+
+
+class _StagedStatuses:
+    """A run's member statuses on ephemeral storage, until `submit` sends them as CampaignMember
+    update jobs, one per ~100 MB of CSV: create, upload, close, and never wait (`bulk_status`
+    polls each job later, `member_status_failures` reads what it refused)."""
+
+    def __init__(self, bulk: BulkRequests, status_field: str) -> None:
+        self._bulk = bulk
+        self._stage = IngestStage(["Id", status_field])
+
+    @property
+    def count(self) -> int:
+        return self._stage.rows
+
+    def add(self, member_id: str, status: str) -> None:
+        self._stage.add([member_id, status])
+
+    def submit(self) -> list[BulkJob]:
+        try:
+            return [
+                BulkJob(
+                    self._bulk.submit_ingest("CampaignMember", "update", part, None),
+                    "CampaignMember",
+                    "update",
+                )
+                for part in self._stage.parts()
+            ]
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        self._stage.close()

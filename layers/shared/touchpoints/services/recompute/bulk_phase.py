@@ -17,6 +17,7 @@ from touchpoints.services.recompute.state_records import Failures, StateRecords
 
 QUERY_ATTEMPTS = 3  # Bulk query jobs a run may find beyond saving (failed, aborted, gone)
 STATE_BATCH = 1000  # states recorded per call to the state store
+MEMBER_STATUS_UPDATE = "update"  # a run's only update jobs write back member statuses
 
 
 class Collecting(Enum):
@@ -104,6 +105,10 @@ class BulkPhase:
             return Collected(Collecting.RUNNING)
         touched: set[str] = set()
         for status in statuses:
+            if status.job.operation == MEMBER_STATUS_UPDATE:  # refusals counted, never fatal
+                run.totals.failed += len(self._sf.member_status_failures(status))
+                run.ingest_jobs.remove(status.job)
+                continue
             if status.job.operation == "upsert" and status.processed > status.failed:
                 done, persons = self._record_upserted(campaign_id, status, run, seconds_left)
                 touched |= persons

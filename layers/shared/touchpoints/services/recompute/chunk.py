@@ -4,7 +4,7 @@ the states of members without a write; and the strays a full reconciliation dele
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult
@@ -15,7 +15,7 @@ from touchpoints.rules.keys import touchpoint_key
 from touchpoints.rules.models import Campaign, Channel, Member, Touchpoint
 from touchpoints.services.recompute.checkpoint import Run
 from touchpoints.services.recompute.member_states import Pending, accounted_for, next_state
-from touchpoints.services.recompute.results import RunTotals
+from touchpoints.services.recompute.results import UNCONFIRMED_WRITES
 from touchpoints.services.recompute.walk import HeldTouchpoints
 from touchpoints.services.recompute.write_intent import WriteIntent
 from touchpoints.services.run_history import with_history
@@ -23,11 +23,13 @@ from touchpoints.services.run_history import with_history
 
 @dataclass(frozen=True, slots=True)
 class ChunkWrites:
-    """The touchpoint writes a chunk needs, and the members whose state waits on them."""
+    """The touchpoint writes a chunk needs, the members whose state waits on them, and the
+    statuses to write back to members (with write-back on)."""
 
     upserts: list[Touchpoint]
     deletes: dict[str, str]  # touchpoint key -> record id
     pending: list[Pending]
+    statuses: dict[str, str]  # member id -> its outcome for `Touchpoint_Status__c`
 
 
 class ChunkReconciler:
@@ -109,30 +111,21 @@ class ChunkReconciler:
                 pending.append(Pending(member_id, None, baseline.get(key)))
             else:
                 gone.append(member_id)
+        statuses: dict[str, str] = {}
         if self._write_back_status:
             planned_states = [p.planned for p in pending if p.planned is not None]
-            self._write_back(stored, [*changed, *planned_states], totals)
+            # a repair of a run that died may not have sent what its recorded states say
+            rewrite: Iterable[str] = outcomes if run.state_repair == UNCONFIRMED_WRITES else ()
+            statuses = written_back(stored, [*changed, *planned_states], rewrite)
+            if statuses:  # sent later in the run: a crash before then is repaired (`rewrite`)
+                intent.before_write()
         totals.state_writes += self._state.save_members(campaign_id, changed)
         totals.state_writes += self._state.forget_members(campaign_id, gone)
         totals.members += len(members)
         totals.created += len(diff.creates)
         totals.updated += len(diff.updates)
         totals.deleted += len(to_delete)
-        return ChunkWrites(upserts, deletes, pending)
-
-    def _write_back(
-        self, stored: Mapping[str, StoredMember], changed: list[StoredMember], totals: RunTotals
-    ) -> None:
-        """Members whose outcome changed get it on their `Touchpoint_Status__c` (an unchanged
-        run writes nothing); a refused status write is counted, never fatal."""
-        statuses = {
-            s.member_id: s.status
-            for s in changed
-            if s.member_id not in stored or stored[s.member_id].status != s.status
-        }
-        if statuses:
-            results = self._sf.update_member_statuses(statuses)
-            totals.failed += sum(1 for result in results if not result.success)
+        return ChunkWrites(upserts, deletes, pending, statuses)
 
     def strays(self, campaign_id: str, deleting: set[str]) -> Iterator[dict[str, str]]:
         """Touchpoints with our key on this campaign that no member's recorded state accounts for
@@ -147,3 +140,17 @@ class ChunkReconciler:
                 for record in page
                 if not accounted_for(record, stored) and record.record_id not in deleting
             }
+
+
+def written_back(
+    stored: Mapping[str, StoredMember], changed: list[StoredMember], rewrite: Iterable[str] = ()
+) -> dict[str, str]:
+    """Members whose outcome changed get it on their `Touchpoint_Status__c` (an unchanged run
+    writes nothing); the members in `rewrite` get theirs even when unchanged."""
+    statuses = {member_id: stored[member_id].status for member_id in rewrite if member_id in stored}
+    statuses.update(
+        (s.member_id, s.status)
+        for s in changed
+        if s.member_id not in stored or stored[s.member_id].status != s.status
+    )
+    return statuses

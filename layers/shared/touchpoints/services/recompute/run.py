@@ -27,6 +27,7 @@ from touchpoints.services.recompute.checkpoint import (
     Run,
 )
 from touchpoints.services.recompute.chunk import ChunkReconciler
+from touchpoints.services.recompute.gathered_statuses import GatheredStatuses
 from touchpoints.services.recompute.gathered_writes import GatheredWrites
 from touchpoints.services.recompute.results import (
     NO_RECORDED_STATE,
@@ -198,6 +199,7 @@ class Recompute:
     ) -> RecomputeResult:
         campaign_id = result.campaign_id
         writes = GatheredWrites(self._sf, self._bulk_threshold)
+        statuses = GatheredStatuses(self._sf, self._bulk_threshold)
         query_job = run.query_job if run.bulk else None
         assert query_job is not None or not run.bulk
         chunks = (
@@ -214,7 +216,7 @@ class Recompute:
         try:
             for members, is_last in with_last(chunks):
                 if seconds_left() < max(HANDOFF_MARGIN_SECONDS, 2 * slowest_chunk):
-                    return self._hand_over(run, writes, intent, now, result)
+                    return self._hand_over(run, writes, statuses, intent, now, result)
                 chunk_started = time.monotonic()
                 check_order(members, run.cursor)
                 upper = None if is_last else members[-1].id
@@ -223,8 +225,9 @@ class Recompute:
                 )
                 staged = writes.add(chunk.upserts, chunk.deletes, chunk.pending)
                 self._records.record_planned(campaign_id, staged, run.totals)
+                statuses.add(chunk.statuses)
                 if not run.bulk:  # a small campaign's writes: full calls as soon as they fill
-                    self._send(run, writes, result, whole_calls_only=True)
+                    self._send(run, writes, statuses, result, whole_calls_only=True)
                 slowest_chunk = max(slowest_chunk, time.monotonic() - chunk_started)
                 if is_last:
                     break
@@ -234,23 +237,25 @@ class Recompute:
                     writes.add((), strays, [])
                     run.totals.deleted += len(strays)
             run.walk_done = True
-            if self._send(run, writes, result):
+            if self._send(run, writes, statuses, result):
                 return self._wait(run, now, result)
         finally:
             writes.discard()
+            statuses.discard()
         return self._finish(run, campaign, intent, now, result)
 
     def _hand_over(
         self,
         run: Run,
         writes: GatheredWrites,
+        statuses: GatheredStatuses,
         intent: WriteIntent,
         now: datetime,
         result: RecomputeResult,
     ) -> RecomputeResult:
         """Out of time: what is gathered is sent, and the run goes on in a new invocation (or,
         when Bulk jobs are out, once they are over)."""
-        if self._send(run, writes, result):
+        if self._send(run, writes, statuses, result):
             return self._wait(run, now, result)
         self._checkpoints.save(result.campaign_id, run, now)
         if not run.full:  # every outcome so far is recorded; a repair keeps it until its end
@@ -261,11 +266,16 @@ class Recompute:
         self,
         run: Run,
         writes: GatheredWrites,
+        statuses: GatheredStatuses,
         result: RecomputeResult,
         whole_calls_only: bool = False,
     ) -> bool:
-        """Send the gathered writes; True when Bulk ingest jobs are now out to be waited on."""
+        """Send the gathered writes and statuses; True when Bulk ingest jobs are now out to be
+        waited on. A refused status write is counted, never fatal."""
         outcomes, jobs = writes.flush(whole_calls_only)
+        refused_statuses, status_jobs = statuses.flush(whole_calls_only)
+        jobs += status_jobs
+        run.totals.failed += refused_statuses
         touched = self._records.record_outcomes(result.campaign_id, outcomes, run.totals)
         result.touched_persons |= touched
         run.totals.failed += writes.refused_strays
