@@ -1,5 +1,6 @@
 """The benchmark's lower bounds and its one results table (scripts/bench.py); not timed."""
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -22,7 +23,7 @@ def a_row(size: int, run: str, http: dict, product: dict | None = None, changes:
         aws_seconds=0.5,
         aws_calls=12,
         peak_bytes=3 * 2**20,
-        dynamodb="in-memory",
+        dynamodb="in-process",
     )
 
 
@@ -103,3 +104,28 @@ def test_the_attribution_bench_scales_calls_by_messages_and_bounds_by_pages():
     row = Row(1000, "first pass", 70, 70, 25, 19, 2.0)
     assert row.calls_at_scale == 7000  # 7 calls a message, 1,000 messages
     assert row.per_second == 500
+
+
+def test_the_fewest_dynamodb_calls_read_the_state_held_and_write_what_changed():
+    first = a_row(100_000, FIRST, {"query": 50}, changes=100_000)
+    rerun = dataclasses.replace(first, run=NO_CHANGE, changes=0, state_bytes=30 * 2**20 + 1)
+    changed = dataclasses.replace(rerun, run=CHANGED, changes=1000)
+
+    assert first.aws_bound == 1 + 4000 + 1  # an empty table still costs one query
+    assert rerun.aws_bound == 31 + 0 + 1
+    assert changed.aws_bound == 31 + 40 + 1
+
+
+def test_each_figure_has_its_bound_beside_it_and_the_sdk_apart_from_the_product():
+    row = dataclasses.replace(
+        a_row(100_000, FIRST, {"query": 50}, changes=100_000),
+        cpu_seconds=9.0,
+        emulator_cpu_seconds=3.0,
+        aws_cpu_seconds=1.0,
+        sdk_cpu_seconds=2.5,
+    )
+    assert row.product_cpu == 2.5
+    line = render([row], A_WEBHOOK).splitlines()[2].split()
+    # SDK s, /100k, CPU s, /100k, CPU goal, peak MiB, memory goal, dynamodb
+    assert line[-8:] == ["2.50", "2.50", "2.50", "2.50", "<=2", "3.0", "<=150", "in-process"]
+    assert line[-10:-8] == ["12", "4002"]  # AWS n beside the fewest DynamoDB calls
