@@ -15,9 +15,10 @@ no writes); `AWS s`, time inside the AWS service stand-in (moto, or the in-proce
 the World's emulated IAM check) with its share; `AWS n`, the product's AWS calls, beside `min`,
 the fewest DynamoDB calls the run needs (`Row.aws_bound`: the Query pages of 1 MB that read the
 members' state the table holds, one BatchWriteItem per 25 members whose state changes, one write
-for the run's record); `SDK s`, CPU spent in boto3 and botocore for the product's calls
-(parameter transforms, serialization, signing, parsing; `AwsClock`), less the stand-in's, and per
-100,000 members; `CPU s`, the product's own CPU time (the run's, less the Salesforce emulator's,
+for the run's record); `SDK s`, CPU spent in boto3 and botocore inside the product's client calls
+(the resource layer's parameter copy and type transforms, serialization, signing, parsing;
+`AwsClock`), less the stand-in's, and per 100,000 members (boto3's code outside a client call, the
+batch writer's buffer and the Table's action dispatch, stays in the product's column); `CPU s`, the product's own CPU time (the run's, less the Salesforce emulator's,
 the AWS stand-in's and the SDK's), per 100,000 members and beside the goal of issue #18 (<= 2 s on
 a first run); the run's peak resident memory above its start (VmHWM, reset for the run; it
 includes the in-process emulator's allocations while it serves a page or a Bulk result) beside

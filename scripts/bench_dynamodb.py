@@ -35,7 +35,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.awsrequest import AWSResponse
 from moto.core.models import botocore_stubber
@@ -77,18 +77,26 @@ def _value_size(value: dict[str, Any]) -> int:
     return sum(len(str(element)) for element in inner)  # SS, NS, BS
 
 
+class StoredItem(NamedTuple):
+    """An item kept as its compact JSON text (a few hundred bytes, where the parsed AttributeValue
+    dicts take kilobytes and burden the garbage collector) and its DynamoDB size."""
+
+    text: str
+    size: int
+
+
 class InProcessDynamoDB:
-    """One PK/SK table (string keys) held in dicts of wire-format items; sort keys kept sorted per
-    partition, lazily. Counts the calls it answers by operation."""
+    """One PK/SK table (string keys) held in dicts of items kept as JSON text; sort keys kept
+    sorted per partition, lazily. Counts the calls it answers by operation."""
 
     def __init__(self, table_name: str) -> None:
         self.name = table_name
         self.calls: Counter[str] = Counter()
-        self._items: dict[str, dict[str, Item]] = {}
+        self._items: dict[str, dict[str, StoredItem]] = {}
         self._sort_keys: dict[str, list[str]] = {}
         self._unsorted: set[str] = set()
         self._unprocessed_batches = 0
-        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any] | str]] = {
             "GetItem": self._get_item,
             "PutItem": self._put_item,
             "DeleteItem": self._delete_item,
@@ -114,7 +122,7 @@ class InProcessDynamoDB:
     def partition_bytes(self, partition: str, sort_prefix: str = "") -> int:
         """What a Query reads to return the items of `partition` whose sort key starts so."""
         items = self._items.get(partition, {})
-        return sum(item_size(item) for sort, item in items.items() if sort.startswith(sort_prefix))
+        return sum(item.size for sort, item in items.items() if sort.startswith(sort_prefix))
 
     # -- the wire ----------------------------------------------------------------------------------
     def reply(self, request: Any) -> AWSResponse:
@@ -132,7 +140,8 @@ class InProcessDynamoDB:
         except DynamoDBError as error:
             status, answer = 400, {"__type": _ERROR_TYPE + error.code, "message": str(error)}
         headers = {"content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "bench"}
-        return AWSResponse(request.url, status, headers, _Body(json.dumps(answer).encode()))
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        return AWSResponse(request.url, status, headers, _Body(text.encode()))
 
     # -- single items ----------------------------------------------------------------------------
     def _get_item(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +160,8 @@ class InProcessDynamoDB:
 
     def _find(self, key: Item) -> Item | None:
         partition, sort = _key(key)
-        return self._items.get(partition, {}).get(sort)
+        stored = self._items.get(partition, {}).get(sort)
+        return json.loads(stored.text) if stored is not None else None
 
     def _put(self, item: Item) -> None:
         partition, sort = _key(item)
@@ -159,7 +169,7 @@ class InProcessDynamoDB:
         if sort not in items:
             self._sort_keys.setdefault(partition, []).append(sort)
             self._unsorted.add(partition)
-        items[sort] = item
+        items[sort] = StoredItem(json.dumps(item, separators=(",", ":")), item_size(item))
 
     def _delete(self, key: Item) -> None:
         partition, sort = _key(key)
@@ -167,7 +177,7 @@ class InProcessDynamoDB:
             self._sort_keys[partition].remove(sort)
 
     # -- queries -----------------------------------------------------------------------------------
-    def _query(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _query(self, body: dict[str, Any]) -> str:
         for unsupported in ("IndexName", "FilterExpression", "ProjectionExpression"):
             if unsupported in body:
                 raise NotImplementedError(f"the benchmark's Query has no {unsupported}")
@@ -185,17 +195,19 @@ class InProcessDynamoDB:
         selected = keys[start:stop] if forward else keys[start:stop][::-1]
         limit = body.get("Limit")
         items = self._items.get(partition, {})
-        size, page = 0, []
+        size, page, last = 0, [], ""
         for sort in selected:
             if not matches(sort):
                 continue
             item = items[sort]
-            page.append(item)
-            size += item_size(item)
+            page.append(item.text)
+            size += item.size
             if size >= PAGE_BYTES or (limit is not None and len(page) >= limit):
-                last = {"PK": {"S": partition}, "SK": {"S": sort}}
-                return {"Items": page, "Count": len(page), "LastEvaluatedKey": last}
-        return {"Items": page, "Count": len(page)}
+                key = {"PK": {"S": partition}, "SK": {"S": sort}}
+                last = f',"LastEvaluatedKey":{json.dumps(key)}'
+                break
+        # The stored texts go into the reply as they are, not parsed and encoded again.
+        return f'{{"Items":[{",".join(page)}],"Count":{len(page)}{last}}}'
 
     def _sorted_keys(self, partition: str) -> list[str]:
         keys = self._sort_keys.get(partition, [])
