@@ -382,8 +382,10 @@ class AwsClock:
     the request (moto's, or the in-process DynamoDB's) and the `before-call` ones (the World's
     emulated IAM check). The SDK's: CPU from the start of each client call (`provide-client-params`,
     before boto3's resource layer transforms the parameters) to its end (`after-call`, after it
-    transforms the reply), less the service's. Handlers are copied into a client when it is made:
-    make this before the product's clients."""
+    transforms the reply), less the service's. botocore calls the handlers of a more specific event
+    name first (`before-call.dynamodb` before `before-call`), so each bracket is registered on the
+    name the handlers it surrounds use. Handlers are copied into a client when it is made: make
+    this before the product's clients."""
 
     def __init__(self, session: boto3.session.Session) -> None:
         self.calls = 0
@@ -393,10 +395,14 @@ class AwsClock:
         self._call_started: float | None = None
         self._service_started: tuple[float, float] | None = None
         events = session._session.get_component("event_emitter")
-        events.register_first("provide-client-params", self._call_starts)
+        # boto3's resource layer copies DynamoDB parameters in provide-client-params.dynamodb.
+        for event in ("provide-client-params.dynamodb", "provide-client-params"):
+            events.register_first(event, self._call_starts)
         events.register_last("after-call", self._call_ends)
         events.register_last("after-call-error", self._call_ends)
-        for event in ("before-call", "before-send"):
+        # The World's IAM and key-limit checks answer in before-call.dynamodb; moto and the
+        # in-process DynamoDB in before-send.
+        for event in ("before-call.dynamodb", "before-send"):
             events.register_first(event, self._service_starts)
             events.register_last(event, self._service_ends)
 
@@ -405,8 +411,9 @@ class AwsClock:
         return self._call_cpu_seconds - self.service_cpu_seconds
 
     def _call_starts(self, **_: object) -> None:
-        self.calls += 1
-        self._call_started = time.process_time()
+        if self._call_started is None:  # a DynamoDB call passes both start handlers
+            self.calls += 1
+            self._call_started = time.process_time()
 
     def _call_ends(self, **_: object) -> None:
         self._service_ends()  # a before-call handler that answers stops the handlers after it

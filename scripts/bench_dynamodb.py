@@ -109,7 +109,7 @@ class InProcessDynamoDB:
         """Answer `client`'s requests here instead of moto (whose handler answers every AWS URL
         under mock_aws): the client still serializes, signs and parses as it would against AWS."""
         client.meta.events.unregister("before-send", botocore_stubber)
-        client.meta.events.register("before-send.dynamodb", self._answer)
+        client.meta.events.register("before-send", self._answer)
 
     def _answer(self, request: Any, **_: Any) -> AWSResponse:
         return self.reply(request)  # looked up per request: the memory bench wraps it
