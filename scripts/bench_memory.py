@@ -1,11 +1,12 @@
 """The recompute's own memory on a first run, at several sizes (`make bench-memory`).
 
 `make bench`'s peak is the process's resident memory, which includes the in-process Salesforce
-emulator (the touchpoints it creates stay in its store) and the DynamoDB stand-in: both grow with
+emulator (the touchpoints it creates stay in its store) and the in-process DynamoDB: both grow with
 the campaign where the product must not. Here a first run is traced with tracemalloc, and what the
 emulator and the stand-in's store keep of each call is set apart: the memory allocated inside a
 Salesforce request, from the HTTP adapter down (less the reply body, which the product then holds,
-as it would hold bytes read from the network), and inside the stand-in's writes. The product's peak is tracemalloc's peak between two
+as it would hold bytes read from the network), and inside the in-process DynamoDB's answers (less
+the reply body likewise). The product's peak is tracemalloc's peak between two
 such calls less what they keep; what it reads from either counts as its own.
 
 Usage: python -m scripts.bench_memory [SIZES...]   (default: 10000 100000). A size takes about
@@ -75,7 +76,7 @@ def measure_first_run(size: int) -> MemoryRow:
         memory = ProductMemory()
         table = bench.stand_in
         assert table is not None
-        put, delete, send = table._put, table._delete, EmulatorAdapter.send
+        reply, send = table.reply, EmulatorAdapter.send
 
         def sent(adapter: EmulatorAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
             return memory.outside_call(
@@ -83,8 +84,9 @@ def measure_first_run(size: int) -> MemoryRow:
             )
 
         EmulatorAdapter.send = sent  # type: ignore[method-assign]
-        table._put = lambda item: memory.outside_call(lambda: put(item), lambda _: 0)  # type: ignore[method-assign]
-        table._delete = lambda key: memory.outside_call(lambda: delete(key), lambda _: 0)  # type: ignore[method-assign]
+        table.reply = lambda request: memory.outside_call(  # type: ignore[method-assign]
+            lambda: reply(request), lambda response: len(response.content)
+        )
         tracemalloc.start()
         try:
             deliver_until_empty(bench, sqs)

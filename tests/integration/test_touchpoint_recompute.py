@@ -398,7 +398,7 @@ def test_outcomes_are_written_back_to_members_only_when_they_change():
 
 def test_the_wired_table_client_leaves_parameter_validation_to_dynamodb(world):
     """botocore's client-side validation was 43% of the SDK's CPU in a first run's state saves
-    (scripts/bench_dynamodb.py); DynamoDB validates every request itself. botocore wraps its
+    (`make bench`, SDK column); DynamoDB validates every request itself. botocore wraps its
     request serializer in ParamValidationDecorator only when validation is on."""
     client = world.recompute.deps.table.meta.client
 

@@ -1,10 +1,15 @@
-"""The benchmark's lower bounds and its one results table (scripts/bench.py); not timed."""
+"""The benchmark's lower bounds, its one results table and its AWS clock (scripts/bench.py)."""
 
+import dataclasses
+import time
 from collections import Counter
 
+import boto3
 import pytest
 
-from scripts.bench import CHANGED, FIRST, NO_CHANGE, Row, lower_bound, render
+from scripts.bench import CHANGED, FIRST, NO_CHANGE, AwsClock, Row, lower_bound, render
+from scripts.bench_dynamodb import InProcessDynamoDB
+from touchpoints.adapters.dynamodb import TABLE_CLIENT_CONFIG
 
 A_WEBHOOK = {"aws_calls": 12, "outside_aws_ms": 31.5}
 
@@ -22,7 +27,7 @@ def a_row(size: int, run: str, http: dict, product: dict | None = None, changes:
         aws_seconds=0.5,
         aws_calls=12,
         peak_bytes=3 * 2**20,
-        dynamodb="in-memory",
+        dynamodb="in-process",
     )
 
 
@@ -110,3 +115,53 @@ def test_the_attribution_bench_scales_calls_by_messages_and_bounds_by_pages():
     row = Row(1000, "first pass", 70, 70, 25, 19, 2.0)
     assert row.calls_at_scale == 7000  # 7 calls a message, 1,000 messages
     assert row.per_second == 500
+
+
+def test_the_fewest_dynamodb_calls_read_the_state_held_and_write_what_changed():
+    first = a_row(100_000, FIRST, {"query": 50}, changes=100_000)
+    rerun = dataclasses.replace(first, run=NO_CHANGE, changes=0, state_bytes=30 * 2**20 + 1)
+    changed = dataclasses.replace(rerun, run=CHANGED, changes=1000)
+
+    assert first.aws_bound == 1 + 4000 + 1  # an empty table still costs one query
+    assert rerun.aws_bound == 31 + 0 + 1
+    assert changed.aws_bound == 31 + 40 + 1
+
+
+def test_each_figure_has_its_bound_beside_it_and_the_sdk_apart_from_the_product():
+    row = dataclasses.replace(
+        a_row(100_000, FIRST, {"query": 50}, changes=100_000),
+        cpu_seconds=9.0,
+        emulator_cpu_seconds=3.0,
+        aws_cpu_seconds=1.0,
+        sdk_cpu_seconds=2.5,
+    )
+    assert row.product_cpu == 2.5
+    line = render([row], A_WEBHOOK).splitlines()[2].split()
+    # SDK s, /100k, CPU s, /100k, CPU goal, peak MiB, memory goal, dynamodb
+    assert line[-8:] == ["2.50", "2.50", "2.50", "2.50", "<=2", "3.0", "<=150", "in-process"]
+    assert line[-10:-8] == ["12", "4002"]  # AWS n beside the fewest DynamoDB calls
+
+
+def test_the_aws_clock_counts_the_stand_ins_cpu_apart_from_the_sdks():
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="bench", aws_secret_access_key="bench"
+    )
+    clock = AwsClock(session)  # before the client is made, as in the bench
+    table = session.resource("dynamodb", config=TABLE_CLIENT_CONFIG).Table("bench")
+    endpoint = InProcessDynamoDB("bench")
+    endpoint.attach(table.meta.client)
+    reply = endpoint.reply
+
+    def busy_reply(request):  # a service that takes 50 ms of CPU a call
+        started = time.process_time()
+        while time.process_time() - started < 0.05:
+            pass
+        return reply(request)
+
+    endpoint.reply = busy_reply
+    for number in range(4):
+        table.put_item(Item={"PK": "A", "SK": str(number)})
+
+    assert clock.calls == 4
+    assert clock.service_cpu_seconds >= 0.2
+    assert 0 < clock.sdk_cpu_seconds < clock.service_cpu_seconds

@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 
 KEY_ATTRIBUTES = ("PK", "SK")
 # The table's client skips botocore's client-side parameter validation: it was 43% of the SDK's
-# CPU in a first run's state saves (scripts/bench_dynamodb.sdk_cpu_per_100k_saved), and DynamoDB
-# validates every request itself (a bad one still fails, with ValidationException).
+# CPU in a first run's state saves (`make bench`, SDK column), and DynamoDB validates every request
+# itself (a bad one still fails, with ValidationException).
 TABLE_CLIENT_CONFIG = Config(parameter_validation=False)
 
 
