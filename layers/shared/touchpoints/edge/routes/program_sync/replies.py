@@ -1,4 +1,4 @@
-"""The program sync API's replies, whichever path read the request (services/program_sync.py,
+"""The program sync API's replies, whichever path read the request (services/program_sync/,
 services/campaign_members.py)."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from touchpoints.edge.handler import add_counts, logger
 from touchpoints.edge.light_api import Reply
 from touchpoints.edge.run_reports import program_sync_counts
 from touchpoints.services import campaign_members
-from touchpoints.services import program_sync as sync
+from touchpoints.services.program_sync.links import describe_link, link_program, unlink_program
+from touchpoints.services.program_sync.sync import sync_program
 from touchpoints.wiring import Dependencies
 
 
 def link_reply(deps: Dependencies, program_id: int, campaign_id: str) -> Reply:
-    created = sync.link_program(
+    created = link_program(
         program_id,
         campaign_id,
         deps.program_sync,
@@ -23,20 +24,20 @@ def link_reply(deps: Dependencies, program_id: int, campaign_id: str) -> Reply:
     )
     link_ids = {"program_id": created.program_id, "campaign_id": created.campaign_id}
     logger.info("program linked", extra={"program_link": link_ids})
-    return Reply(201, sync.describe_link(created))
+    return Reply(201, describe_link(created))
 
 
 def unlink_reply(deps: Dependencies, program_id: int) -> Reply:
-    removed = sync.unlink_program(program_id, deps.program_links)
-    return Reply(200, {**sync.describe_link(removed), "unlinked": True})
+    removed = unlink_program(program_id, deps.program_links)
+    return Reply(200, {**describe_link(removed), "unlinked": True})
 
 
 def links_reply(deps: Dependencies) -> Reply:
-    return Reply(200, {"links": [sync.describe_link(link) for link in deps.program_links.all()]})
+    return Reply(200, {"links": [describe_link(link) for link in deps.program_links.all()]})
 
 
 def run_now_reply(deps: Dependencies, program_id: int) -> Reply:
-    result = sync.sync_program(program_id, deps.program_sync, now=deps.clock())
+    result = sync_program(program_id, deps.program_sync, now=deps.clock())
     add_counts(program_sync_counts(result.as_record()))
     return Reply(200, result.as_record())
 
