@@ -8,14 +8,14 @@ from typing import Any
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
 from touchpoints.edge.run_reports import marketo_usage_counts, program_sync_counts
-from touchpoints.services import program_sync as sync
 from touchpoints.services.limits_sampling import marketo_calls_today
+from touchpoints.services.program_sync.sync import sync_all
 from touchpoints.wiring import Dependencies
 
 
 @lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any, deps: Dependencies) -> dict[str, Any]:
-    outcomes = sync.sync_all(deps.program_sync, now=deps.clock())
+    outcomes = sync_all(deps.program_sync, now=deps.clock())
     for outcome in outcomes:
         logger.info("program synced", extra={"program_sync": {"outcome": outcome}})
         add_counts(program_sync_counts(outcome))

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from touchpoints.services.attribution import Attribution
     from touchpoints.services.bulk_date import BulkDatePorts
     from touchpoints.services.change_events import ChangeEventPorts
-    from touchpoints.services.program_sync import ProgramSyncPorts
+    from touchpoints.services.program_sync.ports import ProgramSyncPorts
     from touchpoints.services.recompute_queue_policy import RecomputeQueuePolicy
     from touchpoints.services.sync_status import SyncStatus
 
@@ -232,7 +232,7 @@ class Dependencies:
     @cached_property
     def program_sync(self) -> ProgramSyncPorts:
         """What the program sync runs on (the scheduled run, and the API's link and run now)."""
-        from touchpoints.services.program_sync import ProgramSyncPorts
+        from touchpoints.services.program_sync.ports import ProgramSyncPorts
 
         return ProgramSyncPorts(
             marketo=self.marketo,

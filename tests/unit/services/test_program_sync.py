@@ -12,15 +12,15 @@ from tests.fakes.program_sync import FakeCampaigns, FakeEvents, FakeLinks, FakeM
 from touchpoints.ports.marketo import Program
 from touchpoints.ports.salesforce import SyncCampaign
 from touchpoints.rules.program_sync import ADDED, CONFLICT_RULE, NOT_IN_PROGRAM, REMOVED
-from touchpoints.services.program_sync import (
+from touchpoints.services.program_sync.errors import (
     IncompatibleStatusesError,
     NotMarketingUserError,
-    ProgramSyncPorts,
     SyncAlreadyRunningError,
-    SyncResult,
-    link_program,
-    sync_program,
 )
+from touchpoints.services.program_sync.links import link_program
+from touchpoints.services.program_sync.ports import ProgramSyncPorts
+from touchpoints.services.program_sync.result import SyncResult
+from touchpoints.services.program_sync.sync import sync_program
 
 PROGRAM_ID = 1001
 CAMPAIGN_ID = "701000000000001AAA"

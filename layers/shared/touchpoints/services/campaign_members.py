@@ -17,7 +17,7 @@ from touchpoints.ports.salesforce import (
 )
 from touchpoints.rules.email import is_valid_email
 from touchpoints.rules.program_sync import person_key
-from touchpoints.services.program_sync import (
+from touchpoints.services.program_sync.errors import (
     AlreadyACampaignMemberError,
     CampaignNotFoundError,
     InvalidPersonError,

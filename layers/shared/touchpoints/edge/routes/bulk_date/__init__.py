@@ -1,0 +1,1 @@
+"""The bulk touchpoint date API (BulkDateApiFunction): preview, apply, track and undo."""

@@ -1,0 +1,2 @@
+"""The channel mapping API (ChannelMappingFunction): the offline channel mapping, read and
+replaced as a whole."""
