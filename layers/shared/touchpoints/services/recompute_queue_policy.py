@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from touchpoints.errors import SalesforceLimitExceededError
-from touchpoints.ports.attribution import AttributionQueuePort
 from touchpoints.ports.queues import Delivery, RecomputeMessage, RecomputeQueueHolder
 from touchpoints.rules.limit_backoff import ROLLOVER_AT_RECEIVE
 from touchpoints.services.api_limit import LimitPostponement, postpone_on_limit
@@ -24,6 +24,10 @@ from touchpoints.services.recompute import (
     RecomputeRequest,
     RecomputeResult,
 )
+
+# A type only: the port's module brings the attribution rules, which a recompute never runs.
+if TYPE_CHECKING:
+    from touchpoints.ports.attribution import AttributionQueuePort
 
 
 @dataclass(frozen=True, slots=True)
