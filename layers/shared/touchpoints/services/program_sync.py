@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from touchpoints.errors import MarketoQuotaExceededError
+from touchpoints.ports.campaigns import CampaignPerson, CampaignsPort, NewLead
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.marketo import (
     MarketoLead,
@@ -24,12 +25,7 @@ from touchpoints.ports.marketo import (
     MemberWrite,
 )
 from touchpoints.ports.program_links import LinksPort, ProgramLink, SyncedPerson
-from touchpoints.ports.salesforce import (
-    CampaignPerson,
-    CampaignsPort,
-    NewLead,
-    RecordResult,
-)
+from touchpoints.ports.salesforce import RecordResult
 from touchpoints.rules.program_sync import (
     NOT_IN_PROGRAM,
     MemberDecision,
