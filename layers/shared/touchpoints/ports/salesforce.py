@@ -10,10 +10,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
+
+if TYPE_CHECKING:  # a type only: the bulk date jobs' rule, which the recompute never runs
+    from touchpoints.rules.member_filter import MemberFilter
 
 
 @dataclass(frozen=True, slots=True)
