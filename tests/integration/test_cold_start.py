@@ -167,6 +167,13 @@ FUNCTION_CODE = {
     "touchpoints.rules.attribution": {"AttributionFunction"},
     "touchpoints.rules.attribution_opportunity": {"AttributionFunction"},
     "fractions": {"AttributionFunction"},
+    # The members' state values, where members' state is read or written (not the webhook's
+    # notification log, a port of its own).
+    "touchpoints.ports.state": {
+        "TouchpointRecomputeFunction",
+        "ReconciliationSweepFunction",
+        "SyncStatusFunction",
+    },
     # The API limit's hold: where every message is read inside it; the recompute's policy loads
     # it when the limit is met.
     "touchpoints.services.api_limit": {"BulkDateJobFunction", "AttributionFunction"},

@@ -4,6 +4,9 @@ the attribution object's names, each checked when a function starts."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from fractions import Fraction
 
 import pytest
@@ -84,3 +87,19 @@ def test_the_attribution_objects_names_are_configurable_like_the_touchpoints():
 def test_attribution_names_that_cannot_work_are_refused(names, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(with_names(names))
+
+
+def test_settings_load_without_the_attribution_rules():
+    """Every function loads the settings at its cold start; only the attribution function reads
+    the model and weights, so only it creates the attribution rules' classes (and `fractions`)."""
+    probe = (
+        "import sys\n"
+        "from touchpoints.settings import load_settings\n"
+        f"load_settings({ENVIRONMENT!r})\n"
+        "print(sorted(m for m in sys.modules if m == 'fractions' or 'attribution' in m))"
+    )
+    layer_first = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=layer_first, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
