@@ -42,7 +42,11 @@ FIRST_CALL_LOADS = {
     "TouchpointRecomputeFunction": ("touchpoints.adapters.salesforce_client",),
     "ReconciliationSweepFunction": ("touchpoints.adapters.salesforce_client",),
     "ChangeEventFunction": ("touchpoints.adapters.salesforce_client",),  # a record's campaigns
-    "AttributionFunction": ("touchpoints.adapters.salesforce_client",),
+    # its use case, with the attribution rules, which wiring imports where it builds it
+    "AttributionFunction": (
+        "touchpoints.adapters.salesforce_client",
+        "touchpoints.services.attribution",
+    ),
     "SyncStatusFunction": (),  # the state table only
     "ChannelMappingFunction": (),  # the state table and the recompute queue
     "ProgramSyncFunction": (

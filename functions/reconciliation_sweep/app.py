@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from touchpoints.edge.handler import add_counts, lambda_entry, logger
 from touchpoints.edge.run_reports import budget_counts, budget_percentages
-from touchpoints.services.attribution import request_attribution
+from touchpoints.services.attribution_requests import request_attribution
 from touchpoints.services.limits_sampling import salesforce_budget
 from touchpoints.services.sweep import sweep_org_changes
 from touchpoints.wiring import Dependencies

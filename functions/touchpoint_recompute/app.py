@@ -4,7 +4,7 @@ Bulk waits, continuations) is services/recompute_queue_policy.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
@@ -14,10 +14,12 @@ from touchpoints.edge.handler import add_counts, lambda_entry, logger, metrics
 from touchpoints.edge.queue_messages import delivery_of, read_recompute_message
 from touchpoints.edge.run_reports import recompute_counts, recompute_failure_log, recompute_log
 from touchpoints.ports.queues import RecomputeMessage
-from touchpoints.services.api_limit import LimitPostponement
 from touchpoints.services.recompute import UNKNOWN_SYNC_ACTION, RecomputeResult
 from touchpoints.services.recompute_queue_policy import Handled, RecomputeQueuePolicy
 from touchpoints.wiring import Dependencies
+
+if TYPE_CHECKING:  # loaded by the policy when the API limit is met
+    from touchpoints.services.api_limit import LimitPostponement
 
 
 def _recompute_record(

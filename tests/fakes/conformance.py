@@ -12,6 +12,7 @@ from tests.fakes.salesforce import FakeSalesforce, FakeStagedStatuses, FakeStage
 from tests.fakes.state import FakeState
 from touchpoints.ports.attribution import AttributionSalesforcePort, PersonPathPort
 from touchpoints.ports.audit import AuditLogPort
+from touchpoints.ports.campaigns import CampaignsPort
 from touchpoints.ports.channel_mapping import ChannelMappingStorePort, RecomputeChannelsPort
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.jobs import JobStorePort
@@ -20,7 +21,6 @@ from touchpoints.ports.program_links import LinksPort
 from touchpoints.ports.queues import PostponingQueue, RecomputeQueuePort
 from touchpoints.ports.salesforce import (
     BulkSalesforcePort,
-    CampaignsPort,
     RecomputeSalesforcePort,
     StagedMemberStatuses,
     StagedTouchpointWrites,

@@ -13,9 +13,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from touchpoints.ports.campaigns import CampaignPerson, NewLead, SyncCampaign
 from touchpoints.ports.marketo import MarketoLead, MemberWrite, Program, ProgressionStatus
 from touchpoints.ports.program_links import ProgramLink, SyncedPerson
-from touchpoints.ports.salesforce import CampaignPerson, NewLead, RecordResult, SyncCampaign
+from touchpoints.ports.salesforce import RecordResult
 from touchpoints.rules.program_sync import NOT_IN_PROGRAM
 
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from scripts.bench_cold_start import probe_handler
+from scripts.bench_cold_start import handler_dirs, probe_handler
 from scripts.layer_lock import LOCK, RUNTIME_PROVIDED, lock_text
 
 # Clients the webhook's trigger never uses: Salesforce (simple-salesforce, its SOAP and JWT
@@ -147,6 +147,69 @@ def test_an_api_function_loads_no_validating_resolver_for_a_plain_request(logica
 
     assert "app" in modules
     assert [name for name in FOR_THE_DOCUMENTED_RESOLVER_ONLY if _loaded(modules, name)] == []
+
+
+# One function's code, and the functions that may load it at their import (issue 18): a function
+# creates another's classes only by importing its code, which a type-only import (under
+# TYPE_CHECKING) or a lazily parsed setting avoids.
+FUNCTION_CODE = {
+    "touchpoints.services.recompute": {"TouchpointRecomputeFunction"},
+    "touchpoints.services.bulk_date": {"BulkDateApiFunction", "BulkDateJobFunction"},
+    "touchpoints.rules.bulk_jobs": {"BulkDateApiFunction", "BulkDateJobFunction"},
+    "touchpoints.services.program_sync": {"ProgramSyncFunction", "ProgramSyncApiFunction"},
+    "touchpoints.ports.campaigns": {"ProgramSyncFunction", "ProgramSyncApiFunction"},
+    "touchpoints.services.change_events": {"ChangeEventFunction"},
+    "touchpoints.services.sync_status": {"SyncStatusFunction"},
+    "touchpoints.services.sweep": {"ReconciliationSweepFunction"},
+    # The attribution rules (and `fractions`) for the attribution function only; settings parse
+    # its model and weights where it reads them.
+    "touchpoints.ports.attribution": {"AttributionFunction"},
+    "touchpoints.rules.attribution": {"AttributionFunction"},
+    "touchpoints.rules.attribution_opportunity": {"AttributionFunction"},
+    "fractions": {"AttributionFunction"},
+    # The members' state values, where members' state is read or written (not the webhook's
+    # notification log, a port of its own).
+    "touchpoints.ports.state": {
+        "TouchpointRecomputeFunction",
+        "ReconciliationSweepFunction",
+        "SyncStatusFunction",
+    },
+    # The API limit's hold: where every message is read inside it; the recompute's policy loads
+    # it when the limit is met.
+    "touchpoints.services.api_limit": {"BulkDateJobFunction", "AttributionFunction"},
+}
+FUNCTIONS = [
+    "CampaignWebhookFunction",
+    "BulkDateApiFunction",
+    "BulkDateJobFunction",
+    "AttributionFunction",
+    "TouchpointRecomputeFunction",
+    "ReconciliationSweepFunction",
+    "ChangeEventFunction",
+    "SyncStatusFunction",
+    "ChannelMappingFunction",
+    "ProgramSyncFunction",
+    "ProgramSyncApiFunction",
+]
+
+
+def test_every_function_is_checked_for_other_functions_code():
+    assert set(FUNCTIONS) == set(handler_dirs())
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_a_function_imports_no_other_functions_code(logical_id):
+    """Each class costs about half a millisecond to create (a frozen dataclass compiles its
+    methods): what a function does not run, it does not load (`make bench-cold-start`)."""
+    modules = probe_handler(logical_id).modules
+
+    assert "app" in modules
+    foreign = [
+        name
+        for name, owners in FUNCTION_CODE.items()
+        if logical_id not in owners and _loaded(modules, name)
+    ]
+    assert foreign == []
 
 
 def test_the_layer_lock_is_the_requirements_closure_at_the_dev_pins():

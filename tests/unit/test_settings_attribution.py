@@ -4,6 +4,9 @@ the attribution object's names, each checked when a function starts."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from fractions import Fraction
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from tests.unit.test_settings_field_names import ENVIRONMENT, with_names
 from touchpoints.rules.attribution import Position
 from touchpoints.rules.attribution_opportunity import FULL_PATH_MODEL, AttributionModel
+from touchpoints.services.attribution import AttributionConfig
 from touchpoints.settings import AttributionFields, SettingsError, load_settings
 
 
@@ -45,12 +49,19 @@ def test_configured_attribution_settings_are_read():
         ({"ATTRIBUTION_CUSTOM_WEIGHTS": "[40, 60]"}, "must be a JSON object"),
         ({"ATTRIBUTION_CUSTOM_WEIGHTS": '{"FT": '}, "is not valid JSON"),
         ({"ATTRIBUTION_CUSTOM_WEIGHTS": '{"First": 100}'}, "unknown custom model entries"),
-        ({"CAMPAIGN_INFLUENCE_MODEL": "Event Dated"}, "must be a model's API name"),
     ],
 )
-def test_attribution_settings_that_make_no_sense_stop_the_function(variables, message):
+def test_a_model_or_weights_that_make_no_sense_stop_the_attribution_run(variables, message):
+    """Checked where attribution reads them (wiring builds its run from both); the functions that
+    never attribute start without loading the attribution rules."""
+    settings = load_settings({**ENVIRONMENT, **variables})
     with pytest.raises(SettingsError, match=message):
-        load_settings({**ENVIRONMENT, **variables})
+        AttributionConfig(settings.attribution_model, settings.custom_model)
+
+
+def test_an_influence_model_that_is_no_api_name_stops_the_function():
+    with pytest.raises(SettingsError, match="must be a model's API name"):
+        load_settings({**ENVIRONMENT, "CAMPAIGN_INFLUENCE_MODEL": "Event Dated"})
 
 
 def test_the_attribution_objects_names_are_configurable_like_the_touchpoints():
@@ -76,3 +87,19 @@ def test_the_attribution_objects_names_are_configurable_like_the_touchpoints():
 def test_attribution_names_that_cannot_work_are_refused(names, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(with_names(names))
+
+
+def test_settings_load_without_the_attribution_rules():
+    """Every function loads the settings at its cold start; only the attribution function reads
+    the model and weights, so only it creates the attribution rules' classes (and `fractions`)."""
+    probe = (
+        "import sys\n"
+        "from touchpoints.settings import load_settings\n"
+        f"load_settings({ENVIRONMENT!r})\n"
+        "print(sorted(m for m in sys.modules if m == 'fractions' or 'attribution' in m))"
+    )
+    layer_first = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=layer_first, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

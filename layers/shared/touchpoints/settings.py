@@ -7,15 +7,16 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from touchpoints.rules.attribution import ModelWeights
-from touchpoints.rules.attribution_opportunity import (
-    AttributionModel,
-    custom_model_weights,
-)
 from touchpoints.rules.salesforce_ids import canonical_id
 from touchpoints.rules.sync_mode import SyncSettingValues
+
+# The attribution model and weights are parsed where they are read: only the attribution function
+# loads the attribution rules (and `fractions`), not every function's cold start.
+if TYPE_CHECKING:
+    from touchpoints.rules.attribution import ModelWeights
+    from touchpoints.rules.attribution_opportunity import AttributionModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +113,25 @@ class Settings:
     # Measure's wording by default).
     sync_setting_values: SyncSettingValues = field(default_factory=SyncSettingValues)
     # Attribution (DESIGN.md, "Attribution"): the object's names, the model `Revenue__c` and
-    # Campaign Influence follow, the custom model's weights, and the locked CampaignInfluenceModel
-    # (its DeveloperName) to write Campaign Influence under; none writes no Campaign Influence.
+    # Campaign Influence follow and the custom model's weights as configured (read through
+    # `attribution_model` and `custom_model`), and the locked CampaignInfluenceModel (its
+    # DeveloperName) to write Campaign Influence under; none writes no Campaign Influence.
     attribution_fields: AttributionFields = field(default_factory=AttributionFields)
-    attribution_model: AttributionModel = AttributionModel.FULL_PATH
-    custom_model: ModelWeights = field(
-        default_factory=lambda: custom_model_weights(DEFAULT_CUSTOM_WEIGHTS)
-    )
+    attribution_model_setting: str = ""
+    custom_weights_setting: str = ""
     campaign_influence_model: str | None = None
     # The queue persons' attribution requests go through (empty: nothing is enqueued for it).
     attribution_queue_url: str = ""
+
+    @property
+    def attribution_model(self) -> AttributionModel:
+        """`ATTRIBUTION_MODEL`, checked when the attribution function builds its run."""
+        return parse_attribution_model(self.attribution_model_setting)
+
+    @property
+    def custom_model(self) -> ModelWeights:
+        """`ATTRIBUTION_CUSTOM_WEIGHTS`, checked when the attribution function builds its run."""
+        return parse_custom_weights(self.custom_weights_setting)
 
 
 class SettingsError(RuntimeError):
@@ -302,6 +312,8 @@ def parse_sync_setting_values(raw: str) -> SyncSettingValues:
 
 def parse_attribution_model(raw: str) -> AttributionModel:
     """`ATTRIBUTION_MODEL`: the model `Revenue__c` and Campaign Influence follow."""
+    from touchpoints.rules.attribution_opportunity import AttributionModel
+
     try:
         return AttributionModel(raw.strip() or AttributionModel.FULL_PATH)
     except ValueError:
@@ -312,6 +324,8 @@ def parse_attribution_model(raw: str) -> AttributionModel:
 def parse_custom_weights(raw: str) -> ModelWeights:
     """`ATTRIBUTION_CUSTOM_WEIGHTS`: JSON `{"FT": 40, "LC": 10, "OC": 10, "Closed": 30, "Other":
     10}`, summing to 100 (rules/attribution_opportunity.py); empty keeps Full Path's weights."""
+    from touchpoints.rules.attribution_opportunity import custom_model_weights
+
     if not raw.strip():
         return custom_model_weights(DEFAULT_CUSTOM_WEIGHTS)
     try:
@@ -356,8 +370,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         campaign_fields=campaign_fields,
         sync_setting_values=parse_sync_setting_values(env.get(SYNC_VALUES_VARIABLE, "")),
         attribution_fields=parse_attribution_field_names(env.get(FIELD_NAMES_VARIABLE, "")),
-        attribution_model=parse_attribution_model(env.get("ATTRIBUTION_MODEL", "")),
-        custom_model=parse_custom_weights(env.get("ATTRIBUTION_CUSTOM_WEIGHTS", "")),
+        attribution_model_setting=env.get("ATTRIBUTION_MODEL", ""),
+        custom_weights_setting=env.get("ATTRIBUTION_CUSTOM_WEIGHTS", ""),
         campaign_influence_model=parse_influence_model(env.get("CAMPAIGN_INFLUENCE_MODEL", "")),
         attribution_queue_url=env.get("ATTRIBUTION_QUEUE_URL", "").strip(),
     )

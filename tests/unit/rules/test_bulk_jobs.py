@@ -13,10 +13,10 @@ from touchpoints.rules.bulk_jobs import (
     finished_state,
     needs_recompute,
     plan_undo,
-    touchpoints_enabled,
 )
 from touchpoints.rules.member_filter import MemberFilter, unknown_member_ids
 from touchpoints.rules.models import SyncMode
+from touchpoints.rules.sync_mode import touchpoints_enabled
 
 BEFORE = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 APPLIED = datetime(2026, 1, 15, tzinfo=UTC)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.fakes.program_sync import FakeCampaigns, FakeEvents, FakeLinks, FakeMarketo
+from touchpoints.ports.campaigns import SyncCampaign
 from touchpoints.ports.marketo import Program
-from touchpoints.ports.salesforce import SyncCampaign
 from touchpoints.rules.program_sync import ADDED, CONFLICT_RULE, NOT_IN_PROGRAM, REMOVED
 from touchpoints.services.program_sync.errors import (
     IncompatibleStatusesError,

@@ -14,7 +14,8 @@ from typing import Any
 from simple_salesforce import format_soql
 
 from touchpoints.adapters.salesforce_transport import SalesforceTransport, escape_id
-from touchpoints.ports.salesforce import CampaignPerson, NewLead, RecordResult, SyncCampaign
+from touchpoints.ports.campaigns import CampaignPerson, NewLead, SyncCampaign
+from touchpoints.ports.salesforce import RecordResult
 from touchpoints.rules.program_sync import person_key
 
 # Salesforce requires LastName and Company on a Lead; Marketo's sync fills gaps the same way.

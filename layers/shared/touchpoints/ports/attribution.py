@@ -6,13 +6,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
-from touchpoints.rules.attribution import PathTouchpoint
-from touchpoints.rules.attribution_influence import CampaignInfluenceShare
-from touchpoints.rules.attribution_opportunity import Opportunity, OpportunityAttribution
-from touchpoints.rules.attribution_person import PersonAttribution
+
+# Types only: the functions that queue persons or show their paths (recompute, sweep, change
+# events, sync status) import this port, and never run the attribution rules.
+if TYPE_CHECKING:
+    from touchpoints.rules.attribution import PathTouchpoint
+    from touchpoints.rules.attribution_influence import CampaignInfluenceShare
+    from touchpoints.rules.attribution_opportunity import Opportunity, OpportunityAttribution
+    from touchpoints.rules.attribution_person import PersonAttribution
 
 # Persons per attribution message: their touchpoints, opportunities and contact roles are read in
 # a handful of queries (up to 200 ids each), and a run stays well inside a minute.

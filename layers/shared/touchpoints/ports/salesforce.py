@@ -10,10 +10,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from touchpoints.rules.member_filter import MemberFilter
 from touchpoints.rules.models import Campaign, Member, Touchpoint
+
+if TYPE_CHECKING:  # a type only: the bulk date jobs' rule, which the recompute never runs
+    from touchpoints.rules.member_filter import MemberFilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,35 +109,6 @@ class TouchpointRecord:
     record_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class SyncCampaign:
-    id: str
-    name: str
-    type: str | None
-    actual_cost: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignPerson:
-    """A campaign member as the sync sees it: its person's email is the join key."""
-
-    member_id: str
-    person_id: str
-    email: str
-    status: str
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewLead:
-    email: str
-    first_name: str | None
-    last_name: str | None
-    company: str | None
-
-
 class RecomputeSalesforcePort(Protocol):
     """The recompute reads a campaign and its members and writes touchpoints."""
 
@@ -187,26 +160,3 @@ class BulkSalesforcePort(Protocol):
     def update_member_dates(self, dates: Mapping[str, datetime | None]) -> list[RecordResult]: ...
     def start_member_date_ingest(self, dates: Mapping[str, datetime | None]) -> str: ...
     def member_date_ingest_outcome(self, ingest_job_id: str) -> IngestOutcome | None: ...
-
-
-class CampaignsPort(Protocol):
-    """The program sync and the flow actions read and write campaigns, members and leads."""
-
-    @property
-    def calls(self) -> Counter[str]:
-        """Salesforce calls made so far, by kind."""
-        ...
-
-    def read_sync_campaign(self, campaign_id: str) -> SyncCampaign | None: ...
-    def member_status_labels(self, campaign_id: str) -> list[str]: ...
-    def is_marketing_user(self, username: str) -> bool | None: ...
-    def campaign_people(self, campaign_id: str) -> Iterator[CampaignPerson | None]: ...
-    def find_people(self, emails: Iterable[str]) -> dict[str, str]: ...
-    def matchable_people(self, person_ids: Iterable[str]) -> set[str]: ...
-    def create_leads(self, leads: Iterable[NewLead]) -> dict[str, RecordResult]: ...
-    def add_members(
-        self, campaign_id: str, people: Mapping[str, tuple[str, str]]
-    ) -> dict[str, RecordResult]: ...
-    def set_member_statuses(self, statuses: Mapping[str, str]) -> dict[str, RecordResult]: ...
-    def delete_records(self, refs_to_ids: Mapping[str, str]) -> list[RecordResult]: ...
-    def update_campaign(self, campaign_id: str, fields: Mapping[str, Any]) -> None: ...

@@ -96,11 +96,6 @@ def finished_state(matched: int, updated: int) -> JobState:
     return JobState.PARTIALLY_FAILED if updated else JobState.FAILED
 
 
-def touchpoints_enabled(sync_mode: SyncMode) -> bool:
-    """A campaign that includes members (all, or responded) has touchpoints to re-date."""
-    return sync_mode in (SyncMode.INCLUDE_ALL, SyncMode.INCLUDE_RESPONDED)
-
-
 def needs_recompute(sync_mode: SyncMode, updated: int) -> bool:
     """A synced campaign whose members' dates changed is recomputed, so existing touchpoints move
     to the new date; a campaign that is not synced has none to move."""

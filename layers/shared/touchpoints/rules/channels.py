@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from touchpoints.rules.bulk_jobs import touchpoints_enabled
 from touchpoints.rules.models import Channel, SyncMode
+from touchpoints.rules.sync_mode import touchpoints_enabled
 
 UNMAPPED = Channel("Unmapped")
 

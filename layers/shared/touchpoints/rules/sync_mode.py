@@ -24,6 +24,11 @@ class UnknownSyncModeError(ValueError):
         )
 
 
+def touchpoints_enabled(sync_mode: SyncMode) -> bool:
+    """A campaign that includes members (all, or responded) has touchpoints to re-date."""
+    return sync_mode in (SyncMode.INCLUDE_ALL, SyncMode.INCLUDE_RESPONDED)
+
+
 @dataclass(frozen=True, slots=True)
 class SyncSettingValues:
     """The picklist values meaning each sync mode (exact, as Salesforce stores them)."""

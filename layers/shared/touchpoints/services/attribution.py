@@ -20,9 +20,7 @@ from datetime import datetime
 from touchpoints.errors import SalesforceBulkJobGoneError
 from touchpoints.ports.attribution import (
     AttributionJob,
-    AttributionQueuePort,
     AttributionSalesforcePort,
-    AttributionSweepPort,
     AttributionWriteKind,
     AttributionWrites,
     InfluenceRecord,
@@ -320,20 +318,6 @@ class Attribution:
                 result.failed += 1
                 result.failure_codes[outcome.error_code or "UNKNOWN"] += 1
         return succeeded
-
-
-def request_attribution(
-    salesforce: AttributionSweepPort, queue: AttributionQueuePort, since: datetime, *, full: bool
-) -> int:
-    """The sweep's part: the contacts whose opportunities or contact roles changed since `since`
-    (no touchpoint changed for them), and, in the daily full pass, every person with a touchpoint,
-    are enqueued for attribution. Returns the number of persons enqueued."""
-    persons = salesforce.contacts_on_changed_opportunities(since)
-    if full:
-        persons |= salesforce.persons_with_touchpoints()
-    cause = "daily full pass" if full else "opportunities changed"
-    queue.enqueue_persons(persons, cause)
-    return len(persons)
 
 
 def _group(share: CampaignInfluenceShare) -> tuple[str, str, str]:

@@ -8,13 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from touchpoints.ports.salesforce import (
-    CampaignPerson,
-    CampaignsPort,
-    NewLead,
-    RecordResult,
-    SyncCampaign,
-)
+from touchpoints.ports.campaigns import CampaignPerson, CampaignsPort, NewLead, SyncCampaign
+from touchpoints.ports.salesforce import RecordResult
 from touchpoints.rules.email import is_valid_email
 from touchpoints.rules.program_sync import person_key
 from touchpoints.services.program_sync.errors import (

@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from touchpoints.ports.attribution import AttributionQueuePort, OpportunityContactsPort
 from touchpoints.ports.org_changes import OrgChangesPort
 from touchpoints.ports.queues import EnqueueOncePort
 from touchpoints.rules.change_events import (
@@ -32,6 +31,10 @@ from touchpoints.rules.change_events import (
     read_change_event,
     recompute_plan,
 )
+
+# Types only: the ports' module brings the attribution rules, which this function never runs.
+if TYPE_CHECKING:
+    from touchpoints.ports.attribution import AttributionQueuePort, OpportunityContactsPort
 
 
 class Outcome(StrEnum):

@@ -12,18 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from touchpoints.errors import SalesforceLimitExceededError
-from touchpoints.ports.attribution import AttributionQueuePort
 from touchpoints.ports.queues import Delivery, RecomputeMessage, RecomputeQueueHolder
 from touchpoints.rules.limit_backoff import ROLLOVER_AT_RECEIVE
-from touchpoints.services.api_limit import LimitPostponement, postpone_on_limit
 from touchpoints.services.recompute import (
     HANDOFF_MARGIN_SECONDS,
     Recompute,
     RecomputeRequest,
     RecomputeResult,
 )
+
+# Types only: the attribution port's module brings the attribution rules, which a recompute never
+# runs; the API limit's hold is loaded when the limit is met (services/api_limit.py).
+if TYPE_CHECKING:
+    from touchpoints.ports.attribution import AttributionQueuePort
+    from touchpoints.services.api_limit import LimitPostponement
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,8 @@ class RecomputeQueuePolicy:
         its attempts counted in the message, so a limit that lasts all day loses nothing and
         dead-letters nothing; a rollover's copy carries the count on (the original is deleted,
         a success)."""
+        from touchpoints.services.api_limit import postpone_on_limit
+
         limit = postpone_on_limit(
             self._queue,
             delivery,

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from touchpoints.ports.attribution import PathStep, PersonPathPort
 from touchpoints.ports.audit import AuditLogPort, AuditQuery
 from touchpoints.ports.state import StoredMember, SyncStatusStatePort
+
+# Types only: the attribution port's module brings the attribution rules and Salesforce's ports,
+# which a read of the state table never runs.
+if TYPE_CHECKING:
+    from touchpoints.ports.attribution import PathStep, PersonPathPort
 
 STATE_PAGE = 1000  # members read per state query
 RECENT_RUNS = 5  # runs the status shows; the run history pages through all of them

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
@@ -30,9 +31,13 @@ from touchpoints.outbound import (
     parse_outbound_message,
 )
 from touchpoints.ports.queues import EnqueueOncePort
-from touchpoints.ports.state import NotificationLogPort
 from touchpoints.rules.notification_stamps import trusted_stamp
 from touchpoints.rules.salesforce_ids import canonical_id
+
+# A type only: the state port's module holds the members' state values, which the webhook never
+# reads (its notification log is a port of its own there).
+if TYPE_CHECKING:
+    from touchpoints.ports.state import NotificationLogPort
 
 logger = Logger(child=True)
 

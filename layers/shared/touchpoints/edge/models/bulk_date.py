@@ -19,7 +19,7 @@ from touchpoints.errors import (
     SalesforceLimitExceededError,
     SalesforceUnavailableError,
 )
-from touchpoints.rules.bulk_jobs import Job, touchpoints_enabled
+from touchpoints.rules.bulk_jobs import Job
 from touchpoints.rules.member_filter import (
     MAX_MEMBER_IDS,
     MAX_STATUS_LENGTH,
@@ -27,6 +27,7 @@ from touchpoints.rules.member_filter import (
     MemberFilter,
     filter_to_dict,
 )
+from touchpoints.rules.sync_mode import touchpoints_enabled
 from touchpoints.rules.touchpoint_date import EARLIEST_MOMENT, LATEST_MOMENT
 from touchpoints.services.bulk_date import (
     CampaignNotFoundError,

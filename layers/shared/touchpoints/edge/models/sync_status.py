@@ -8,10 +8,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from touchpoints.errors import InvalidPageTokenError
-from touchpoints.ports.attribution import PathStep
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.salesforce_ids import canonical_id
 from touchpoints.services.sync_status import (
@@ -20,6 +19,9 @@ from touchpoints.services.sync_status import (
     PageTooLargeError,
     PersonNotAttributedError,
 )
+
+if TYPE_CHECKING:  # a type only (services/sync_status.py says why)
+    from touchpoints.ports.attribution import PathStep
 
 REPORT_COLUMNS = (
     "member_id",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from touchpoints.ports.campaigns import CampaignsPort
 from touchpoints.ports.program_links import LinksPort, ProgramLink
-from touchpoints.ports.salesforce import CampaignsPort
 from touchpoints.rules.program_sync import NOT_IN_PROGRAM, status_compatibility
 from touchpoints.services.program_sync.errors import (
     CampaignNotFoundError,

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from touchpoints.ports.campaigns import CampaignPerson, NewLead
 from touchpoints.ports.marketo import MarketoLead
 from touchpoints.ports.program_links import SyncedPerson
-from touchpoints.ports.salesforce import CampaignPerson, NewLead
 from touchpoints.rules.program_sync import MemberDecision, Side, merge_member
 
 UNDECIDED = MemberDecision(status=None, write_to=frozenset(), changed_on=frozenset())

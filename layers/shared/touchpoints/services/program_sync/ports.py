@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from touchpoints.ports.campaigns import CampaignsPort
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.marketo import MarketoPort
 from touchpoints.ports.program_links import LinksPort
-from touchpoints.ports.salesforce import CampaignsPort
 
 
 @dataclass(frozen=True, slots=True)

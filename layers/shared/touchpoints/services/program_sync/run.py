@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from touchpoints.ports.campaigns import CampaignsPort
 from touchpoints.ports.events import EventsPort
 from touchpoints.ports.marketo import MarketoLead, MarketoPort, MemberWrite
 from touchpoints.ports.program_links import LinksPort, ProgramLink, SyncedPerson
-from touchpoints.ports.salesforce import CampaignsPort, RecordResult
+from touchpoints.ports.salesforce import RecordResult
 from touchpoints.rules.program_sync import (
     NOT_IN_PROGRAM,
     Side,
