@@ -13,6 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from scripts.bench_dynamodb import PAGE_BYTES, InProcessDynamoDB
+from touchpoints.adapters.dynamodb import TABLE_CLIENT_CONFIG
 from touchpoints.adapters.state_store import StateStore, _member_from_wire, _member_to_wire
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.models import Touchpoint
@@ -182,3 +184,32 @@ def test_forgotten_members_are_gone_and_the_calls_are_counted(table_and_client):
 
     assert list(store.load_members_range(CAMPAIGN, "", None)) == [a_member(2).member_id]
     assert store.aws_calls == 3  # one BatchWriteItem each, one Query
+
+
+def test_a_range_larger_than_a_query_page_is_read_whole_and_strongly_consistent():
+    """A Query returns at most 1 MB of items a call, LastEvaluatedKey marking where the next
+    starts ("Paginating table query results in DynamoDB", Amazon DynamoDB Developer Guide,
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html); the
+    bench's in-process DynamoDB pages so, behind a real boto3 client."""
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    table = session.resource("dynamodb", config=TABLE_CLIENT_CONFIG).Table("state")
+    client = session.client("dynamodb", config=TABLE_CLIENT_CONFIG)
+    endpoint = InProcessDynamoDB("state")
+    endpoint.attach(table.meta.client)
+    endpoint.attach(client)
+    queries: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "before-parameter-build.dynamodb.Query", lambda params, **_: queries.append(params)
+    )
+    store = StateStore(table, client)
+    saved = [a_member(1, member_id=f"00v{number:015}") for number in range(3000)]
+    store.save_members(CAMPAIGN, saved)
+
+    loaded = store.load_members_range(CAMPAIGN, "", None)
+
+    assert endpoint.partition_bytes(PK, "MEMBER#") > PAGE_BYTES
+    assert list(loaded.values()) == saved
+    assert len(queries) == 2
+    assert all(query["ConsistentRead"] for query in queries)
