@@ -356,7 +356,8 @@ def build(size: int, moto_up_to: int, parameters: dict[str, str] | None = None) 
     stand_in = None
     if size > moto_up_to:
         stand_in = InProcessDynamoDB(world.table_name)
-        stand_in.attach(deps.table.meta.client)  # every store of the recompute is built on it
+        stand_in.attach(deps.table.meta.client)  # the table every store is built on
+        stand_in.attach(deps.dynamodb_client)  # the state store's members go through this one
     dynamodb = "in-process" if stand_in else "moto"
     return Bench(world, deps, campaign_id, member_ids, dynamodb, stand_in, seed_seconds, clock)
 

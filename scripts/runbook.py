@@ -87,10 +87,10 @@ def replay_campaigns(sqs: Any, queue_url: str, campaign_ids: Sequence[str], now:
     return len(campaign_ids)
 
 
-def replay_all(table: Any) -> str:
+def replay_all(table: Any, client: Any) -> str:
     """Make the next sweep a full reconciliation of every synced campaign (as Salesforce lists
     them), by forgetting when the last one ran; the changed-records watermark stays."""
-    if not request_full_reconciliation(StateStore(table)):
+    if not request_full_reconciliation(StateStore(table, client)):
         return "no sweep has run yet: the first sweep is a full reconciliation already"
     return "the next sweep (within SweepSchedule) reconciles every synced campaign in full"
 
@@ -253,7 +253,7 @@ def _dispatch(args: argparse.Namespace, session: Any, now: Callable[[], datetime
         if args.all:
             if not args.table:
                 raise RunbookError("replay --all needs --table")
-            return replay_all(table(args.table))
+            return replay_all(table(args.table), session.client("dynamodb"))
         if not args.queue:
             raise RunbookError("replay --campaign needs --queue")
         count = replay_campaigns(session.client("sqs"), args.queue, args.campaign, now())

@@ -75,10 +75,18 @@ class Dependencies:
         return dynamodb.Table(self.settings.table_name)
 
     @cached_property
+    def dynamodb_client(self) -> Any:
+        """A low-level client, for the state store's items in the wire format (the table's own
+        client converts every value through boto3's resource layer)."""
+        from touchpoints.adapters.dynamodb import TABLE_CLIENT_CONFIG
+
+        return self.boto3_session.client("dynamodb", config=TABLE_CLIENT_CONFIG)
+
+    @cached_property
     def state(self) -> StateStore:
         from touchpoints.adapters.state_store import StateStore
 
-        return StateStore(self.table)
+        return StateStore(self.table, self.dynamodb_client)
 
     @cached_property
     def audit_log(self) -> AuditLog:

@@ -1,13 +1,16 @@
-"""Small DynamoDB helpers every store shares (boto3's resource API, one table with PK/SK)."""
+"""Small DynamoDB helpers every store shares (boto3's resource API, one table with PK/SK), and
+the wire format (AttributeValues) the state store's hot paths send through a low-level client."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -46,7 +49,8 @@ def item_values(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def query_all(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Every item a query matches, following `LastEvaluatedKey` pages lazily."""
+    """Every item a query matches, following `LastEvaluatedKey` pages lazily (`table` may be a
+    low-level client given TableName: its items come in the wire format)."""
     while True:
         page = table.query(**kwargs)
         yield from page["Items"]
@@ -82,22 +86,25 @@ BATCH_GET_ATTEMPTS = 5
 
 
 def batch_get(table: Any, keys: list[dict[str, str]], projection: str) -> list[dict[str, Any]]:
+    """The items stored under `keys` (strongly consistent), through the table's client, which
+    takes and returns plain Python values."""
+    options = {"ProjectionExpression": projection}
+    return batch_get_from(table.meta.client, table.name, keys, options)
+
+
+def batch_get_from(
+    client: Any, table_name: str, keys: Iterable[Mapping[str, Any]], options: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """The items stored under `keys` (strongly consistent), 100 keys a BatchGetItem call; keys
     DynamoDB leaves unprocessed are asked again with a short backoff, and an error if they stay so.
     """
-    client = table.meta.client  # the table's client takes and returns plain Python values
     found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), BATCH_GET_KEYS):
-        request = {
-            table.name: {
-                "Keys": keys[start : start + BATCH_GET_KEYS],
-                "ProjectionExpression": projection,
-                "ConsistentRead": True,
-            }
-        }
+    pending = iter(keys)
+    while chunk := list(islice(pending, BATCH_GET_KEYS)):
+        request = {table_name: {"Keys": chunk, "ConsistentRead": True, **options}}
         for attempt in range(BATCH_GET_ATTEMPTS):
             reply = client.batch_get_item(RequestItems=request)
-            found += reply["Responses"].get(table.name, [])
+            found += reply["Responses"].get(table_name, [])
             request = reply.get("UnprocessedKeys") or {}
             if not request:
                 break
@@ -113,3 +120,94 @@ def batch_put(table: Any, items: list[dict[str, Any]]) -> None:
     with table.batch_writer(overwrite_by_pkeys=list(KEY_ATTRIBUTES)) as batch:
         for item in items:
             batch.put_item(Item=item)
+
+
+# -- the wire format -------------------------------------------------------------------------------
+# boto3's resource Table converts every value with TypeSerializer/TypeDeserializer, walking each
+# value's type checks; the state's member items hold only strings, None and maps, done here by hand
+# (anything else goes to boto3's), so what is stored is what the Table would have stored.
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+AttributeValue = dict[str, Any]  # {"S": "..."}, {"NULL": True}, {"M": {...}}, {"N": "1"}, ...
+WireItem = dict[str, AttributeValue]
+
+BATCH_WRITE_REQUESTS = 25  # BatchWriteItem takes up to 25 put or delete requests a call
+BATCH_WRITE_ATTEMPTS = 8
+
+
+def to_attribute_value(value: object) -> AttributeValue:
+    """`value` as TypeSerializer writes it (numbers must be int or Decimal)."""
+    if type(value) is str:
+        return {"S": value}
+    if value is None:
+        return {"NULL": True}
+    if type(value) is dict:
+        return {"M": {name: to_attribute_value(inner) for name, inner in value.items()}}
+    result: AttributeValue = _SERIALIZER.serialize(value)
+    return result
+
+
+def from_attribute_value(value: Mapping[str, Any]) -> Any:
+    """The Python value TypeDeserializer reads from `value` (numbers as Decimal)."""
+    if "S" in value:
+        return value["S"]
+    if "M" in value:
+        return {name: from_attribute_value(inner) for name, inner in value["M"].items()}
+    if "NULL" in value:
+        return None
+    return _DESERIALIZER.deserialize(value)
+
+
+def wire_key(pk: str, sk: str) -> WireItem:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def batch_write(client: Any, table_name: str, requests: Iterable[Mapping[str, Any]]) -> int:
+    """Put and delete requests in the wire format (`{"PutRequest": {"Item": ...}}`,
+    `{"DeleteRequest": {"Key": ...}}`), 25 a BatchWriteItem call. Like boto3's batch writer with
+    overwrite_by_pkeys: of two requests for one key the last is sent, and what DynamoDB leaves
+    unprocessed goes with the next call; unlike it, that call waits first, longer each time
+    (exponential backoff, as the BatchWriteItem API Reference recommends), and an error ends
+    the writes when calls keep leaving items unprocessed. Returns how many requests it took."""
+    pending: dict[tuple[str, str], Mapping[str, Any]] = {}
+    refusals = taken = 0
+    for request in requests:
+        taken += 1
+        key = _request_key(request)
+        pending.pop(key, None)  # the newer request for a key replaces the older, at the end
+        pending[key] = request
+        if len(pending) >= BATCH_WRITE_REQUESTS:
+            refusals = _send_batch(client, table_name, pending, refusals)
+    while pending:
+        refusals = _send_batch(client, table_name, pending, refusals)
+    return taken
+
+
+def _send_batch(
+    client: Any,
+    table_name: str,
+    pending: dict[tuple[str, str], Mapping[str, Any]],
+    refusals: int,
+) -> int:
+    """Sends the first 25 pending requests; those left unprocessed return to `pending`. Returns
+    how many calls in a row have left some unprocessed."""
+    if refusals:
+        if refusals >= BATCH_WRITE_ATTEMPTS:
+            raise RuntimeError("DynamoDB left writes unprocessed after retries")
+        time.sleep(0.05 * 2 ** (refusals - 1))
+    batch = [pending.pop(key) for key in list(islice(pending, BATCH_WRITE_REQUESTS))]
+    reply = client.batch_write_item(RequestItems={table_name: batch})
+    unprocessed = (reply.get("UnprocessedItems") or {}).get(table_name, [])
+    for request in unprocessed:
+        pending[_request_key(request)] = request
+    return refusals + 1 if unprocessed else 0
+
+
+def _request_key(request: Mapping[str, Any]) -> tuple[str, str]:
+    item = (
+        request["PutRequest"]["Item"]
+        if "PutRequest" in request
+        else request["DeleteRequest"]["Key"]
+    )
+    return item["PK"]["S"], item["SK"]["S"]

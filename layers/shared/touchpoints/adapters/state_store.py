@@ -7,18 +7,30 @@ CAMPAIGN#<id> / RUN#<finishedAt>#<runId>  each finished run (kept 90 days: TTL o
 CAMPAIGN#<id> / CHECKPOINT          a run handed over to a continuation: where it stopped
 CAMPAIGN#<id> / WRITE_INTENT        Salesforce writes began whose outcome is not recorded yet
 CONFIG / SWEEP_WATERMARK            the scheduled sweep's SystemModstamp watermark (+ checkpoint)
+
+A run's members are saved and read through a low-level DynamoDB client, their items converted to
+and from the wire format here (boto3's resource layer was most of the SDK's CPU for them); the
+items are the same as the resource Table writes, which the other readers use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from itertools import batched
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from touchpoints.adapters.dynamodb import item_values, query_all
+from touchpoints.adapters.dynamodb import (
+    WireItem,
+    batch_get_from,
+    batch_write,
+    from_attribute_value,
+    item_values,
+    query_all,
+    to_attribute_value,
+    wire_key,
+)
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.models import Touchpoint
 
@@ -61,6 +73,43 @@ def _touchpoint_from_item(item: Mapping[str, Any]) -> Touchpoint:
     )
 
 
+def _member_to_wire(pk: str, member: StoredMember) -> WireItem:
+    """The member's item as the resource Table would write it: an absent value is no attribute,
+    its touchpoint a map whose absent parts are NULL."""
+    item: WireItem = {
+        "PK": {"S": pk},
+        "SK": {"S": f"MEMBER#{member.member_id}"},
+        "member_id": {"S": member.member_id},
+        "status": {"S": member.status},
+    }
+    for name in _OPTIONAL_MEMBER_FIELDS:
+        if (value := getattr(member, name)) is not None:
+            item[name] = to_attribute_value(value)
+    if member.touchpoint:
+        item["touchpoint"] = to_attribute_value(_touchpoint_to_item(member.touchpoint))
+    return item
+
+
+def _member_from_item(item: Mapping[str, Any]) -> StoredMember:
+    touchpoint = item.get("touchpoint")
+    return StoredMember(
+        member_id=item["member_id"],
+        status=item["status"],
+        touchpoint=_touchpoint_from_item(touchpoint) if touchpoint else None,
+        record_id=item.get("record_id"),
+        person_id=item.get("person_id"),
+        email=item.get("email"),
+        previous_status=item.get("previous_status"),
+        previous_touchpoint_date=item.get("previous_touchpoint_date"),
+        previous_channel=item.get("previous_channel"),
+        changed_at=item.get("changed_at"),
+    )
+
+
+def _member_from_wire(item: WireItem) -> StoredMember:
+    return _member_from_item({name: from_attribute_value(value) for name, value in item.items()})
+
+
 _RUN = "RUN#"
 
 
@@ -69,10 +118,14 @@ class StateStore:
     an earlier invocation wrote is strongly consistent: an eventually consistent read may miss a
     write made a moment before (DynamoDB Developer Guide, "Read consistency")."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, client: Any) -> None:
+        """`table`: boto3's resource Table; `client`: a low-level DynamoDB client (not the
+        table's own, whose resource layer would convert the wire format a second time)."""
         self._table = table
-        self.aws_calls = 0  # calls through the table's client (the run history reports them)
+        self._client = client
+        self.aws_calls = 0  # calls through either client (the run history reports them)
         table.meta.client.meta.events.register("before-call.dynamodb", self._count_call)
+        client.meta.events.register("before-call.dynamodb", self._count_call)
 
     def _count_call(self, **_: Any) -> None:
         self.aws_calls += 1
@@ -86,35 +139,29 @@ class StateStore:
         self, campaign_id: str, after_id: str, upto_id: str | None
     ) -> dict[str, StoredMember]:
         """Members with after_id < id <= upto_id (to the end when upto_id is None), in id order."""
-        condition = Key("PK").eq(_campaign_pk(campaign_id))
         low = f"MEMBER#{after_id}" if after_id else "MEMBER#"
         high = f"MEMBER#{upto_id}" if upto_id else "MEMBER$"  # "$" sorts right after "#"
-        condition &= Key("SK").between(low, high)
-        items = query_all(self._table, KeyConditionExpression=condition, ConsistentRead=True)
-        return {
-            item["member_id"]: self._member_from_item(item)
-            for item in items
-            if item["member_id"] != after_id
-        }
+        items = query_all(
+            self._client,
+            TableName=self._table.name,
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            ExpressionAttributeValues={
+                ":pk": {"S": _campaign_pk(campaign_id)},
+                ":low": {"S": low},
+                ":high": {"S": high},
+            },
+            ConsistentRead=True,
+        )
+        members = (_member_from_wire(item) for item in items)
+        return {member.member_id: member for member in members if member.member_id != after_id}
 
     def load_members_by_ids(
         self, campaign_id: str, member_ids: Iterable[str]
     ) -> dict[str, StoredMember]:
-        found: dict[str, StoredMember] = {}
         pk = _campaign_pk(campaign_id)
-        for chunk in batched(
-            dict.fromkeys(member_ids), 100, strict=False
-        ):  # BatchGetItem: 100 keys
-            keys = [{"PK": pk, "SK": f"MEMBER#{m}"} for m in chunk]
-            request: dict[str, Any] | None = {
-                self._table.name: {"Keys": keys, "ConsistentRead": True}
-            }
-            while request:
-                reply = self._table.meta.client.batch_get_item(RequestItems=request)
-                for item in reply["Responses"].get(self._table.name, []):
-                    found[item["member_id"]] = self._member_from_item(item)
-                request = reply.get("UnprocessedKeys") or None
-        return found
+        keys = (wire_key(pk, f"MEMBER#{m}") for m in dict.fromkeys(member_ids))
+        items = batch_get_from(self._client, self._table.name, keys, {})
+        return {member.member_id: member for member in map(_member_from_wire, items)}
 
     def member_page(
         self, campaign_id: str, limit: int, start_after: str | None
@@ -131,55 +178,20 @@ class StateStore:
                 "SK": f"MEMBER#{start_after}",
             }
         page = self._table.query(**kwargs)
-        members = [self._member_from_item(item) for item in page["Items"]]
+        members = [_member_from_item(item) for item in page["Items"]]
         more = "LastEvaluatedKey" in page and members
         return members, members[-1].member_id if more else None
 
     def save_members(self, campaign_id: str, members: Iterable[StoredMember]) -> int:
         """Write members (batched); returns how many were written."""
-        written, pk = 0, _campaign_pk(campaign_id)
-        with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
-            for member in members:
-                item: dict[str, Any] = {
-                    "PK": pk,
-                    "SK": f"MEMBER#{member.member_id}",
-                    "member_id": member.member_id,
-                    "status": member.status,
-                }
-                for name in _OPTIONAL_MEMBER_FIELDS:  # an absent value is no attribute
-                    if (value := getattr(member, name)) is not None:
-                        item[name] = value
-                if member.touchpoint:
-                    item["touchpoint"] = _touchpoint_to_item(member.touchpoint)
-                batch.put_item(Item=item)
-                written += 1
-        return written
+        pk = _campaign_pk(campaign_id)
+        puts = ({"PutRequest": {"Item": _member_to_wire(pk, member)}} for member in members)
+        return batch_write(self._client, self._table.name, puts)
 
     def forget_members(self, campaign_id: str, member_ids: Iterable[str]) -> int:
-        forgotten = 0
-        with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
-            for member_id in member_ids:
-                batch.delete_item(
-                    Key={"PK": _campaign_pk(campaign_id), "SK": f"MEMBER#{member_id}"}
-                )
-                forgotten += 1
-        return forgotten
-
-    @staticmethod
-    def _member_from_item(item: Mapping[str, Any]) -> StoredMember:
-        touchpoint = item.get("touchpoint")
-        return StoredMember(
-            member_id=item["member_id"],
-            status=item["status"],
-            touchpoint=_touchpoint_from_item(touchpoint) if touchpoint else None,
-            record_id=item.get("record_id"),
-            person_id=item.get("person_id"),
-            email=item.get("email"),
-            previous_status=item.get("previous_status"),
-            previous_touchpoint_date=item.get("previous_touchpoint_date"),
-            previous_channel=item.get("previous_channel"),
-            changed_at=item.get("changed_at"),
-        )
+        pk = _campaign_pk(campaign_id)
+        deletes = ({"DeleteRequest": {"Key": wire_key(pk, f"MEMBER#{m}")}} for m in member_ids)
+        return batch_write(self._client, self._table.name, deletes)
 
     # -- summaries ---------------------------------------------------------------------------
 
