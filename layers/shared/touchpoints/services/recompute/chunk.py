@@ -5,7 +5,7 @@ the states of members without a write; and the strays a full reconciliation dele
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult
 from touchpoints.ports.state import StatePort, StoredMember
@@ -91,13 +91,20 @@ class ChunkReconciler:
         for member_id, outcome in outcomes.items():
             key = touchpoint_key(member_id)
             previous = stored.get(member_id)
-            new_state = next_state(outcome, previous, baseline.get(key), planned, removed)
             person_id, email = people[member_id]
-            new_state = replace(new_state, person_id=person_id, email=email)
+            new_state = next_state(
+                outcome,
+                previous,
+                baseline.get(key),
+                planned,
+                removed,
+                person_id=person_id,
+                email=email,
+            )
             new_state = with_history(new_state, previous, run.started_at)
             if key in planned or key in deletes:
                 pending.append(Pending(member_id, new_state, baseline.get(key)))
-            elif new_state != previous:
+            elif new_state is not previous and new_state != previous:
                 changed.append(new_state)
             totals.statuses[new_state.status] += 1
         gone: list[str] = []

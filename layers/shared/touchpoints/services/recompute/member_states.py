@@ -55,37 +55,62 @@ def next_state(
     baseline: tuple[Touchpoint, str | None] | None,
     written: Mapping[str, RecordResult],
     removed: Mapping[str, RecordResult],
+    *,
+    person_id: str | None,
+    email: str | None,
 ) -> StoredMember:
     """The member's new recorded state: only what Salesforce confirmed moves the state forward.
-    `baseline` is the touchpoint Salesforce is known to hold for the member, with its record id."""
+    `baseline` is the touchpoint Salesforce is known to hold for the member, with its record id;
+    `person_id` and `email` are the member's person as read now."""
     member_id, touchpoint = outcome.member_id, outcome.touchpoint
     key = touchpoint_key(member_id)
     if touchpoint is not None:
         record = written.get(key)
         if record is None:  # Salesforce already holds exactly this touchpoint
             record_id = baseline[1] if baseline else None
-            if previous and previous.touchpoint == touchpoint and previous.record_id == record_id:
+            if (
+                previous
+                and previous.touchpoint == touchpoint
+                and previous.record_id == record_id
+                and previous.person_id == person_id
+                and previous.email == email
+            ):
                 return previous
             status = previous.status if previous and previous.touchpoint else CREATED
-            return StoredMember(member_id, status, touchpoint, record_id)
+            return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
         if record.success:
             status = UPDATED if baseline else CREATED
-            return StoredMember(
-                member_id, status, touchpoint, record.record_id or (baseline and baseline[1])
-            )
-        return failed_state(member_id, baseline, record)
+            record_id = record.record_id or (baseline[1] if baseline else None)
+            return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
+        return failed_state(member_id, baseline, record, person_id=person_id, email=email)
     record = removed.get(key)
     if record is not None and not record.success:
-        return failed_state(member_id, baseline, record)
-    return StoredMember(member_id, Outcome.for_reason(outcome.reason).status)
+        return failed_state(member_id, baseline, record, person_id=person_id, email=email)
+    status = Outcome.for_reason(outcome.reason).status
+    if (
+        previous
+        and previous.status == status
+        and previous.touchpoint is None
+        and previous.record_id is None
+        and previous.person_id == person_id
+        and previous.email == email
+    ):
+        return previous
+    return StoredMember(member_id, status, None, None, person_id, email)
 
 
 def failed_state(
-    member_id: str, baseline: tuple[Touchpoint, str | None] | None, record: RecordResult
+    member_id: str,
+    baseline: tuple[Touchpoint, str | None] | None,
+    record: RecordResult,
+    *,
+    person_id: str | None = None,
+    email: str | None = None,
 ) -> StoredMember:
     """Record what Salesforce still holds, so the next run retries the change."""
     touchpoint, record_id = baseline if baseline else (None, None)
-    return StoredMember(member_id, Outcome.refused(record.error_code).status, touchpoint, record_id)
+    status = Outcome.refused(record.error_code).status
+    return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
 
 
 def refused_state(
