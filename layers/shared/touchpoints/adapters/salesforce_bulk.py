@@ -186,7 +186,7 @@ class BulkRequests:
                 ),
             )
             with open(file.name, newline="", encoding="utf-8") as results:
-                yield from csv.DictReader(results)
+                yield from _records(results)
 
     def ingest_failures(
         self, status: BulkJobStatus, ref_column: str
@@ -274,3 +274,15 @@ def _csv_line(values: list[Any]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(values)
     return buffer.getvalue().encode("utf-8")
+
+
+def _records(lines: IO[str]) -> Iterator[dict[str, str]]:
+    """A CSV file's rows as `csv.DictReader` gives them (by its header, blank lines skipped) for
+    a well-formed file, each dict built in C: an ingest job's results hold a row per record."""
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        return
+    for row in reader:
+        if row:
+            yield dict(zip(header, row, strict=True))

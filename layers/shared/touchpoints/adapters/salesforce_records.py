@@ -71,11 +71,25 @@ class RecordMapper:
         )
 
     def member_from_csv(self, row: Mapping[str, str]) -> Member:
-        """CSV cells are text; an empty cell is null."""
-        record = {key: value or None for key, value in row.items()}
-        responded = (record.get("HasResponded") or "").lower() == "true"
-        return self._member(
-            record, record.get("Lead.Email"), record.get("Contact.Email"), responded
+        """CSV cells are text; an empty cell is null. Read cell by cell: a Bulk result holds
+        every member of a campaign, and a copy of each row costs more than the row's Member."""
+        cell = row.get
+        contact_id = cell("ContactId") or None
+        return Member(
+            id=row["Id"],
+            campaign_id=row["CampaignId"],
+            lead_id=cell("LeadId") or None,
+            contact_id=contact_id,
+            email=member_email(
+                cell("Lead.Email") or None,
+                cell("Contact.Email") or None,
+                has_contact=contact_id is not None,
+            ),
+            has_responded=(cell("HasResponded") or "").lower() == "true",
+            created_date=parse_required_datetime(row["CreatedDate"]),
+            first_responded_date=parse_date(cell("FirstRespondedDate")),
+            touchpoint_date=parse_datetime(cell(self.campaign.member_touchpoint_date)),
+            status=cell("Status") or None,
         )
 
     def _member(
