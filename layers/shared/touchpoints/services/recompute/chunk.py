@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult
+from touchpoints.ports.salesforce import RecomputeSalesforcePort
 from touchpoints.ports.state import StatePort, StoredMember
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
@@ -83,8 +83,7 @@ class ChunkReconciler:
 
         # The state each member will have once its write is done; members without a write get it
         # now, the others once the write's outcome is known (or when it is staged for Bulk).
-        planned = {tp.key: RecordResult(tp.key, True) for tp in upserts}
-        removed = {key: RecordResult(key, True) for key in to_delete}
+        planned = {tp.key for tp in upserts}
         changed: list[StoredMember] = []
         pending: list[Pending] = []
         people = {m.id: (m.contact_id or m.lead_id, m.email) for m in members}
@@ -96,8 +95,7 @@ class ChunkReconciler:
                 outcome,
                 previous,
                 baseline.get(key),
-                planned,
-                removed,
+                written=key in planned,
                 person_id=person_id,
                 email=email,
             )

@@ -8,11 +8,13 @@ from dataclasses import dataclass, replace
 
 from touchpoints.ports.salesforce import RecordResult, TouchpointRecord
 from touchpoints.ports.state import StoredMember
-from touchpoints.rules.keys import touchpoint_key
-from touchpoints.rules.models import MemberOutcome, Touchpoint
+from touchpoints.rules.models import MemberOutcome, Reason, Touchpoint
 from touchpoints.rules.outcome import CREATED, UPDATED, Outcome
 from touchpoints.services.recompute.results import RunTotals
 from touchpoints.services.run_history import carried_history
+
+# The status each reason is stored as, rendered once rather than for every member.
+_REASON_STATUS = {reason: Outcome.for_reason(reason).status for reason in Reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,40 +55,33 @@ def next_state(
     outcome: MemberOutcome,
     previous: StoredMember | None,
     baseline: tuple[Touchpoint, str | None] | None,
-    written: Mapping[str, RecordResult],
-    removed: Mapping[str, RecordResult],
     *,
+    written: bool,
     person_id: str | None,
     email: str | None,
 ) -> StoredMember:
-    """The member's new recorded state: only what Salesforce confirmed moves the state forward.
-    `baseline` is the touchpoint Salesforce is known to hold for the member, with its record id;
-    `person_id` and `email` are the member's person as read now."""
+    """The member's new recorded state, once its touchpoint's write (`written`: one is planned)
+    succeeds; a refused write sets it back (`refused_state`). `baseline` is the touchpoint
+    Salesforce is known to hold for the member, with its record id; `person_id` and `email` are
+    the member's person as read now."""
     member_id, touchpoint = outcome.member_id, outcome.touchpoint
-    key = touchpoint_key(member_id)
     if touchpoint is not None:
-        record = written.get(key)
-        if record is None:  # Salesforce already holds exactly this touchpoint
-            record_id = baseline[1] if baseline else None
-            if (
-                previous
-                and previous.touchpoint == touchpoint
-                and previous.record_id == record_id
-                and previous.person_id == person_id
-                and previous.email == email
-            ):
-                return previous
-            status = previous.status if previous and previous.touchpoint else CREATED
-            return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
-        if record.success:
+        record_id = baseline[1] if baseline else None
+        if written:
             status = UPDATED if baseline else CREATED
-            record_id = record.record_id or (baseline[1] if baseline else None)
             return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
-        return failed_state(member_id, baseline, record, person_id=person_id, email=email)
-    record = removed.get(key)
-    if record is not None and not record.success:
-        return failed_state(member_id, baseline, record, person_id=person_id, email=email)
-    status = Outcome.for_reason(outcome.reason).status
+        # Salesforce already holds exactly this touchpoint
+        if (
+            previous
+            and previous.touchpoint == touchpoint
+            and previous.record_id == record_id
+            and previous.person_id == person_id
+            and previous.email == email
+        ):
+            return previous
+        status = previous.status if previous and previous.touchpoint else CREATED
+        return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
+    status = _REASON_STATUS[outcome.reason]
     if (
         previous
         and previous.status == status
@@ -100,17 +95,11 @@ def next_state(
 
 
 def failed_state(
-    member_id: str,
-    baseline: tuple[Touchpoint, str | None] | None,
-    record: RecordResult,
-    *,
-    person_id: str | None = None,
-    email: str | None = None,
+    member_id: str, baseline: tuple[Touchpoint, str | None] | None, record: RecordResult
 ) -> StoredMember:
     """Record what Salesforce still holds, so the next run retries the change."""
     touchpoint, record_id = baseline if baseline else (None, None)
-    status = Outcome.refused(record.error_code).status
-    return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
+    return StoredMember(member_id, Outcome.refused(record.error_code).status, touchpoint, record_id)
 
 
 def refused_state(
