@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from touchpoints.ports.salesforce import RecordResult, TouchpointRecord
 from touchpoints.ports.state import StoredMember
+from touchpoints.rules.frozen_values import fast_frozen_init
 from touchpoints.rules.models import MemberOutcome, Reason, Touchpoint
 from touchpoints.rules.outcome import CREATED, UPDATED, Outcome
 from touchpoints.services.recompute.results import RunTotals
@@ -17,6 +18,7 @@ from touchpoints.services.run_history import carried_history
 _REASON_STATUS = {reason: Outcome.for_reason(reason).status for reason in Reason}
 
 
+@fast_frozen_init  # one per member written
 @dataclass(frozen=True, slots=True)
 class Pending:
     """A member whose new state waits on its touchpoint's write: the state it gets if the write
