@@ -228,6 +228,15 @@ class BulkRequests:
 class _Part:
     file: IO[bytes]
     rows: int = 0
+    size: int = 0  # bytes written, counted here: asking the file costs a system call per row
+
+
+class _Lines:
+    """Where the stage's CSV writer puts each row's line (one `write` per row), to be taken."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+        self.write = self.written.append
 
 
 class IngestStage:
@@ -239,22 +248,18 @@ class IngestStage:
         self._max_bytes = max_bytes
         self._parts: list[_Part] = []
         self.rows = 0
-        self._line = (
-            io.StringIO()
-        )  # one row's CSV, reused: a writer per row costs more than the row
-        self._writer = csv.writer(self._line, lineterminator="\n")
+        self._lines = _Lines()  # one writer for every row: a writer per row costs more than the row
+        self._writer = csv.writer(self._lines, lineterminator="\n")
 
     def add(self, values: Sequence[Any]) -> None:
-        self._line.seek(0)
-        self._line.truncate()
         self._writer.writerow([NULL if value is None else value for value in values])
-        line = self._line.getvalue().encode("utf-8")
+        line = self._lines.written.pop().encode("utf-8")
         part = self._parts[-1] if self._parts else None
-        if part is None or part.file.tell() + len(line) > self._max_bytes:
+        if part is None or part.size + len(line) > self._max_bytes:
             part = _Part(tempfile.TemporaryFile(prefix="bulk-ingest-"))  # noqa: SIM115
-            part.file.write(_csv_line(self._header))
+            part.size = part.file.write(_csv_line(self._header))
             self._parts.append(part)
-        part.file.write(line)
+        part.size += part.file.write(line)
         part.rows += 1
         self.rows += 1
 
