@@ -164,9 +164,25 @@ class RecordMapper:
         )
 
     def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
-        """A touchpoint as a Bulk result file echoes it (text cells; empty or #N/A is null)."""
-        return self.touchpoint_from_json(
-            {key: None if not value or value == "#N/A" else value for key, value in row.items()}
+        """A touchpoint as a Bulk result file echoes it (text cells; empty or #N/A is null),
+        read cell by cell: a result file holds a row per touchpoint written."""
+        f = self.touchpoint
+
+        def held(name: str) -> Any:  # as held: a field blanked by hand is None
+            value = row.get(name)
+            return None if not value or value == "#N/A" else value
+
+        return Touchpoint(
+            key=row[f.key],
+            campaign_id=held(f.campaign),
+            member_id=held(f.campaign_member_id),
+            lead_id=held(f.lead),
+            contact_id=held(f.contact),
+            email=held(f.email),
+            touchpoint_date=cast(datetime, parse_datetime(held(f.touchpoint_date))),
+            channel=held(f.channel),
+            channel_path=held(f.channel_path),
+            medium=held(f.medium),
         )
 
     def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
