@@ -25,7 +25,7 @@ Handler = Callable[[dict[str, Any], Any, Dependencies], Any]
 # The cycle collector's youngest generation is collected after this many net allocations (Python's
 # default is 2,000): a recompute allocates a few objects per member, nearly all freed at once by
 # reference counting, so collecting every 2,000 mostly finds nothing; 50,000 holds a few MB more.
-YOUNG_COLLECTION_THRESHOLD = 50_000
+YOUNG_COLLECTION_THRESHOLD = 200_000
 
 
 def add_counts(counts: Mapping[str, float], unit: MetricUnit = MetricUnit.Count) -> None:
