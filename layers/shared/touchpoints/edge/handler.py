@@ -24,7 +24,8 @@ Handler = Callable[[dict[str, Any], Any, Dependencies], Any]
 
 # The cycle collector's youngest generation is collected after this many net allocations (Python's
 # default is 2,000): a recompute allocates a few objects per member, nearly all freed at once by
-# reference counting, so collecting every 2,000 mostly finds nothing; 50,000 holds a few MB more.
+# reference counting, so collecting every 2,000 mostly walks live objects and finds no cycles;
+# what this delays is only cyclic garbage (a few MB at most), never memory that is freed now.
 YOUNG_COLLECTION_THRESHOLD = 200_000
 
 
