@@ -17,7 +17,7 @@ from typing import Any
 
 from simple_salesforce import format_soql
 
-from touchpoints.adapters.salesforce_bulk import BulkRequests, IngestStage
+from touchpoints.adapters.salesforce_bulk import BulkRequests, IngestStage, row_dicts
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_date
 from touchpoints.adapters.salesforce_records import RecordMapper
 from touchpoints.adapters.salesforce_transport import (
@@ -175,8 +175,11 @@ class SalesforceGateway:
         """A finished member query job's rows in Id order after `after_id`, `size` at a time
         (pages of `bulk_page_size` rows sorted on ephemeral storage, then merged)."""
         chunk: list[Member] = []
-        for row in self._bulk.sorted_rows(job, "Id", after_id, self._bulk_page_size):
-            chunk.append(self._map.member_from_csv(row))
+        members = self._bulk.sorted_rows(
+            job, "Id", after_id, self._bulk_page_size, self._map.members_from_csv
+        )
+        for member in members:
+            chunk.append(member)
             if len(chunk) == size:
                 yield chunk
                 chunk = []
@@ -263,7 +266,10 @@ class SalesforceGateway:
         """A finished touchpoint query job's rows in key order, after the member's key: (as
         found, record id)."""
         after_key = touchpoint_key(after_member_id) if after_member_id else ""
-        for row in self._bulk.sorted_rows(job, self._fields.key, after_key, self._bulk_page_size):
+        rows = self._bulk.sorted_rows(
+            job, self._fields.key, after_key, self._bulk_page_size, row_dicts
+        )
+        for row in rows:
             yield self._map.touchpoint_from_csv(row), row["Id"]
 
     def read_touchpoints_by_record_ids(

@@ -99,23 +99,31 @@ class BulkRequests:
             message=info.get("errorMessage"),
         )
 
-    def sorted_rows(
-        self, job: BulkJob, key_column: str, after_key: str, page_size: int
-    ) -> Iterator[dict[str, str]]:
-        """The query job's rows in `key_column` order after `after_key`: each results page is
-        streamed to ephemeral storage, cut into runs of `SORT_RUN_ROWS` rows sorted on their own,
-        and the runs are merged; memory holds one run, however large a page is."""
+    def sorted_rows[T](
+        self,
+        job: BulkJob,
+        key_column: str,
+        after_key: str,
+        page_size: int,
+        reader: Callable[[list[str]], Callable[[list[str]], T]],
+    ) -> Iterator[T]:
+        """The query job's rows in `key_column` order after `after_key`, each read by what
+        `reader(header)` returns (rows are lists of cells: a dict per row costs more than most
+        readers): each results page is streamed to ephemeral storage, cut into runs of
+        `SORT_RUN_ROWS` rows sorted on their own, and the runs are merged; memory holds one run,
+        however large a page is."""
         with tempfile.TemporaryDirectory(prefix="bulk-query-") as workdir:
             runs, header = self._sorted_pages(job, key_column, page_size, workdir)
             if not header:
                 return
             key_index = header.index(key_column)
+            read = reader(header)
             files = [open(path, newline="", encoding="utf-8") for path in runs]  # noqa: SIM115
             try:
                 merged = heapq.merge(*map(csv.reader, files), key=itemgetter(key_index))
                 for row in merged:
                     if row[key_index] > after_key:
-                        yield dict(zip(header, row, strict=True))
+                        yield read(row)
             finally:
                 for file in files:
                     file.close()
@@ -291,3 +299,8 @@ def _records(lines: IO[str]) -> Iterator[dict[str, str]]:
     for row in reader:
         if row:
             yield dict(zip(header, row, strict=True))
+
+
+def row_dicts(header: list[str]) -> Callable[[list[str]], dict[str, str]]:
+    """A `sorted_rows` reader giving each row as a dict by column name."""
+    return lambda row: dict(zip(header, row, strict=True))

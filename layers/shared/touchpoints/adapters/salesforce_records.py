@@ -35,11 +35,24 @@ class RecordMapper:
     # -- members -----------------------------------------------------------------------------
 
     @property
-    def member_columns(self) -> str:
+    def member_column_names(self) -> tuple[str, ...]:
         return (
-            "Id, CampaignId, LeadId, ContactId, Lead.Email, Contact.Email, Status, HasResponded, "
-            f"FirstRespondedDate, CreatedDate, {self.campaign.member_touchpoint_date}"
+            "Id",
+            "CampaignId",
+            "LeadId",
+            "ContactId",
+            "Lead.Email",
+            "Contact.Email",
+            "Status",
+            "HasResponded",
+            "FirstRespondedDate",
+            "CreatedDate",
+            self.campaign.member_touchpoint_date,
         )
+
+    @property
+    def member_columns(self) -> str:
+        return ", ".join(self.member_column_names)
 
     @property
     def watched_fields(self) -> WatchedFields:
@@ -70,27 +83,47 @@ class RecordMapper:
             record, lead.get("Email"), contact.get("Email"), record.get("HasResponded")
         )
 
-    def member_from_csv(self, row: Mapping[str, str]) -> Member:
-        """CSV cells are text; an empty cell is null. Read cell by cell: a Bulk result holds
-        every member of a campaign, and a copy of each row costs more than the row's Member."""
-        cell = row.get
-        contact_id = cell("ContactId") or None
-        return Member(
-            id=row["Id"],
-            campaign_id=row["CampaignId"],
-            lead_id=cell("LeadId") or None,
-            contact_id=contact_id,
-            email=member_email(
-                cell("Lead.Email") or None,
-                cell("Contact.Email") or None,
-                has_contact=contact_id is not None,
-            ),
-            has_responded=(cell("HasResponded") or "").lower() == "true",
-            created_date=parse_required_datetime(row["CreatedDate"]),
-            first_responded_date=parse_date(cell("FirstRespondedDate")),
-            touchpoint_date=parse_datetime(cell(self.campaign.member_touchpoint_date)),
-            status=cell("Status") or None,
-        )
+    def members_from_csv(self, header: list[str]) -> Callable[[list[str]], Member]:
+        """Members from a Bulk result's rows under `header`, read by column position (cells are
+        text; an empty cell is null): a result holds every member of a campaign, and a dict per
+        row costs more than the row's Member."""
+        # A column the result lacks reads as null, from an empty cell added after the last.
+        absent = len(header)
+        column = {name: index for index, name in enumerate(header)}
+        (
+            id_,
+            campaign_id,
+            lead_id,
+            contact_id,
+            lead_email,
+            contact_email,
+            status,
+            responded,
+            first_responded,
+            created,
+            touchpoint_date,
+        ) = (column.get(name, absent) for name in self.member_column_names)
+
+        def member(row: list[str]) -> Member:
+            contact = row[contact_id] or None
+            return Member(
+                id=row[id_],
+                campaign_id=row[campaign_id],
+                lead_id=row[lead_id] or None,
+                contact_id=contact,
+                email=member_email(
+                    row[lead_email] or None, row[contact_email] or None, contact is not None
+                ),
+                has_responded=row[responded].lower() == "true",
+                created_date=parse_required_datetime(row[created]),
+                first_responded_date=parse_date(row[first_responded]),
+                touchpoint_date=parse_datetime(row[touchpoint_date]),
+                status=row[status] or None,
+            )
+
+        if all(name in column for name in self.member_column_names):
+            return member
+        return lambda row: member([*row, ""])
 
     def _member(
         self,
