@@ -77,3 +77,27 @@ def test_a_column_the_result_lacks_reads_as_null():
     member = MAPPER.members_from_csv(header)(row)
 
     assert (member.id, member.status) == ("00v000000000003AAA", None)
+
+
+def test_a_bulk_touchpoint_row_reads_blank_and_na_cells_as_null_by_position_or_by_name():
+    header = ["sf__Id", "sf__Created", *MAPPER.touchpoint_fields_header()]
+    values = dict.fromkeys(header, "")
+    f = MAPPER.touchpoint
+    values.update({
+        "sf__Id": "a0X000000000001AAA", "sf__Created": "true", f.key: "OCT-00v1",
+        f.campaign: "701000000000001AAA", f.campaign_member_id: "00v1", f.lead: "00Q1",
+        f.contact: "#N/A", f.email: "lead@example.com",
+        f.touchpoint_date: "2026-01-10T09:00:00.000Z", f.channel: "Offline Event",
+        f.channel_path: "Offline Event.Conference", f.medium: "#N/A",
+    })  # fmt: skip
+    row = [values[name] for name in header]
+
+    by_position = MAPPER.touchpoints_from_csv(header)(row)
+
+    assert by_position == MAPPER.touchpoint_from_csv(values)
+    assert (by_position.contact_id, by_position.medium, by_position.touchpoint_date) == (
+        None,
+        None,
+        datetime(2026, 1, 10, 9, tzinfo=UTC),
+    )
+    assert MAPPER.touchpoints_from_csv(header[:-1])(row[:-1]).medium is None

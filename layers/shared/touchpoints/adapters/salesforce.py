@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import batched
 from typing import Any
 
 from simple_salesforce import format_soql
 
-from touchpoints.adapters.salesforce_bulk import BulkRequests, IngestStage, row_dicts
+from touchpoints.adapters.salesforce_bulk import BulkRequests, IngestStage
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_date
 from touchpoints.adapters.salesforce_records import RecordMapper
 from touchpoints.adapters.salesforce_transport import (
@@ -266,11 +266,15 @@ class SalesforceGateway:
         """A finished touchpoint query job's rows in key order, after the member's key: (as
         found, record id)."""
         after_key = touchpoint_key(after_member_id) if after_member_id else ""
-        rows = self._bulk.sorted_rows(
-            job, self._fields.key, after_key, self._bulk_page_size, row_dicts
+        yield from self._bulk.sorted_rows(
+            job, self._fields.key, after_key, self._bulk_page_size, self._touchpoints_with_ids
         )
-        for row in rows:
-            yield self._map.touchpoint_from_csv(row), row["Id"]
+
+    def _touchpoints_with_ids(
+        self, header: list[str]
+    ) -> Callable[[list[str]], tuple[Touchpoint, str]]:
+        touchpoint, record_id = self._map.touchpoints_from_csv(header), header.index("Id")
+        return lambda row: (touchpoint(row), row[record_id])
 
     def read_touchpoints_by_record_ids(
         self, record_ids: Iterable[str]
@@ -289,9 +293,14 @@ class SalesforceGateway:
     def upserted_touchpoints(self, status: BulkJobStatus) -> Iterator[UpsertedTouchpoint]:
         """Touchpoints an upsert job wrote, with their record ids and whether it created them,
         from its successful rows (one call; the file is streamed to ephemeral storage)."""
-        for row in self._bulk.successful_rows(status.job):
-            created = (row.get("sf__Created") or "").lower() == "true"
-            yield UpsertedTouchpoint(self._map.touchpoint_from_csv(row), row["sf__Id"], created)
+        yield from self._bulk.successful_rows(status.job, self._upserted)
+
+    def _upserted(self, header: list[str]) -> Callable[[list[str]], UpsertedTouchpoint]:
+        touchpoint = self._map.touchpoints_from_csv(header)
+        record_id, created = header.index("sf__Id"), header.index("sf__Created")
+        return lambda row: UpsertedTouchpoint(
+            touchpoint(row), row[record_id], row[created].lower() == "true"
+        )
 
     def ingest_failures(
         self, status: BulkJobStatus

@@ -183,9 +183,12 @@ class BulkRequests:
         self._sf.call("bulk2_close", lambda sf: _client(sf, sobject).close_job(job_id))
         return job_id
 
-    def successful_rows(self, job: BulkJob) -> Iterator[dict[str, str]]:
+    def successful_rows[T](
+        self, job: BulkJob, reader: Callable[[list[str]], Callable[[list[str]], T]]
+    ) -> Iterator[T]:
         """An ingest job's successful rows (`sf__Id`, `sf__Created` and the uploaded columns),
-        streamed to ephemeral storage and read a row at a time."""
+        streamed to ephemeral storage and read a row at a time by what `reader(header)`
+        returns (blank lines skipped)."""
         with tempfile.NamedTemporaryFile(prefix="bulk-results-", suffix=".csv") as file:
             self._sf.call(
                 "bulk2_ingest_results",
@@ -194,7 +197,14 @@ class BulkRequests:
                 ),
             )
             with open(file.name, newline="", encoding="utf-8") as results:
-                yield from _records(results)
+                rows = csv.reader(results)
+                header = next(rows, None)
+                if header is None:
+                    return
+                read = reader(header)
+                for row in rows:
+                    if row:
+                        yield read(row)
 
     def ingest_failures(
         self, status: BulkJobStatus, ref_column: str
@@ -287,20 +297,3 @@ def _csv_line(values: list[Any]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(values)
     return buffer.getvalue().encode("utf-8")
-
-
-def _records(lines: IO[str]) -> Iterator[dict[str, str]]:
-    """A CSV file's rows as `csv.DictReader` gives them (by its header, blank lines skipped) for
-    a well-formed file, each dict built in C: an ingest job's results hold a row per record."""
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None:
-        return
-    for row in reader:
-        if row:
-            yield dict(zip(header, row, strict=True))
-
-
-def row_dicts(header: list[str]) -> Callable[[list[str]], dict[str, str]]:
-    """A `sorted_rows` reader giving each row as a dict by column name."""
-    return lambda row: dict(zip(header, row, strict=True))

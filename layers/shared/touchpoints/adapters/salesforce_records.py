@@ -196,27 +196,53 @@ class RecordMapper:
             touchpoint.medium,
         )
 
-    def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
-        """A touchpoint as a Bulk result file echoes it (text cells; empty or #N/A is null),
-        read cell by cell: a result file holds a row per touchpoint written."""
+    def touchpoints_from_csv(self, header: list[str]) -> Callable[[list[str]], Touchpoint]:
+        """Touchpoints from a Bulk file's rows under `header` (a query's result, an ingest job's
+        results), read by column position: text cells, empty or #N/A is null, and a column the
+        file lacks is null. A file holds a row per touchpoint, so no dict is made per row."""
         f = self.touchpoint
+        names = (
+            f.key,
+            f.campaign,
+            f.campaign_member_id,
+            f.lead,
+            f.contact,
+            f.email,
+            f.touchpoint_date,
+            f.channel,
+            f.channel_path,
+            f.medium,
+        )
+        absent = len(header)  # the empty cell added after the last when a column is lacking
+        column = {name: index for index, name in enumerate(header)}
+        key, campaign, member, lead, contact, email, when, channel, path, medium = (
+            column.get(name, absent) for name in names
+        )
 
-        def held(name: str) -> Any:  # as held: a field blanked by hand is None
-            value = row.get(name)
+        def held(value: str) -> Any:  # as held: a field blanked by hand is None
             return None if not value or value == "#N/A" else value
 
-        return Touchpoint(
-            key=row[f.key],
-            campaign_id=held(f.campaign),
-            member_id=held(f.campaign_member_id),
-            lead_id=held(f.lead),
-            contact_id=held(f.contact),
-            email=held(f.email),
-            touchpoint_date=cast(datetime, parse_datetime(held(f.touchpoint_date))),
-            channel=held(f.channel),
-            channel_path=held(f.channel_path),
-            medium=held(f.medium),
-        )
+        def touchpoint(row: list[str]) -> Touchpoint:
+            return Touchpoint(
+                key=row[key],
+                campaign_id=held(row[campaign]),
+                member_id=held(row[member]),
+                lead_id=held(row[lead]),
+                contact_id=held(row[contact]),
+                email=held(row[email]),
+                touchpoint_date=cast(datetime, parse_datetime(held(row[when]))),
+                channel=held(row[channel]),
+                channel_path=held(row[path]),
+                medium=held(row[medium]),
+            )
+
+        if all(name in column for name in names):
+            return touchpoint
+        return lambda row: touchpoint([*row, ""])
+
+    def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
+        """One Bulk row given as a dict by column name (see `touchpoints_from_csv`)."""
+        return self.touchpoints_from_csv(list(row))(list(row.values()))
 
     def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
         """What Salesforce holds (possibly edited by hand), as a comparable Touchpoint. A field
