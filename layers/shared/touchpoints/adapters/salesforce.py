@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import batched
 from typing import Any
@@ -176,8 +176,11 @@ class SalesforceGateway:
         """A finished member query job's rows in Id order after `after_id`, `size` at a time
         (pages of `bulk_page_size` rows sorted on ephemeral storage, then merged)."""
         chunk: list[Member] = []
-        for row in self._bulk.sorted_rows(job, "Id", after_id, self._bulk_page_size):
-            chunk.append(self._map.member_from_csv(row))
+        members = self._bulk.sorted_rows(
+            job, "Id", after_id, self._bulk_page_size, self._map.members_from_csv
+        )
+        for member in members:
+            chunk.append(member)
             if len(chunk) == size:
                 yield chunk
                 chunk = []
@@ -264,8 +267,15 @@ class SalesforceGateway:
         """A finished touchpoint query job's rows in key order, after the member's key: (as
         found, record id)."""
         after_key = touchpoint_key(after_member_id) if after_member_id else ""
-        for row in self._bulk.sorted_rows(job, self._fields.key, after_key, self._bulk_page_size):
-            yield self._map.touchpoint_from_csv(row), row["Id"]
+        yield from self._bulk.sorted_rows(
+            job, self._fields.key, after_key, self._bulk_page_size, self._touchpoints_with_ids
+        )
+
+    def _touchpoints_with_ids(
+        self, header: list[str]
+    ) -> Callable[[list[str]], tuple[Touchpoint, str]]:
+        touchpoint, record_id = self._map.touchpoints_from_csv(header), header.index("Id")
+        return lambda row: (touchpoint(row), row[record_id])
 
     def read_touchpoints_by_record_ids(
         self, record_ids: Iterable[str]
@@ -284,9 +294,14 @@ class SalesforceGateway:
     def upserted_touchpoints(self, status: BulkJobStatus) -> Iterator[UpsertedTouchpoint]:
         """Touchpoints an upsert job wrote, with their record ids and whether it created them,
         from its successful rows (one call; the file is streamed to ephemeral storage)."""
-        for row in self._bulk.successful_rows(status.job):
-            created = (row.get("sf__Created") or "").lower() == "true"
-            yield UpsertedTouchpoint(self._map.touchpoint_from_csv(row), row["sf__Id"], created)
+        yield from self._bulk.successful_rows(status.job, self._upserted)
+
+    def _upserted(self, header: list[str]) -> Callable[[list[str]], UpsertedTouchpoint]:
+        touchpoint = self._map.touchpoints_from_csv(header)
+        record_id, created = header.index("sf__Id"), header.index("sf__Created")
+        return lambda row: UpsertedTouchpoint(
+            touchpoint(row), row[record_id], row[created].lower() == "true"
+        )
 
     def ingest_failures(
         self, status: BulkJobStatus

@@ -99,23 +99,31 @@ class BulkRequests:
             message=info.get("errorMessage"),
         )
 
-    def sorted_rows(
-        self, job: BulkJob, key_column: str, after_key: str, page_size: int
-    ) -> Iterator[dict[str, str]]:
-        """The query job's rows in `key_column` order after `after_key`: each results page is
-        streamed to ephemeral storage, cut into runs of `SORT_RUN_ROWS` rows sorted on their own,
-        and the runs are merged; memory holds one run, however large a page is."""
+    def sorted_rows[T](
+        self,
+        job: BulkJob,
+        key_column: str,
+        after_key: str,
+        page_size: int,
+        reader: Callable[[list[str]], Callable[[list[str]], T]],
+    ) -> Iterator[T]:
+        """The query job's rows in `key_column` order after `after_key`, each read by what
+        `reader(header)` returns (rows are lists of cells: a dict per row costs more than most
+        readers): each results page is streamed to ephemeral storage, cut into runs of
+        `SORT_RUN_ROWS` rows sorted on their own, and the runs are merged; memory holds one run,
+        however large a page is."""
         with tempfile.TemporaryDirectory(prefix="bulk-query-") as workdir:
             runs, header = self._sorted_pages(job, key_column, page_size, workdir)
             if not header:
                 return
             key_index = header.index(key_column)
+            read = reader(header)
             files = [open(path, newline="", encoding="utf-8") for path in runs]  # noqa: SIM115
             try:
                 merged = heapq.merge(*map(csv.reader, files), key=itemgetter(key_index))
                 for row in merged:
                     if row[key_index] > after_key:
-                        yield dict(zip(header, row, strict=True))
+                        yield read(row)
             finally:
                 for file in files:
                     file.close()
@@ -175,9 +183,12 @@ class BulkRequests:
         self._sf.call("bulk2_close", lambda sf: _client(sf, sobject).close_job(job_id))
         return job_id
 
-    def successful_rows(self, job: BulkJob) -> Iterator[dict[str, str]]:
+    def successful_rows[T](
+        self, job: BulkJob, reader: Callable[[list[str]], Callable[[list[str]], T]]
+    ) -> Iterator[T]:
         """An ingest job's successful rows (`sf__Id`, `sf__Created` and the uploaded columns),
-        streamed to ephemeral storage and read a row at a time."""
+        streamed to ephemeral storage and read a row at a time by what `reader(header)`
+        returns (blank lines skipped)."""
         with tempfile.NamedTemporaryFile(prefix="bulk-results-", suffix=".csv") as file:
             self._sf.call(
                 "bulk2_ingest_results",
@@ -186,7 +197,14 @@ class BulkRequests:
                 ),
             )
             with open(file.name, newline="", encoding="utf-8") as results:
-                yield from csv.DictReader(results)
+                rows = csv.reader(results)
+                header = next(rows, None)
+                if header is None:
+                    return
+                read = reader(header)
+                for row in rows:
+                    if row:
+                        yield read(row)
 
     def ingest_failures(
         self, status: BulkJobStatus, ref_column: str
@@ -228,6 +246,15 @@ class BulkRequests:
 class _Part:
     file: IO[bytes]
     rows: int = 0
+    size: int = 0  # bytes written, counted here: asking the file costs a system call per row
+
+
+class _Lines:
+    """Where the stage's CSV writer puts each row's line (one `write` per row), to be taken."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+        self.write = self.written.append
 
 
 class IngestStage:
@@ -239,22 +266,18 @@ class IngestStage:
         self._max_bytes = max_bytes
         self._parts: list[_Part] = []
         self.rows = 0
-        self._line = (
-            io.StringIO()
-        )  # one row's CSV, reused: a writer per row costs more than the row
-        self._writer = csv.writer(self._line, lineterminator="\n")
+        self._lines = _Lines()  # one writer for every row: a writer per row costs more than the row
+        self._writer = csv.writer(self._lines, lineterminator="\n")
 
     def add(self, values: Sequence[Any]) -> None:
-        self._line.seek(0)
-        self._line.truncate()
         self._writer.writerow([NULL if value is None else value for value in values])
-        line = self._line.getvalue().encode("utf-8")
+        line = self._lines.written.pop().encode("utf-8")
         part = self._parts[-1] if self._parts else None
-        if part is None or part.file.tell() + len(line) > self._max_bytes:
+        if part is None or part.size + len(line) > self._max_bytes:
             part = _Part(tempfile.TemporaryFile(prefix="bulk-ingest-"))  # noqa: SIM115
-            part.file.write(_csv_line(self._header))
+            part.size = part.file.write(_csv_line(self._header))
             self._parts.append(part)
-        part.file.write(line)
+        part.size += part.file.write(line)
         part.rows += 1
         self.rows += 1
 

@@ -7,7 +7,7 @@ def parse_datetime(value: str | None) -> datetime | None:
     """`2026-02-05T16:30:00.000+0000` (REST) or `…Z` (outbound messages, CSV) → aware UTC datetime."""
     if not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(value).astimezone(UTC)  # reads `Z` itself since Python 3.11
 
 
 def parse_required_datetime(value: str) -> datetime:

@@ -35,11 +35,24 @@ class RecordMapper:
     # -- members -----------------------------------------------------------------------------
 
     @property
-    def member_columns(self) -> str:
+    def member_column_names(self) -> tuple[str, ...]:
         return (
-            "Id, CampaignId, LeadId, ContactId, Lead.Email, Contact.Email, Status, HasResponded, "
-            f"FirstRespondedDate, CreatedDate, {self.campaign.member_touchpoint_date}"
+            "Id",
+            "CampaignId",
+            "LeadId",
+            "ContactId",
+            "Lead.Email",
+            "Contact.Email",
+            "Status",
+            "HasResponded",
+            "FirstRespondedDate",
+            "CreatedDate",
+            self.campaign.member_touchpoint_date,
         )
+
+    @property
+    def member_columns(self) -> str:
+        return ", ".join(self.member_column_names)
 
     @property
     def watched_fields(self) -> WatchedFields:
@@ -70,13 +83,47 @@ class RecordMapper:
             record, lead.get("Email"), contact.get("Email"), record.get("HasResponded")
         )
 
-    def member_from_csv(self, row: Mapping[str, str]) -> Member:
-        """CSV cells are text; an empty cell is null."""
-        record = {key: value or None for key, value in row.items()}
-        responded = (record.get("HasResponded") or "").lower() == "true"
-        return self._member(
-            record, record.get("Lead.Email"), record.get("Contact.Email"), responded
-        )
+    def members_from_csv(self, header: list[str]) -> Callable[[list[str]], Member]:
+        """Members from a Bulk result's rows under `header`, read by column position (cells are
+        text; an empty cell is null): a result holds every member of a campaign, and a dict per
+        row costs more than the row's Member."""
+        # A column the result lacks reads as null, from an empty cell added after the last.
+        absent = len(header)
+        column = {name: index for index, name in enumerate(header)}
+        (
+            id_,
+            campaign_id,
+            lead_id,
+            contact_id,
+            lead_email,
+            contact_email,
+            status,
+            responded,
+            first_responded,
+            created,
+            touchpoint_date,
+        ) = (column.get(name, absent) for name in self.member_column_names)
+
+        def member(row: list[str]) -> Member:
+            contact = row[contact_id] or None
+            return Member(
+                id=row[id_],
+                campaign_id=row[campaign_id],
+                lead_id=row[lead_id] or None,
+                contact_id=contact,
+                email=member_email(
+                    row[lead_email] or None, row[contact_email] or None, contact is not None
+                ),
+                has_responded=row[responded].lower() == "true",
+                created_date=parse_required_datetime(row[created]),
+                first_responded_date=parse_date(row[first_responded]),
+                touchpoint_date=parse_datetime(row[touchpoint_date]),
+                status=row[status] or None,
+            )
+
+        if all(name in column for name in self.member_column_names):
+            return member
+        return lambda row: member([*row, ""])
 
     def _member(
         self,
@@ -149,11 +196,53 @@ class RecordMapper:
             touchpoint.medium,
         )
 
-    def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
-        """A touchpoint as a Bulk result file echoes it (text cells; empty or #N/A is null)."""
-        return self.touchpoint_from_json(
-            {key: None if not value or value == "#N/A" else value for key, value in row.items()}
+    def touchpoints_from_csv(self, header: list[str]) -> Callable[[list[str]], Touchpoint]:
+        """Touchpoints from a Bulk file's rows under `header` (a query's result, an ingest job's
+        results), read by column position: text cells, empty or #N/A is null, and a column the
+        file lacks is null. A file holds a row per touchpoint, so no dict is made per row."""
+        f = self.touchpoint
+        names = (
+            f.key,
+            f.campaign,
+            f.campaign_member_id,
+            f.lead,
+            f.contact,
+            f.email,
+            f.touchpoint_date,
+            f.channel,
+            f.channel_path,
+            f.medium,
         )
+        absent = len(header)  # the empty cell added after the last when a column is lacking
+        column = {name: index for index, name in enumerate(header)}
+        key, campaign, member, lead, contact, email, when, channel, path, medium = (
+            column.get(name, absent) for name in names
+        )
+
+        def held(value: str) -> Any:  # as held: a field blanked by hand is None
+            return None if not value or value == "#N/A" else value
+
+        def touchpoint(row: list[str]) -> Touchpoint:
+            return Touchpoint(
+                key=row[key],
+                campaign_id=held(row[campaign]),
+                member_id=held(row[member]),
+                lead_id=held(row[lead]),
+                contact_id=held(row[contact]),
+                email=held(row[email]),
+                touchpoint_date=cast(datetime, parse_datetime(held(row[when]))),
+                channel=held(row[channel]),
+                channel_path=held(row[path]),
+                medium=held(row[medium]),
+            )
+
+        if all(name in column for name in names):
+            return touchpoint
+        return lambda row: touchpoint([*row, ""])
+
+    def touchpoint_from_csv(self, row: Mapping[str, str]) -> Touchpoint:
+        """One Bulk row given as a dict by column name (see `touchpoints_from_csv`)."""
+        return self.touchpoints_from_csv(list(row))(list(row.values()))
 
     def touchpoint_from_json(self, record: Mapping[str, Any]) -> Touchpoint:
         """What Salesforce holds (possibly edited by hand), as a comparable Touchpoint. A field

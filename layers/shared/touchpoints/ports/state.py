@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from touchpoints.rules.frozen_values import fast_frozen_init
 from touchpoints.rules.models import Touchpoint
 from touchpoints.rules.outcome import Outcome
 
 
+@fast_frozen_init  # one or two per member in every run
 @dataclass(frozen=True, slots=True)
 class StoredMember:
     """A member's status as last recorded; `touchpoint` is what Salesforce confirmed it has;

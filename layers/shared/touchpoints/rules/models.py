@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from touchpoints.rules.frozen_values import fast_frozen_init
+
 
 class SyncMode(StrEnum):
     """The value of `Campaign.Enable_Buyer_Touchpoints__c`."""
@@ -38,6 +40,7 @@ class Campaign:
     end_date: date | None = None
 
 
+@fast_frozen_init  # one of each per member in every run
 @dataclass(frozen=True, slots=True)
 class Member:
     """A CampaignMember with the fields the rules read."""
@@ -65,6 +68,7 @@ class Channel:
         return f"{self.channel}.{self.subchannel}" if self.subchannel else self.channel
 
 
+@fast_frozen_init  # one of each per member in every run
 @dataclass(frozen=True, slots=True)
 class Touchpoint:
     """The touchpoint a member should have (or has, as recorded after a confirmed write)."""
@@ -81,6 +85,7 @@ class Touchpoint:
     medium: str | None
 
 
+@fast_frozen_init  # one of each per member in every run
 @dataclass(frozen=True, slots=True)
 class MemberOutcome:
     """What the rules decided for one member: a touchpoint, or the reason there is none."""

@@ -5,7 +5,7 @@ member's outcome before its last change."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,29 +53,63 @@ def with_history(
     """The member's new state with its outcome history: when what a reader sees (outcome,
     touchpoint date, channel) changed, what it was before and when the change was made; else the
     history it had."""
-    if previous is None:
+    if previous is None or new is previous:
         return new
-    if _seen(new) == _seen(previous):
+    if _seen_alike(new, previous):
         return carried_history(new, previous)
     status, touchpoint_date, channel = _seen(previous)
-    return replace(
-        new,
-        previous_status=status,
-        previous_touchpoint_date=touchpoint_date,
-        previous_channel=channel,
-        changed_at=changed_at or new.changed_at,
-    )
+    return _with_history(new, status, touchpoint_date, channel, changed_at or new.changed_at)
 
 
 def carried_history(new: StoredMember, source: StoredMember) -> StoredMember:
     """The new state with `source`'s outcome history, unchanged."""
-    return replace(
+    if (
+        new.previous_status == source.previous_status
+        and new.previous_touchpoint_date == source.previous_touchpoint_date
+        and new.previous_channel == source.previous_channel
+        and new.changed_at == source.changed_at
+    ):
+        return new  # a state is immutable: sharing it is cheaper than copying it
+    return _with_history(
         new,
-        previous_status=source.previous_status,
-        previous_touchpoint_date=source.previous_touchpoint_date,
-        previous_channel=source.previous_channel,
-        changed_at=source.changed_at,
+        source.previous_status,
+        source.previous_touchpoint_date,
+        source.previous_channel,
+        source.changed_at,
     )
+
+
+def _with_history(
+    new: StoredMember,
+    previous_status: str | None,
+    previous_touchpoint_date: str | None,
+    previous_channel: str | None,
+    changed_at: str | None,
+) -> StoredMember:
+    # Built directly: `dataclasses.replace` reads the fields' metadata on every call, and the
+    # recompute does this for every member of a run.
+    return StoredMember(
+        new.member_id,
+        new.status,
+        new.touchpoint,
+        new.record_id,
+        new.person_id,
+        new.email,
+        previous_status,
+        previous_touchpoint_date,
+        previous_channel,
+        changed_at,
+    )
+
+
+def _seen_alike(new: StoredMember, previous: StoredMember) -> bool:
+    """What a reader sees of the two states is the same (`_seen`, without formatting dates when
+    the touchpoints are the same value)."""
+    if new.status != previous.status:
+        return False
+    if new.touchpoint is previous.touchpoint:
+        return True
+    return _seen(new) == _seen(previous)
 
 
 def _seen(member: StoredMember) -> tuple[str, str | None, str | None]:

@@ -5,9 +5,9 @@ the states of members without a write; and the strays a full reconciliation dele
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from touchpoints.ports.salesforce import RecomputeSalesforcePort, RecordResult
+from touchpoints.ports.salesforce import RecomputeSalesforcePort
 from touchpoints.ports.state import StatePort, StoredMember
 from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import evaluate_member
@@ -85,21 +85,26 @@ class ChunkReconciler:
 
         # The state each member will have once its write is done; members without a write get it
         # now, the others once the write's outcome is known (or when it is staged for Bulk).
-        planned = {tp.key: RecordResult(tp.key, True) for tp in upserts}
-        removed = {key: RecordResult(key, True) for key in to_delete}
+        planned = {tp.key for tp in upserts}
         changed: list[StoredMember] = []
         pending: list[Pending] = []
         people = {m.id: (m.contact_id or m.lead_id, m.email) for m in members}
         for member_id, outcome in outcomes.items():
             key = touchpoint_key(member_id)
             previous = stored.get(member_id)
-            new_state = next_state(outcome, previous, baseline.get(key), planned, removed)
             person_id, email = people[member_id]
-            new_state = replace(new_state, person_id=person_id, email=email)
+            new_state = next_state(
+                outcome,
+                previous,
+                baseline.get(key),
+                written=key in planned,
+                person_id=person_id,
+                email=email,
+            )
             new_state = with_history(new_state, previous, run.started_at)
             if key in planned or key in deletes:
                 pending.append(Pending(member_id, new_state, baseline.get(key)))
-            elif new_state != previous:
+            elif new_state is not previous and new_state != previous:
                 changed.append(new_state)
             totals.statuses[new_state.status] += 1
         gone: list[str] = []

@@ -8,13 +8,17 @@ from dataclasses import dataclass, replace
 
 from touchpoints.ports.salesforce import RecordResult, TouchpointRecord
 from touchpoints.ports.state import StoredMember
-from touchpoints.rules.keys import touchpoint_key
-from touchpoints.rules.models import MemberOutcome, Touchpoint
+from touchpoints.rules.frozen_values import fast_frozen_init
+from touchpoints.rules.models import MemberOutcome, Reason, Touchpoint
 from touchpoints.rules.outcome import CREATED, UPDATED, Outcome
 from touchpoints.services.recompute.results import RunTotals
 from touchpoints.services.run_history import carried_history
 
+# The status each reason is stored as, rendered once rather than for every member.
+_REASON_STATUS = {reason: Outcome.for_reason(reason).status for reason in Reason}
 
+
+@fast_frozen_init  # one per member written
 @dataclass(frozen=True, slots=True)
 class Pending:
     """A member whose new state waits on its touchpoint's write: the state it gets if the write
@@ -53,31 +57,43 @@ def next_state(
     outcome: MemberOutcome,
     previous: StoredMember | None,
     baseline: tuple[Touchpoint, str | None] | None,
-    written: Mapping[str, RecordResult],
-    removed: Mapping[str, RecordResult],
+    *,
+    written: bool,
+    person_id: str | None,
+    email: str | None,
 ) -> StoredMember:
-    """The member's new recorded state: only what Salesforce confirmed moves the state forward.
-    `baseline` is the touchpoint Salesforce is known to hold for the member, with its record id."""
+    """The member's new recorded state, once its touchpoint's write (`written`: one is planned)
+    succeeds; a refused write sets it back (`refused_state`). `baseline` is the touchpoint
+    Salesforce is known to hold for the member, with its record id; `person_id` and `email` are
+    the member's person as read now."""
     member_id, touchpoint = outcome.member_id, outcome.touchpoint
-    key = touchpoint_key(member_id)
     if touchpoint is not None:
-        record = written.get(key)
-        if record is None:  # Salesforce already holds exactly this touchpoint
-            record_id = baseline[1] if baseline else None
-            if previous and previous.touchpoint == touchpoint and previous.record_id == record_id:
-                return previous
-            status = previous.status if previous and previous.touchpoint else CREATED
-            return StoredMember(member_id, status, touchpoint, record_id)
-        if record.success:
+        record_id = baseline[1] if baseline else None
+        if written:
             status = UPDATED if baseline else CREATED
-            return StoredMember(
-                member_id, status, touchpoint, record.record_id or (baseline and baseline[1])
-            )
-        return failed_state(member_id, baseline, record)
-    record = removed.get(key)
-    if record is not None and not record.success:
-        return failed_state(member_id, baseline, record)
-    return StoredMember(member_id, Outcome.for_reason(outcome.reason).status)
+            return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
+        # Salesforce already holds exactly this touchpoint
+        if (
+            previous
+            and previous.touchpoint == touchpoint
+            and previous.record_id == record_id
+            and previous.person_id == person_id
+            and previous.email == email
+        ):
+            return previous
+        status = previous.status if previous and previous.touchpoint else CREATED
+        return StoredMember(member_id, status, touchpoint, record_id, person_id, email)
+    status = _REASON_STATUS[outcome.reason]
+    if (
+        previous
+        and previous.status == status
+        and previous.touchpoint is None
+        and previous.record_id is None
+        and previous.person_id == person_id
+        and previous.email == email
+    ):
+        return previous
+    return StoredMember(member_id, status, None, None, person_id, email)
 
 
 def failed_state(

@@ -1,0 +1,41 @@
+import csv
+import io
+
+from touchpoints.adapters.salesforce_bulk import NULL, IngestStage
+
+
+def _parts(stage: IngestStage) -> list[bytes]:
+    contents = []
+    for part in stage.parts():
+        part.seek(0)
+        contents.append(part.read())
+    return contents
+
+
+def test_staged_rows_are_cut_into_parts_no_larger_than_allowed_each_with_the_header():
+    stage = IngestStage(["Key__c", "Email__c"], max_bytes=60)
+    rows = [(f"OCT-{n:03d}", f"p{n}@example.com" if n % 3 else None) for n in range(10)]
+    for row in rows:
+        stage.add(row)
+
+    parts = _parts(stage)
+
+    assert len(parts) > 1
+    assert all(len(part) <= 60 for part in parts)
+    read = [list(csv.reader(io.StringIO(part.decode()))) for part in parts]
+    assert all(lines[0] == ["Key__c", "Email__c"] for lines in read)
+    assert [tuple(line) for lines in read for line in lines[1:]] == [
+        (key, email or NULL) for key, email in rows
+    ]
+    assert stage.rows == 10
+    stage.close()
+
+
+def test_a_value_needing_quotes_is_quoted():
+    stage = IngestStage(["Key__c", "Medium__c"])
+    stage.add(("OCT-1", 'Trade show, "Expo"'))
+
+    (part,) = _parts(stage)
+
+    assert part == b'Key__c,Medium__c\nOCT-1,"Trade show, ""Expo"""\n'
+    stage.close()
