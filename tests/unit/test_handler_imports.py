@@ -60,3 +60,17 @@ def test_the_check_sees_an_adapter_import(tmp_path):
         "touchpoints.adapters.salesforce",
         "touchpoints.adapters.state_store",
     ]
+
+
+HANDLER_MOST_LINES = 150  # a handler parses, calls one use case, shapes the reply: no more
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in HANDLER_FILES if p.name == "app.py"], ids=lambda p: p.parent.name
+)
+def test_a_handler_stays_thin(path: Path):
+    lines = len(path.read_text().splitlines())
+    assert lines <= HANDLER_MOST_LINES, (
+        f"{path.parent.name}/app.py has {lines} lines: move routes, readers and replies into "
+        "the layer's edge (edge/routes/<api>/), the use case into a service"
+    )
