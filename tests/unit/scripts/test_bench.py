@@ -137,9 +137,9 @@ def test_each_figure_has_its_bound_beside_it_and_the_sdk_apart_from_the_product(
     )
     assert row.product_cpu == 2.5
     line = render([row], A_WEBHOOK).splitlines()[2].split()
-    # SDK s, /100k, CPU s, /100k, CPU goal, peak MiB, memory goal, dynamodb
-    assert line[-8:] == ["2.50", "2.50", "2.50", "2.50", "<=2", "3.0", "<=150", "in-process"]
-    assert line[-10:-8] == ["12", "4002"]  # AWS n beside the fewest DynamoDB calls
+    # SDK s, /100k, CPU s, /100k, CPU goal, rss MiB, dynamodb
+    assert line[-7:] == ["2.50", "2.50", "2.50", "2.50", "<=2", "3.0", "in-process"]
+    assert line[-9:-7] == ["12", "4002"]  # AWS n beside the fewest DynamoDB calls
 
 
 def test_the_aws_clock_counts_the_stand_ins_cpu_apart_from_the_sdks():
