@@ -34,33 +34,31 @@ from touchpoints.ports.state import StoredMember
 from touchpoints.rules.models import Touchpoint
 
 _CONFIG = "CONFIG"
-_NO_TEXT: AttributeValue = {"S": None}  # read in place of an absent attribute: None; never changed
+# Shared by every item, never changed: NULL as written, and read in place of an absent attribute
+_NULL: AttributeValue = {"NULL": True}
+_NO_TEXT: AttributeValue = {"S": None}
 
 
 def _campaign_pk(campaign_id: str) -> str:
     return f"CAMPAIGN#{campaign_id}"
 
 
-def _text(value: str | None) -> AttributeValue:
-    """A touchpoint part as the resource Table wrote it: absent is NULL."""
-    return {"NULL": True} if value is None else {"S": value}
-
-
 def _touchpoint_to_wire(touchpoint: Touchpoint) -> AttributeValue:
     """Its fields by name, field by field (not `dataclasses.asdict`, which deep-copies every
     value), the date as ISO text; a map whose absent parts are NULL."""
+    lead_id, contact_id, medium = touchpoint.lead_id, touchpoint.contact_id, touchpoint.medium
     return {
         "M": {
             "key": {"S": touchpoint.key},
             "campaign_id": {"S": touchpoint.campaign_id},
             "member_id": {"S": touchpoint.member_id},
-            "lead_id": _text(touchpoint.lead_id),
-            "contact_id": _text(touchpoint.contact_id),
+            "lead_id": _NULL if lead_id is None else {"S": lead_id},
+            "contact_id": _NULL if contact_id is None else {"S": contact_id},
             "email": {"S": touchpoint.email},
             "touchpoint_date": {"S": touchpoint.touchpoint_date.isoformat()},
             "channel": {"S": touchpoint.channel},
             "channel_path": {"S": touchpoint.channel_path},
-            "medium": _text(touchpoint.medium),
+            "medium": _NULL if medium is None else {"S": medium},
         }
     }
 
