@@ -1,7 +1,8 @@
 import csv
 import io
 
-from touchpoints.adapters.salesforce_bulk import NULL, IngestStage
+from touchpoints.adapters import salesforce_bulk
+from touchpoints.adapters.salesforce_bulk import NULL, IngestStage, _run_blocks, _write_run
 
 
 def _parts(stage: IngestStage) -> list[bytes]:
@@ -39,3 +40,23 @@ def test_a_value_needing_quotes_is_quoted():
 
     assert part == b'Key__c,Medium__c\nOCT-1,"Trade show, ""Expo"""\n'
     stage.close()
+
+
+def test_a_sort_run_reads_back_block_by_block_exactly_as_written(monkeypatch, tmp_path):
+    """Cells CSV would quote (commas, quotes, line breaks) and any text come back unchanged,
+    over several blocks and a last short one."""
+    monkeypatch.setattr(salesforce_bulk, "RUN_BLOCK_ROWS", 2)
+    rows = [
+        ["00v000000000001AAA", 'a "quoted", cell'],
+        ["00v000000000002AAA", "two\nlines"],
+        ["00v000000000003AAA", "Zoë Ærø 会议"],
+        ["00v000000000004AAA", ""],
+        ["00v000000000005AAA", "#N/A"],
+    ]
+
+    path = _write_run(rows, str(tmp_path), 0)
+    with open(path, "rb") as run:
+        blocks = list(_run_blocks(run))
+
+    assert [len(block) for block in blocks] == [2, 2, 1]
+    assert [row for block in blocks for row in block] == rows

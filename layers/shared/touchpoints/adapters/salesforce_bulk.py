@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import heapq
 import io
+import marshal
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import batched
+from itertools import batched, chain
 from operator import itemgetter
 from typing import IO, Any
 
@@ -35,6 +36,8 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 # rows at a time: memory stays bounded whatever page size Salesforce returns.
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 SORT_RUN_ROWS = 20_000
+RUN_BLOCK_ROWS = 500  # rows read back at a time from each run while they are merged
+RUN_BLOCK_LENGTH_BYTES = 4
 NULL = "#N/A"  # Bulk API's null: an empty cell would leave the field as it was
 RUNNING = frozenset({"Open", "UploadComplete", "InProgress"})
 
@@ -56,10 +59,21 @@ def _download_page(
 
 
 def _write_run(rows: list[list[str]], workdir: str, number: int) -> str:
-    path = os.path.join(workdir, f"run-{number:05d}.csv")
-    with open(path, "w", newline="", encoding="utf-8") as run:
-        csv.writer(run, lineterminator="\n").writerows(rows)
+    """A sorted run in blocks of `RUN_BLOCK_ROWS` rows, each marshalled behind its length: this
+    process writes and reads them back, and marshal does both several times faster than CSV."""
+    path = os.path.join(workdir, f"run-{number:05d}.bin")
+    with open(path, "wb") as run:
+        for block in batched(rows, RUN_BLOCK_ROWS, strict=False):
+            data = marshal.dumps(block)
+            run.write(len(data).to_bytes(RUN_BLOCK_LENGTH_BYTES))
+            run.write(data)
     return path
+
+
+def _run_blocks(run: IO[bytes]) -> Iterator[tuple[list[str], ...]]:
+    while length := run.read(RUN_BLOCK_LENGTH_BYTES):
+        # only runs this process wrote, in its own private temporary directory
+        yield marshal.loads(run.read(int.from_bytes(length)))  # noqa: S302
 
 
 class BulkRequests:
@@ -110,17 +124,18 @@ class BulkRequests:
         """The query job's rows in `key_column` order after `after_key`, each read by what
         `reader(header)` returns (rows are lists of cells: a dict per row costs more than most
         readers): each results page is streamed to ephemeral storage, cut into runs of
-        `SORT_RUN_ROWS` rows sorted on their own, and the runs are merged; memory holds one run,
-        however large a page is."""
+        `SORT_RUN_ROWS` rows sorted on their own (`_write_run`), and the runs are merged a block
+        at a time; memory holds one run, however large a page is."""
         with tempfile.TemporaryDirectory(prefix="bulk-query-") as workdir:
             runs, header = self._sorted_pages(job, key_column, page_size, workdir)
             if not header:
                 return
             key_index = header.index(key_column)
             read = reader(header)
-            files = [open(path, newline="", encoding="utf-8") for path in runs]  # noqa: SIM115
+            files = [open(path, "rb") for path in runs]  # noqa: SIM115
             try:
-                merged = heapq.merge(*map(csv.reader, files), key=itemgetter(key_index))
+                rows = (chain.from_iterable(_run_blocks(file)) for file in files)
+                merged = heapq.merge(*rows, key=itemgetter(key_index))
                 for row in merged:
                     if row[key_index] > after_key:
                         yield read(row)
