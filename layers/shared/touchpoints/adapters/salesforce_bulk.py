@@ -32,8 +32,9 @@ from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 # "Each job can contain up to 150,000,000 characters" of CSV, "100 MB" before base64 being the
 # safe size (Bulk API 2.0 and Bulk API Developer Guide, Limits: "Bulk API 2.0 Ingest Limits").
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-# A results page is streamed to ephemeral storage in chunks of this size, then sorted this many
-# rows at a time: memory stays bounded whatever page size Salesforce returns.
+# A results page (or an ingest job's results) is written to ephemeral storage in chunks of this
+# size (simple-salesforce's default, 1 KiB, costs a Python round per KiB); a query's page is then
+# sorted this many rows at a time: memory stays bounded whatever page size Salesforce returns.
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 SORT_RUN_ROWS = 20_000
 RUN_BLOCK_ROWS = 500  # rows read back at a time from each run while they are merged
@@ -208,7 +209,7 @@ class BulkRequests:
             self._sf.call(
                 "bulk2_ingest_results",
                 lambda sf: _client(sf, job.sobject).download_ingest_results(
-                    file.name, job.id, "successfulResults"
+                    file.name, job.id, "successfulResults", DOWNLOAD_CHUNK_BYTES
                 ),
             )
             with open(file.name, newline="", encoding="utf-8") as results:
