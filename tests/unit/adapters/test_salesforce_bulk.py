@@ -1,6 +1,9 @@
 import csv
 import io
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from touchpoints.adapters import salesforce_bulk
 from touchpoints.adapters.salesforce_bulk import NULL, IngestStage, _run_blocks, _write_run
 
@@ -39,6 +42,38 @@ def test_a_value_needing_quotes_is_quoted():
     (part,) = _parts(stage)
 
     assert part == b'Key__c,Medium__c\nOCT-1,"Trade show, ""Expo"""\n'
+    stage.close()
+
+
+cells = st.none() | st.text(max_size=8) | st.sampled_from([",", '"', "\n", "\r", "", " "])
+
+
+@given(st.lists(st.lists(cells, min_size=1, max_size=4), min_size=1, max_size=5))
+def test_a_staged_row_is_the_line_csv_writes_for_it(rows):
+    """Rows written without the csv module when no cell needs quoting must be the same bytes."""
+    width = max(len(row) for row in rows)
+    rows = [row + [None] * (width - len(row)) for row in rows]
+    stage = IngestStage([f"F{n}" for n in range(width)])
+    for row in rows:
+        stage.add(row)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow([f"F{n}" for n in range(width)])
+    writer.writerows([NULL if cell is None else cell for cell in row] for row in rows)
+
+    (part,) = _parts(stage)
+
+    assert part == expected.getvalue().encode()
+    stage.close()
+
+
+def test_a_row_with_a_number_is_written_by_csv():
+    stage = IngestStage(["Id", "Count__c"])
+    stage.add(("a0B000000000001AAA", 3))
+
+    (part,) = _parts(stage)
+
+    assert part == b"Id,Count__c\na0B000000000001AAA,3\n"
     stage.close()
 
 
