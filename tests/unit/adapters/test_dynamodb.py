@@ -7,14 +7,10 @@ https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteIte
 requests go through a real boto3 client to the bench's in-process DynamoDB, which keeps those
 rules (tests/unit/scripts/test_bench_dynamodb.py)."""
 
-from decimal import Decimal
 from typing import Any
 
 import boto3
 import pytest
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from hypothesis import given
-from hypothesis import strategies as st
 
 from scripts.bench_dynamodb import InProcessDynamoDB
 from touchpoints.adapters import dynamodb
@@ -22,38 +18,10 @@ from touchpoints.adapters.dynamodb import (
     BATCH_WRITE_ATTEMPTS,
     TABLE_CLIENT_CONFIG,
     batch_write,
-    from_attribute_value,
-    to_attribute_value,
     wire_key,
 )
 
 TABLE = "state"
-
-values = st.recursive(
-    st.none()
-    | st.text()
-    | st.booleans()
-    | st.integers(min_value=-(10**30), max_value=10**30)
-    | st.decimals(
-        allow_nan=False, allow_infinity=False, places=4, min_value=-(10**20), max_value=10**20
-    )
-    | st.binary(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-    max_leaves=8,
-)
-
-
-@given(values)
-def test_values_go_over_the_wire_as_boto3s_serializer_writes_them(value):
-    wire = to_attribute_value(value)
-
-    assert wire == TypeSerializer().serialize(value)
-    assert from_attribute_value(wire) == TypeDeserializer().deserialize(wire)
-
-
-def test_floats_are_refused_as_boto3_refuses_them():
-    with pytest.raises(TypeError, match="Float types are not supported"):
-        to_attribute_value({"share": 0.5})
 
 
 @pytest.fixture
@@ -133,7 +101,3 @@ def test_writes_left_unprocessed_call_after_call_end_in_an_error(monkeypatch):
         batch_write(throttled, TABLE, [put("a")])
 
     assert throttled.calls == BATCH_WRITE_ATTEMPTS
-
-
-def test_a_plain_number_survives_as_decimal():
-    assert from_attribute_value(to_attribute_value({"n": 3})) == {"n": Decimal(3)}

@@ -1,7 +1,11 @@
 import csv
 import io
 
-from touchpoints.adapters.salesforce_bulk import NULL, IngestStage
+from hypothesis import given
+from hypothesis import strategies as st
+
+from touchpoints.adapters import salesforce_bulk
+from touchpoints.adapters.salesforce_bulk import NULL, IngestStage, _run_blocks, _write_run
 
 
 def _parts(stage: IngestStage) -> list[bytes]:
@@ -39,3 +43,55 @@ def test_a_value_needing_quotes_is_quoted():
 
     assert part == b'Key__c,Medium__c\nOCT-1,"Trade show, ""Expo"""\n'
     stage.close()
+
+
+cells = st.none() | st.text(max_size=8) | st.sampled_from([",", '"', "\n", "\r", "", " "])
+
+
+@given(st.lists(st.lists(cells, min_size=1, max_size=4), min_size=1, max_size=5))
+def test_a_staged_row_is_the_line_csv_writes_for_it(rows):
+    """Rows written without the csv module when no cell needs quoting must be the same bytes."""
+    width = max(len(row) for row in rows)
+    rows = [row + [None] * (width - len(row)) for row in rows]
+    stage = IngestStage([f"F{n}" for n in range(width)])
+    for row in rows:
+        stage.add(row)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow([f"F{n}" for n in range(width)])
+    writer.writerows([NULL if cell is None else cell for cell in row] for row in rows)
+
+    (part,) = _parts(stage)
+
+    assert part == expected.getvalue().encode()
+    stage.close()
+
+
+def test_a_row_with_a_number_is_written_by_csv():
+    stage = IngestStage(["Id", "Count__c"])
+    stage.add(("a0B000000000001AAA", 3))
+
+    (part,) = _parts(stage)
+
+    assert part == b"Id,Count__c\na0B000000000001AAA,3\n"
+    stage.close()
+
+
+def test_a_sort_run_reads_back_block_by_block_exactly_as_written(monkeypatch, tmp_path):
+    """Cells CSV would quote (commas, quotes, line breaks) and any text come back unchanged,
+    over several blocks and a last short one."""
+    monkeypatch.setattr(salesforce_bulk, "RUN_BLOCK_ROWS", 2)
+    rows = [
+        ["00v000000000001AAA", 'a "quoted", cell'],
+        ["00v000000000002AAA", "two\nlines"],
+        ["00v000000000003AAA", "Zoë Ærø 会议"],
+        ["00v000000000004AAA", ""],
+        ["00v000000000005AAA", "#N/A"],
+    ]
+
+    path = _write_run(rows, str(tmp_path), 0)
+    with open(path, "rb") as run:
+        blocks = list(_run_blocks(run))
+
+    assert [len(block) for block in blocks] == [2, 2, 1]
+    assert [row for block in blocks for row in block] == rows

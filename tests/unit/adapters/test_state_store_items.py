@@ -1,10 +1,10 @@
-"""The state store's touchpoint item: every field of Touchpoint written, and read back equal
-(the item is built field by field, not through dataclasses.asdict, so a new field must be added)."""
+"""The state store's touchpoint map: every field of Touchpoint written, and read back equal
+(the map is built field by field, not through dataclasses.asdict, so a new field must be added)."""
 
 from dataclasses import fields
 from datetime import UTC, datetime
 
-from touchpoints.adapters.state_store import _touchpoint_from_item, _touchpoint_to_item
+from touchpoints.adapters.state_store import _touchpoint_from_wire, _touchpoint_to_wire
 from touchpoints.rules.models import Touchpoint
 
 
@@ -27,14 +27,17 @@ def a_touchpoint(**changes: object) -> Touchpoint:
 def test_every_touchpoint_field_is_written_and_read_back_equal():
     touchpoint = a_touchpoint()
 
-    item = _touchpoint_to_item(touchpoint)
+    parts = _touchpoint_to_wire(touchpoint)["M"]
 
-    assert set(item) == {field.name for field in fields(Touchpoint)}
-    assert item["touchpoint_date"] == "2026-02-05T16:30:00+00:00"
-    assert _touchpoint_from_item(item) == touchpoint
+    assert set(parts) == {field.name for field in fields(Touchpoint)}
+    assert parts["touchpoint_date"] == {"S": "2026-02-05T16:30:00+00:00"}
+    assert _touchpoint_from_wire(parts) == touchpoint
 
 
 def test_absent_parts_stay_absent_after_the_round_trip():
     touchpoint = a_touchpoint(lead_id=None, contact_id="003000000000001AAA", medium=None)
 
-    assert _touchpoint_from_item(_touchpoint_to_item(touchpoint)) == touchpoint
+    parts = _touchpoint_to_wire(touchpoint)["M"]
+
+    assert parts["lead_id"] == parts["medium"] == {"NULL": True}
+    assert _touchpoint_from_wire(parts) == touchpoint

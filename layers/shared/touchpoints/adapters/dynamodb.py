@@ -10,7 +10,6 @@ from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -123,40 +122,13 @@ def batch_put(table: Any, items: list[dict[str, Any]]) -> None:
 
 
 # -- the wire format -------------------------------------------------------------------------------
-# boto3's resource Table converts every value with TypeSerializer/TypeDeserializer, walking each
-# value's type checks; the state's member items hold only strings, None and maps, done here by hand
-# (anything else goes to boto3's), so what is stored is what the Table would have stored.
-_SERIALIZER = TypeSerializer()
-_DESERIALIZER = TypeDeserializer()
-
+# The state's member items go through a low-level client as AttributeValues, built and read by hand
+# for their one known shape (adapters/state_store.py), the same items boto3's resource Table writes.
 AttributeValue = dict[str, Any]  # {"S": "..."}, {"NULL": True}, {"M": {...}}, {"N": "1"}, ...
 WireItem = dict[str, AttributeValue]
 
 BATCH_WRITE_REQUESTS = 25  # BatchWriteItem takes up to 25 put or delete requests a call
 BATCH_WRITE_ATTEMPTS = 8
-
-
-def to_attribute_value(value: object) -> AttributeValue:
-    """`value` as TypeSerializer writes it (numbers must be int or Decimal)."""
-    if type(value) is str:
-        return {"S": value}
-    if value is None:
-        return {"NULL": True}
-    if type(value) is dict:
-        return {"M": {name: to_attribute_value(inner) for name, inner in value.items()}}
-    result: AttributeValue = _SERIALIZER.serialize(value)
-    return result
-
-
-def from_attribute_value(value: Mapping[str, Any]) -> Any:
-    """The Python value TypeDeserializer reads from `value` (numbers as Decimal)."""
-    if "S" in value:
-        return value["S"]
-    if "M" in value:
-        return {name: from_attribute_value(inner) for name, inner in value["M"].items()}
-    if "NULL" in value:
-        return None
-    return _DESERIALIZER.deserialize(value)
 
 
 def wire_key(pk: str, sk: str) -> WireItem:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import heapq
 import io
+import marshal
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import batched
+from itertools import batched, chain
 from operator import itemgetter
 from typing import IO, Any
 
@@ -31,10 +32,13 @@ from touchpoints.ports.salesforce import BulkJob, BulkJobStatus, RecordResult
 # "Each job can contain up to 150,000,000 characters" of CSV, "100 MB" before base64 being the
 # safe size (Bulk API 2.0 and Bulk API Developer Guide, Limits: "Bulk API 2.0 Ingest Limits").
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-# A results page is streamed to ephemeral storage in chunks of this size, then sorted this many
-# rows at a time: memory stays bounded whatever page size Salesforce returns.
+# A results page (or an ingest job's results) is written to ephemeral storage in chunks of this
+# size (simple-salesforce's default, 1 KiB, costs a Python round per KiB); a query's page is then
+# sorted this many rows at a time: memory stays bounded whatever page size Salesforce returns.
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 SORT_RUN_ROWS = 20_000
+RUN_BLOCK_ROWS = 500  # rows read back at a time from each run while they are merged
+RUN_BLOCK_LENGTH_BYTES = 4
 NULL = "#N/A"  # Bulk API's null: an empty cell would leave the field as it was
 RUNNING = frozenset({"Open", "UploadComplete", "InProgress"})
 
@@ -56,10 +60,21 @@ def _download_page(
 
 
 def _write_run(rows: list[list[str]], workdir: str, number: int) -> str:
-    path = os.path.join(workdir, f"run-{number:05d}.csv")
-    with open(path, "w", newline="", encoding="utf-8") as run:
-        csv.writer(run, lineterminator="\n").writerows(rows)
+    """A sorted run in blocks of `RUN_BLOCK_ROWS` rows, each marshalled behind its length: this
+    process writes and reads them back, and marshal does both several times faster than CSV."""
+    path = os.path.join(workdir, f"run-{number:05d}.bin")
+    with open(path, "wb") as run:
+        for block in batched(rows, RUN_BLOCK_ROWS, strict=False):
+            data = marshal.dumps(block)
+            run.write(len(data).to_bytes(RUN_BLOCK_LENGTH_BYTES))
+            run.write(data)
     return path
+
+
+def _run_blocks(run: IO[bytes]) -> Iterator[tuple[list[str], ...]]:
+    while length := run.read(RUN_BLOCK_LENGTH_BYTES):
+        # only runs this process wrote, in its own private temporary directory
+        yield marshal.loads(run.read(int.from_bytes(length)))  # noqa: S302
 
 
 class BulkRequests:
@@ -110,17 +125,18 @@ class BulkRequests:
         """The query job's rows in `key_column` order after `after_key`, each read by what
         `reader(header)` returns (rows are lists of cells: a dict per row costs more than most
         readers): each results page is streamed to ephemeral storage, cut into runs of
-        `SORT_RUN_ROWS` rows sorted on their own, and the runs are merged; memory holds one run,
-        however large a page is."""
+        `SORT_RUN_ROWS` rows sorted on their own (`_write_run`), and the runs are merged a block
+        at a time; memory holds one run, however large a page is."""
         with tempfile.TemporaryDirectory(prefix="bulk-query-") as workdir:
             runs, header = self._sorted_pages(job, key_column, page_size, workdir)
             if not header:
                 return
             key_index = header.index(key_column)
             read = reader(header)
-            files = [open(path, newline="", encoding="utf-8") for path in runs]  # noqa: SIM115
+            files = [open(path, "rb") for path in runs]  # noqa: SIM115
             try:
-                merged = heapq.merge(*map(csv.reader, files), key=itemgetter(key_index))
+                rows = (chain.from_iterable(_run_blocks(file)) for file in files)
+                merged = heapq.merge(*rows, key=itemgetter(key_index))
                 for row in merged:
                     if row[key_index] > after_key:
                         yield read(row)
@@ -193,7 +209,7 @@ class BulkRequests:
             self._sf.call(
                 "bulk2_ingest_results",
                 lambda sf: _client(sf, job.sobject).download_ingest_results(
-                    file.name, job.id, "successfulResults"
+                    file.name, job.id, "successfulResults", DOWNLOAD_CHUNK_BYTES
                 ),
             )
             with open(file.name, newline="", encoding="utf-8") as results:
@@ -270,8 +286,12 @@ class IngestStage:
         self._writer = csv.writer(self._lines, lineterminator="\n")
 
     def add(self, values: Sequence[Any]) -> None:
-        self._writer.writerow([NULL if value is None else value for value in values])
-        line = self._lines.written.pop().encode("utf-8")
+        cells = [NULL if value is None else value for value in values]
+        text = _unquoted_line(cells)
+        if text is None:
+            self._writer.writerow(cells)
+            text = self._lines.written.pop()
+        line = text.encode("utf-8")
         part = self._parts[-1] if self._parts else None
         if part is None or part.size + len(line) > self._max_bytes:
             part = _Part(tempfile.TemporaryFile(prefix="bulk-ingest-"))  # noqa: SIM115
@@ -291,6 +311,19 @@ class IngestStage:
             part.file.close()
         self._parts.clear()
         self.rows = 0
+
+
+def _unquoted_line(cells: list[Any]) -> str | None:
+    """The row's CSV line when no cell needs quoting (most rows): its cells joined by commas,
+    as csv writes them, several times faster. None for any other row: a cell holding a comma, a
+    quote or a line break, a cell that is not text, or one empty cell (csv writes it `""`)."""
+    try:
+        text = ",".join(cells)
+    except TypeError:
+        return None
+    if not text or text.count(",") != len(cells) - 1 or '"' in text or "\n" in text or "\r" in text:
+        return None
+    return text + "\n"
 
 
 def _csv_line(values: list[Any]) -> bytes:

@@ -104,21 +104,21 @@ class RecordMapper:
             touchpoint_date,
         ) = (column.get(name, absent) for name in self.member_column_names)
 
-        def member(row: list[str]) -> Member:
+        def member(row: list[str]) -> Member:  # positional: keywords cost more per member
             contact = row[contact_id] or None
             return Member(
-                id=row[id_],
-                campaign_id=row[campaign_id],
-                lead_id=row[lead_id] or None,
-                contact_id=contact,
-                email=member_email(
+                row[id_],
+                row[campaign_id],
+                row[lead_id] or None,
+                contact,
+                member_email(
                     row[lead_email] or None, row[contact_email] or None, contact is not None
                 ),
-                has_responded=row[responded].lower() == "true",
-                created_date=parse_required_datetime(row[created]),
-                first_responded_date=parse_date(row[first_responded]),
-                touchpoint_date=parse_datetime(row[touchpoint_date]),
-                status=row[status] or None,
+                row[responded].lower() == "true",
+                parse_required_datetime(row[created]),
+                parse_date(row[first_responded]),
+                parse_datetime(row[touchpoint_date]),
+                row[status] or None,
             )
 
         if all(name in column for name in self.member_column_names):
@@ -219,21 +219,20 @@ class RecordMapper:
             column.get(name, absent) for name in names
         )
 
-        def held(value: str) -> Any:  # as held: a field blanked by hand is None
-            return None if not value or value == "#N/A" else value
-
-        def touchpoint(row: list[str]) -> Touchpoint:
+        def touchpoint(row: list[str]) -> Touchpoint:  # positional: keywords cost more per row
+            # as held: a field blanked by hand is None (the row's cells at once, not a call each)
+            held: list[Any] = [None if not cell or cell == "#N/A" else cell for cell in row]
             return Touchpoint(
-                key=row[key],
-                campaign_id=held(row[campaign]),
-                member_id=held(row[member]),
-                lead_id=held(row[lead]),
-                contact_id=held(row[contact]),
-                email=held(row[email]),
-                touchpoint_date=cast(datetime, parse_datetime(held(row[when]))),
-                channel=held(row[channel]),
-                channel_path=held(row[path]),
-                medium=held(row[medium]),
+                row[key],
+                held[campaign],
+                held[member],
+                held[lead],
+                held[contact],
+                held[email],
+                cast(datetime, parse_datetime(held[when])),
+                held[channel],
+                held[path],
+                held[medium],
             )
 
         if all(name in column for name in names):

@@ -22,49 +22,61 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from touchpoints.adapters.dynamodb import (
+    AttributeValue,
     WireItem,
     batch_get_from,
     batch_write,
-    from_attribute_value,
     item_values,
     query_all,
-    to_attribute_value,
     wire_key,
 )
 from touchpoints.ports.state import StoredMember
 from touchpoints.rules.models import Touchpoint
 
 _CONFIG = "CONFIG"
-_OPTIONAL_MEMBER_FIELDS = (
-    "record_id",
-    "person_id",
-    "email",
-    "previous_status",
-    "previous_touchpoint_date",
-    "previous_channel",
-    "changed_at",
-)
+# Shared by every item, never changed: NULL as written, and read in place of an absent attribute
+_NULL: AttributeValue = {"NULL": True}
+_NO_TEXT: AttributeValue = {"S": None}
 
 
 def _campaign_pk(campaign_id: str) -> str:
     return f"CAMPAIGN#{campaign_id}"
 
 
-def _touchpoint_to_item(touchpoint: Touchpoint) -> dict[str, Any]:
-    """Its fields by name, the date as ISO text. Not `dataclasses.asdict`: that deep-copies every
-    value, the largest single cost of a first run's state save."""
+def _touchpoint_to_wire(touchpoint: Touchpoint) -> AttributeValue:
+    """Its fields by name, field by field (not `dataclasses.asdict`, which deep-copies every
+    value), the date as ISO text; a map whose absent parts are NULL."""
+    lead_id, contact_id, medium = touchpoint.lead_id, touchpoint.contact_id, touchpoint.medium
     return {
-        "key": touchpoint.key,
-        "campaign_id": touchpoint.campaign_id,
-        "member_id": touchpoint.member_id,
-        "lead_id": touchpoint.lead_id,
-        "contact_id": touchpoint.contact_id,
-        "email": touchpoint.email,
-        "touchpoint_date": touchpoint.touchpoint_date.isoformat(),
-        "channel": touchpoint.channel,
-        "channel_path": touchpoint.channel_path,
-        "medium": touchpoint.medium,
+        "M": {
+            "key": {"S": touchpoint.key},
+            "campaign_id": {"S": touchpoint.campaign_id},
+            "member_id": {"S": touchpoint.member_id},
+            "lead_id": _NULL if lead_id is None else {"S": lead_id},
+            "contact_id": _NULL if contact_id is None else {"S": contact_id},
+            "email": {"S": touchpoint.email},
+            "touchpoint_date": {"S": touchpoint.touchpoint_date.isoformat()},
+            "channel": {"S": touchpoint.channel},
+            "channel_path": {"S": touchpoint.channel_path},
+            "medium": _NULL if medium is None else {"S": medium},
+        }
     }
+
+
+def _touchpoint_from_wire(touchpoint: WireItem) -> Touchpoint:
+    """The map `_touchpoint_to_wire` writes (a NULL part has no "S": None)."""
+    return Touchpoint(
+        touchpoint["key"]["S"],
+        touchpoint["campaign_id"]["S"],
+        touchpoint["member_id"]["S"],
+        touchpoint["lead_id"].get("S"),
+        touchpoint["contact_id"].get("S"),
+        touchpoint["email"]["S"],
+        datetime.fromisoformat(touchpoint["touchpoint_date"]["S"]),
+        touchpoint["channel"]["S"],
+        touchpoint["channel_path"]["S"],
+        touchpoint["medium"].get("S"),
+    )
 
 
 def _touchpoint_from_item(item: Mapping[str, Any]) -> Touchpoint:
@@ -75,18 +87,31 @@ def _touchpoint_from_item(item: Mapping[str, Any]) -> Touchpoint:
 
 def _member_to_wire(pk: str, member: StoredMember) -> WireItem:
     """The member's item as the resource Table would write it: an absent value is no attribute,
-    its touchpoint a map whose absent parts are NULL."""
+    its touchpoint a map whose absent parts are NULL. Built for the item's one known shape, not
+    through a generic value walk: this runs once per member saved."""
+    member_id = member.member_id
     item: WireItem = {
         "PK": {"S": pk},
-        "SK": {"S": f"MEMBER#{member.member_id}"},
-        "member_id": {"S": member.member_id},
+        "SK": {"S": "MEMBER#" + member_id},
+        "member_id": {"S": member_id},
         "status": {"S": member.status},
     }
-    for name in _OPTIONAL_MEMBER_FIELDS:
-        if (value := getattr(member, name)) is not None:
-            item[name] = to_attribute_value(value)
-    if member.touchpoint:
-        item["touchpoint"] = to_attribute_value(_touchpoint_to_item(member.touchpoint))
+    if (record_id := member.record_id) is not None:
+        item["record_id"] = {"S": record_id}
+    if (person_id := member.person_id) is not None:
+        item["person_id"] = {"S": person_id}
+    if (email := member.email) is not None:
+        item["email"] = {"S": email}
+    if (previous_status := member.previous_status) is not None:
+        item["previous_status"] = {"S": previous_status}
+    if (previous_date := member.previous_touchpoint_date) is not None:
+        item["previous_touchpoint_date"] = {"S": previous_date}
+    if (previous_channel := member.previous_channel) is not None:
+        item["previous_channel"] = {"S": previous_channel}
+    if (changed_at := member.changed_at) is not None:
+        item["changed_at"] = {"S": changed_at}
+    if touchpoint := member.touchpoint:
+        item["touchpoint"] = _touchpoint_to_wire(touchpoint)
     return item
 
 
@@ -107,7 +132,20 @@ def _member_from_item(item: Mapping[str, Any]) -> StoredMember:
 
 
 def _member_from_wire(item: WireItem) -> StoredMember:
-    return _member_from_item({name: from_attribute_value(value) for name, value in item.items()})
+    """The item `_member_to_wire` writes, read by its known shape."""
+    touchpoint = item.get("touchpoint")
+    return StoredMember(
+        item["member_id"]["S"],
+        item["status"]["S"],
+        None if touchpoint is None else _touchpoint_from_wire(touchpoint["M"]),
+        item.get("record_id", _NO_TEXT)["S"],
+        item.get("person_id", _NO_TEXT)["S"],
+        item.get("email", _NO_TEXT)["S"],
+        item.get("previous_status", _NO_TEXT)["S"],
+        item.get("previous_touchpoint_date", _NO_TEXT)["S"],
+        item.get("previous_channel", _NO_TEXT)["S"],
+        item.get("changed_at", _NO_TEXT)["S"],
+    )
 
 
 _RUN = "RUN#"

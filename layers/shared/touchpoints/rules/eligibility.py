@@ -39,17 +39,17 @@ def evaluate_member(
     if not within_window(when, campaign.start_date, campaign.end_date):
         return MemberOutcome(member.id, Reason.OUTSIDE_WINDOW)
     channel = map_channel(campaign.type, channels)
-    touchpoint = Touchpoint(
-        key=touchpoint_key(member.id),
-        campaign_id=campaign.id,
-        member_id=member.id,
-        lead_id=member.lead_id,
-        contact_id=member.contact_id,
-        email=member.email.strip(),
-        touchpoint_date=when,
-        channel=channel.channel,
-        channel_path=channel.path,
-        medium=campaign.type,
+    touchpoint = Touchpoint(  # by position: keywords cost more, once per member of every run
+        touchpoint_key(member.id),  # key
+        campaign.id,  # campaign_id
+        member.id,  # member_id
+        member.lead_id,  # lead_id
+        member.contact_id,  # contact_id
+        member.email.strip(),  # email
+        when,  # touchpoint_date
+        channel.channel,  # channel
+        channel.path,  # channel_path
+        campaign.type,  # medium
     )
     return MemberOutcome(member.id, Reason.TOUCHPOINT, touchpoint)
 
