@@ -35,22 +35,14 @@ notifications over 37 campaigns, its own World on moto, median of 5 runs) and th
 
 Usage: python -m scripts.bench [SIZES...] [--moto-up-to N]   (default sizes: 1000 10000 100000
 1000000); `python -m scripts.bench 1000 10000` runs fewer. Each row is printed as it ends, the
-table at the end. Measured here on 1 Dec 2026 (2 cores shared with other work, load ~3.5, niced):
-- webhook row ~15 s; 1,000 members ~1.5 min (moto); 10,000 ~1 min, 0.2 GB;
-- 100,000: ~8 min (seeding 32 s, baseline read 63 s, first run 273 s, reruns 82 s and 68 s),
-  1.2 GB resident;
-- 300,000: ~20 min (seeding 119 s, baseline read 163 s, first run 631 s, no-change rerun 146 s,
-  1% changed rerun 115 s), 3.2 GB resident, 12.5 CPU minutes in all;
-- 1,000,000: seeding measured at 411 s and 4.2 GB resident once seeded; the rest extrapolated
-  from 300,000, not measured: ~10 GB resident at the first run's peak and about 45 CPU minutes,
-  so roughly 45-60 min on two free cores and well over an hour on a busy machine.
-Those timings ran under tracemalloc. Since 5 Dec 2026 the runs are not traced (peak memory is the
-resident high-water mark; `make bench-memory` traces the product's own) and 100,000 members take
-about a minute in all (seeding 5 s, baseline 2 s, runs 13-16 s wall, 6-13 s CPU); 1,000,000 is
-extrapolated, not measured: about 15 min and ~5 GB resident once seeded, dominated by the emulator.
-The run's CPU time is about half the in-process emulator's (seeding, shaping Bulk results,
-processing ingest rows) and half the product's; the seeded org is frozen out of the garbage
-collector's scans after seeding (`gc.freeze`), as it would not be in the Lambda's heap.
+table at the end. Measured here on 5 Dec 2026 (2 cores shared with other work): 100,000 members
+about 1.5 min in all (seeding 5 s, baseline 2 s, runs 7-24 s wall); 1,000,000 members about 35 min
+for the three rows (seeding 90 s, baseline 18 s, first run 530 s of which 360 s in moto's SQS,
+whose sends slow as the attribution queue fills; reruns ~90 s), 3.2 GB resident at the first run's
+peak, then ~15 min for the write-back row, seeded again. About half a run's CPU time is the
+in-process emulator's (seeding, shaping Bulk results, processing ingest rows); the seeded org is
+frozen out of the garbage collector's scans after seeding (`gc.freeze`), as it would not be in the
+Lambda's heap.
 """
 
 from __future__ import annotations
@@ -651,7 +643,7 @@ def main(argv: list[str] | None = None) -> None:
         "--moto-up-to",
         type=int,
         default=1000,
-        help="sizes up to this run DynamoDB on moto; larger ones on the in-memory stand-in",
+        help="sizes up to this run DynamoDB on moto; larger ones on the in-process DynamoDB endpoint",
     )
     args = parser.parse_args(argv)
     quiet_powertools()
