@@ -17,6 +17,7 @@ from touchpoints.adapters import dynamodb
 from touchpoints.adapters.dynamodb import (
     BATCH_WRITE_ATTEMPTS,
     TABLE_CLIENT_CONFIG,
+    KeyedRequest,
     batch_write,
     wire_key,
 )
@@ -39,8 +40,13 @@ def client(endpoint):
     return client
 
 
-def put(sort_key: str, value: str = "v") -> dict[str, Any]:
-    return {"PutRequest": {"Item": {**wire_key("A", sort_key), "value": {"S": value}}}}
+def put(sort_key: str, value: str = "v") -> KeyedRequest:
+    item = {**wire_key("A", sort_key), "value": {"S": value}}
+    return ("A", sort_key), {"PutRequest": {"Item": item}}
+
+
+def delete(sort_key: str) -> KeyedRequest:
+    return ("A", sort_key), {"DeleteRequest": {"Key": wire_key("A", sort_key)}}
 
 
 def stored(client: Any) -> dict[str, str]:
@@ -66,7 +72,7 @@ def test_requests_go_25_a_call_and_of_two_for_one_key_the_last_is_written(client
 def test_deletes_and_puts_go_together(client):
     batch_write(client, TABLE, [put("a"), put("b")])
 
-    batch_write(client, TABLE, [{"DeleteRequest": {"Key": wire_key("A", "a")}}, put("c")])
+    batch_write(client, TABLE, [delete("a"), put("c")])
 
     assert set(stored(client)) == {"b", "c"}
 

@@ -96,7 +96,7 @@ def test_a_members_wire_item_is_what_the_resource_table_serialized(member):
         for name, value in the_resource_tables_item(member).items()
     }
 
-    wire = _member_to_wire(PK, member)
+    wire = _member_to_wire(PK, f"MEMBER#{member.member_id}", member)
 
     assert wire == expected
     assert _member_from_wire(wire) == member

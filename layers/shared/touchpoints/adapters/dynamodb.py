@@ -135,18 +135,21 @@ def wire_key(pk: str, sk: str) -> WireItem:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
-def batch_write(client: Any, table_name: str, requests: Iterable[Mapping[str, Any]]) -> int:
+# A write request with the (PK, SK) it writes, which its maker knows without reading the request
+KeyedRequest = tuple[tuple[str, str], Mapping[str, Any]]
+
+
+def batch_write(client: Any, table_name: str, requests: Iterable[KeyedRequest]) -> int:
     """Put and delete requests in the wire format (`{"PutRequest": {"Item": ...}}`,
-    `{"DeleteRequest": {"Key": ...}}`), 25 a BatchWriteItem call. Like boto3's batch writer with
+    `{"DeleteRequest": {"Key": ...}}`), each with its key, 25 a BatchWriteItem call. Like boto3's batch writer with
     overwrite_by_pkeys: of two requests for one key the last is sent, and what DynamoDB leaves
     unprocessed goes with the next call; unlike it, that call waits first, longer each time
     (exponential backoff, as the BatchWriteItem API Reference recommends), and an error ends
     the writes when calls keep leaving items unprocessed. Returns how many requests it took."""
     pending: dict[tuple[str, str], Mapping[str, Any]] = {}
     refusals = taken = 0
-    for request in requests:
+    for key, request in requests:
         taken += 1
-        key = _request_key(request)
         pending.pop(key, None)  # the newer request for a key replaces the older, at the end
         pending[key] = request
         if len(pending) >= BATCH_WRITE_REQUESTS:

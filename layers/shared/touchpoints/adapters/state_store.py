@@ -15,7 +15,7 @@ items are the same as the resource Table writes, which the other readers use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from boto3.dynamodb.conditions import Key
 
 from touchpoints.adapters.dynamodb import (
     AttributeValue,
+    KeyedRequest,
     WireItem,
     batch_get_from,
     batch_write,
@@ -85,14 +86,14 @@ def _touchpoint_from_item(item: Mapping[str, Any]) -> Touchpoint:
     )
 
 
-def _member_to_wire(pk: str, member: StoredMember) -> WireItem:
+def _member_to_wire(pk: str, sk: str, member: StoredMember) -> WireItem:
     """The member's item as the resource Table would write it: an absent value is no attribute,
     its touchpoint a map whose absent parts are NULL. Built for the item's one known shape, not
     through a generic value walk: this runs once per member saved."""
     member_id = member.member_id
     item: WireItem = {
         "PK": {"S": pk},
-        "SK": {"S": "MEMBER#" + member_id},
+        "SK": {"S": sk},
         "member_id": {"S": member_id},
         "status": {"S": member.status},
     }
@@ -146,6 +147,20 @@ def _member_from_wire(item: WireItem) -> StoredMember:
         item.get("previous_channel", _NO_TEXT)["S"],
         item.get("changed_at", _NO_TEXT)["S"],
     )
+
+
+def _member_puts(campaign_id: str, members: Iterable[StoredMember]) -> Iterator[KeyedRequest]:
+    pk = _campaign_pk(campaign_id)
+    for member in members:
+        sk = "MEMBER#" + member.member_id
+        yield (pk, sk), {"PutRequest": {"Item": _member_to_wire(pk, sk, member)}}
+
+
+def _member_deletes(campaign_id: str, member_ids: Iterable[str]) -> Iterator[KeyedRequest]:
+    pk = _campaign_pk(campaign_id)
+    for member_id in member_ids:
+        sk = "MEMBER#" + member_id
+        yield (pk, sk), {"DeleteRequest": {"Key": wire_key(pk, sk)}}
 
 
 _RUN = "RUN#"
@@ -222,13 +237,10 @@ class StateStore:
 
     def save_members(self, campaign_id: str, members: Iterable[StoredMember]) -> int:
         """Write members (batched); returns how many were written."""
-        pk = _campaign_pk(campaign_id)
-        puts = ({"PutRequest": {"Item": _member_to_wire(pk, member)}} for member in members)
-        return batch_write(self._client, self._table.name, puts)
+        return batch_write(self._client, self._table.name, _member_puts(campaign_id, members))
 
     def forget_members(self, campaign_id: str, member_ids: Iterable[str]) -> int:
-        pk = _campaign_pk(campaign_id)
-        deletes = ({"DeleteRequest": {"Key": wire_key(pk, f"MEMBER#{m}")}} for m in member_ids)
+        deletes = _member_deletes(campaign_id, member_ids)
         return batch_write(self._client, self._table.name, deletes)
 
     # -- summaries ---------------------------------------------------------------------------

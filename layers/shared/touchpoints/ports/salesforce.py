@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from touchpoints.rules.frozen_values import fast_frozen_init
 from touchpoints.rules.models import Campaign, Member, Touchpoint
 
 if TYPE_CHECKING:  # a type only: the bulk date jobs' rule, which the recompute never runs
@@ -29,6 +30,7 @@ class RecordResult:
     message: str | None = None
 
 
+@fast_frozen_init  # one per touchpoint a first run writes
 @dataclass(frozen=True, slots=True)
 class UpsertedTouchpoint:
     """A touchpoint an upsert ingest job wrote, from its successful rows."""
