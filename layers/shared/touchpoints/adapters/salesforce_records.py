@@ -152,8 +152,7 @@ class RecordMapper:
     @property
     def touchpoint_columns(self) -> str:
         """What a touchpoint query selects: its Id and the fields we write, but the constant source."""
-        written = self.touchpoint_fields_header()
-        return ", ".join(("Id", *(name for name in written if name != self.touchpoint.source)))
+        return ", ".join(("Id", *self._touchpoint_read_back))
 
     def touchpoint_fields_header(self) -> tuple[str, ...]:
         """The columns `touchpoint_fields` writes, in its order (a Bulk upload's header)."""
@@ -175,6 +174,12 @@ class RecordMapper:
             f.source,
             f.medium,
         )
+
+    @cached_property
+    def _touchpoint_read_back(self) -> tuple[str, ...]:
+        """The written fields a touchpoint is read back by, in the header's order: all but the
+        constant source."""
+        return tuple(name for name in self._touchpoint_header if name != self.touchpoint.source)
 
     def touchpoint_fields(self, touchpoint: Touchpoint) -> dict[str, Any]:
         return dict(zip(self._touchpoint_header, self.touchpoint_values(touchpoint), strict=True))
@@ -200,19 +205,7 @@ class RecordMapper:
         """Touchpoints from a Bulk file's rows under `header` (a query's result, an ingest job's
         results), read by column position: text cells, empty or #N/A is null, and a column the
         file lacks is null. A file holds a row per touchpoint, so no dict is made per row."""
-        f = self.touchpoint
-        names = (
-            f.key,
-            f.campaign,
-            f.campaign_member_id,
-            f.lead,
-            f.contact,
-            f.email,
-            f.touchpoint_date,
-            f.channel,
-            f.channel_path,
-            f.medium,
-        )
+        names = self._touchpoint_read_back
         absent = len(header)  # the empty cell added after the last when a column is lacking
         column = {name: index for index, name in enumerate(header)}
         key, campaign, member, lead, contact, email, when, channel, path, medium = (
