@@ -4,9 +4,7 @@ consistent read may miss a write made a moment before (Amazon DynamoDB Developer
 consistency": https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
 moto does not model staleness, so the test reads the requests as they go over the wire."""
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from touchpoints.adapters.job_store import JobStore
 from touchpoints.adapters.state_store import StateStore
@@ -15,31 +13,17 @@ CAMPAIGN = "701000000000001AAA"
 
 
 @pytest.fixture
-def table_client_and_reads():
-    with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name="eu-west-1")
-        table = dynamodb.create_table(
-            TableName="state",
-            KeySchema=[
-                {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "SK", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "SK", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        reads: list[tuple[str, dict]] = []
+def table_client_and_reads(state_table_and_client):
+    table, client = state_table_and_client
+    reads: list[tuple[str, dict]] = []
 
-        def record(params, model, **_):
-            reads.append((model.name, params))
+    def record(params, model, **_):
+        reads.append((model.name, params))
 
-        # the state store's members go through a low-level client, the rest through the table's
-        client = boto3.client("dynamodb", region_name="eu-west-1")
-        for recorded in (table.meta.client, client):
-            recorded.meta.events.register("before-parameter-build.dynamodb.*", record)
-        yield table, client, reads
+    # the state store's members go through a low-level client, the rest through the table's
+    for recorded in (table.meta.client, client):
+        recorded.meta.events.register("before-parameter-build.dynamodb.*", record)
+    return table, client, reads
 
 
 def _consistent(operation: str, params: dict) -> bool:

@@ -7,11 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import boto3
-import pytest
 from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
-from moto import mock_aws
 
 from scripts.bench_dynamodb import PAGE_BYTES, InProcessDynamoDB
 from touchpoints.adapters.dynamodb import TABLE_CLIENT_CONFIG
@@ -127,27 +125,8 @@ def a_member(number: int, **changes: Any) -> StoredMember:
     return StoredMember(**{**values, **changes})
 
 
-@pytest.fixture
-def table_and_client():
-    with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name="eu-west-1")
-        table = dynamodb.create_table(
-            TableName="state",
-            KeySchema=[
-                {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "SK", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "SK", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield table, boto3.client("dynamodb", region_name="eu-west-1")
-
-
-def test_saved_members_read_back_identical_through_the_resource_table(table_and_client):
-    table, client = table_and_client
+def test_saved_members_read_back_identical_through_the_resource_table(state_table_and_client):
+    table, client = state_table_and_client
     saved = [a_member(1), a_member(2, touchpoint=None, email=None, previous_status="skipped")]
 
     assert StateStore(table, client).save_members(CAMPAIGN, saved) == 2
@@ -159,8 +138,8 @@ def test_saved_members_read_back_identical_through_the_resource_table(table_and_
     assert members == saved
 
 
-def test_items_the_resource_table_wrote_load_unchanged(table_and_client):
-    table, client = table_and_client
+def test_items_the_resource_table_wrote_load_unchanged(state_table_and_client):
+    table, client = state_table_and_client
     written = [a_member(1), a_member(2, touchpoint=None), a_member(3, status="skipped")]
     for member in written:
         table.put_item(Item=the_resource_tables_item(member))
@@ -175,8 +154,8 @@ def test_items_the_resource_table_wrote_load_unchanged(table_and_client):
     assert by_ids == {written[2].member_id: written[2]}
 
 
-def test_forgotten_members_are_gone_and_the_calls_are_counted(table_and_client):
-    table, client = table_and_client
+def test_forgotten_members_are_gone_and_the_calls_are_counted(state_table_and_client):
+    table, client = state_table_and_client
     store = StateStore(table, client)
     store.save_members(CAMPAIGN, [a_member(1), a_member(2)])
 
