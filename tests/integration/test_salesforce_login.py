@@ -11,8 +11,10 @@ import warnings
 import pytest
 from moto import mock_aws
 
+from emulators.marketo.world import INTEGRATION_USER
 from emulators.salesforce import LOGIN_KIND
-from emulators.world import SECRET, World, event, jwt_secret, lambda_context
+from emulators.salesforce.keys import key_pair
+from emulators.world import CONSUMER_KEY, SECRET, World, event, jwt_secret, lambda_context
 from tests.integration.seeds import a_campaign, members
 from tests.integration.test_recompute_bulk_failures import failures_logged
 from tests.integration.test_recompute_faults import deliver_batch, request
@@ -63,6 +65,29 @@ def test_an_expired_session_is_renewed_by_a_new_login_and_the_run_completes(worl
     assert len(world.touchpoints()) == 5
     assert world.org.calls[LOGIN_KIND] == 2
     assert world.recompute.deps.salesforce_transport.calls[LOGIN] == 2
+
+
+def test_a_rotated_key_is_read_from_the_secret_when_the_old_one_is_refused(world):
+    """`make salesforce-auth` rerun: a new key pair, the app's certificate replaced, the secret
+    updated. A warm function's session expires; renewing it with the key it holds is refused,
+    so it logs in again with the secret read afresh."""
+    campaign_id = a_campaign(world.org)
+    members(world.org, campaign_id, 3)
+    recompute(world, campaign_id)
+    members(world.org, campaign_id, 2, start=10)
+    rotated = key_pair("rotated")
+    world.org.register_connected_app(CONSUMER_KEY, rotated.public_pem, INTEGRATION_USER)
+    world.session.client("secretsmanager").put_secret_value(
+        SecretId=SECRET,
+        SecretString=json.dumps({**jwt_secret(), "private_key": rotated.private_pem}),
+    )
+
+    world.org.expire_sessions()
+    assert recompute(world, campaign_id) == {"batchItemFailures": []}
+
+    assert len(world.touchpoints()) == 5
+    assert world.org.calls[LOGIN_KIND] == 3  # the first, the refused renewal, the new key's
+    assert world.recompute.deps.salesforce_transport.calls[LOGIN] == 3
 
 
 @pytest.mark.handler_errors_expected  # a refused login fails the request, with one ERROR line

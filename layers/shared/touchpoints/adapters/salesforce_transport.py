@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
     SalesforceError,
     SalesforceExpiredSession,
     SalesforceGeneralError,
@@ -107,11 +108,12 @@ class SalesforceTransport:
         return self._sf
 
     def call[T](self, kind: str, send: Callable[[Salesforce], T], attempts: int = ATTEMPTS) -> T:
-        """One API call, counted; retried on transient failures, and once more after logging in
-        again when the session expired (sessions expire, tokens rotate)."""
+        """One API call, counted; retried on transient failures, and once more with a client
+        made from the secret read again when the session expired (sessions expire, tokens
+        rotate) or its renewal was refused (the secret was rotated: a new key, a new user)."""
         try:
             return self._with_retries(kind, send, attempts)
-        except SalesforceExpiredSession:
+        except (SalesforceExpiredSession, SalesforceAuthenticationFailed):
             if self._reconnect is None:
                 raise
             self._sf, logged_in = self._reconnect()
@@ -146,6 +148,9 @@ class SalesforceTransport:
         session = self._sf.session_id
         try:
             return send(self._sf)
+        except SalesforceAuthenticationFailed:
+            self.calls[LOGIN] += 1  # the renewal was refused: a login request all the same
+            raise
         finally:
             if self._sf.session_id != session:
                 self.calls[LOGIN] += 1
