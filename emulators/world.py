@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 
@@ -79,7 +79,9 @@ def jwt_secret() -> dict[str, str]:
 SALESFORCE_SECRETS = {"session": session_secret, "jwt": jwt_secret}
 
 
-def _create_salesforce_secret(session: boto3.session.Session, login: str) -> str:
+def _create_salesforce_secret(
+    session: boto3.session.Session, login: Literal["session", "jwt"]
+) -> str:
     """The Salesforce secret the deployer creates before `sam deploy` (SalesforceSecretArn)."""
     return session.client("secretsmanager").create_secret(
         Name=SECRET, SecretString=json.dumps(SALESFORCE_SECRETS[login]())
@@ -251,7 +253,7 @@ class World:
         bulk_api_threshold: int | None = None,
         parameters: dict[str, str] | None = None,
         permission_set: Path = PERMISSION_SET,
-        salesforce_login: str = "session",
+        salesforce_login: Literal["session", "jwt"] = "session",
     ) -> World:
         """The stack deployed with the template's defaults, the secrets it expects, and `parameters`
         (template parameter overrides, as `sam deploy --parameter-overrides` takes them). The org

@@ -94,6 +94,13 @@ def test_a_sandbox_logs_in_through_test_salesforce_com(org):
     assert reply.status_code == 200
 
 
+def test_the_orgs_my_domain_serves_the_token_endpoint_too(org):
+    """An org's users may log in through its My Domain (the instance URL) as well."""
+    reply = post_token(org, assertion(org), url=f"{org.instance_url}/services/oauth2/token")
+
+    assert reply.status_code == 200
+
+
 def test_a_session_expires_and_a_new_login_gets_one_that_works(org):
     old = post_token(org, assertion(org)).json()["access_token"]
     query = f"{org.instance_url}/services/data/v62.0/query"
