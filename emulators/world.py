@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 
@@ -35,6 +35,7 @@ from emulators.marketo.world import (
 )
 from emulators.outbound_messages import outbound_message
 from emulators.salesforce import SalesforceEmulator
+from emulators.salesforce.keys import key_pair
 from emulators.template_stack import Stack, create_stack, process_environment
 from touchpoints.services.recompute import WAITING
 from touchpoints.settings import Settings, TouchpointFields, load_settings
@@ -51,21 +52,48 @@ OUTBOUND_TOKEN = "demo-outbound-token"
 CHANGE_EVENT_SOURCE = partner_event_source(ORG_ID)
 INSTANCE_URL = "https://acme.my.salesforce.com"
 SECRET = "offline-touchpoints/salesforce"
+CONSUMER_KEY = "3MVG9offline.touchpoints.integration"  # the External Client App's consumer key
 START = datetime(2026, 2, 5, 16, 45, tzinfo=UTC)  # both clocks start here; tests move them
 
 
-def _create_salesforce_secret(session: boto3.session.Session) -> str:
+def session_secret() -> dict[str, str]:
+    """A Salesforce secret holding a session: the functions use it as it is, no login."""
+    return {
+        "instance_url": INSTANCE_URL,
+        "access_token": "00D!session",
+        "username": INTEGRATION_USER,
+    }
+
+
+def jwt_secret() -> dict[str, str]:
+    """The Salesforce secret `make salesforce-auth` writes: each function environment logs in
+    with the JWT bearer flow (its private key is the test process's, see keys.py)."""
+    return {
+        "username": INTEGRATION_USER,
+        "consumer_key": CONSUMER_KEY,
+        "private_key": key_pair().private_pem,
+        "domain": "login",
+    }
+
+
+SALESFORCE_SECRETS = {"session": session_secret, "jwt": jwt_secret}
+
+
+def _create_salesforce_secret(
+    session: boto3.session.Session, login: Literal["session", "jwt"]
+) -> str:
     """The Salesforce secret the deployer creates before `sam deploy` (SalesforceSecretArn)."""
     return session.client("secretsmanager").create_secret(
-        Name=SECRET,
-        SecretString=json.dumps(
-            {
-                "instance_url": INSTANCE_URL,
-                "access_token": "00D!session",
-                "username": INTEGRATION_USER,
-            }
-        ),
+        Name=SECRET, SecretString=json.dumps(SALESFORCE_SECRETS[login]())
     )["ARN"]
+
+
+def _trust_the_integration_app(org: SalesforceEmulator) -> None:
+    """The org as `make salesforce-auth` and the admin leave it: the External Client App with
+    the key's certificate, the integration user pre-authorised; API calls need a session the
+    token endpoint issued."""
+    org.register_connected_app(CONSUMER_KEY, key_pair().public_pem, INTEGRATION_USER)
+    org.expire_sessions()
 
 
 def quiet_powertools() -> None:
@@ -225,16 +253,23 @@ class World:
         bulk_api_threshold: int | None = None,
         parameters: dict[str, str] | None = None,
         permission_set: Path = PERMISSION_SET,
+        salesforce_login: Literal["session", "jwt"] = "session",
     ) -> World:
         """The stack deployed with the template's defaults, the secrets it expects, and `parameters`
         (template parameter overrides, as `sam deploy --parameter-overrides` takes them). The org
         has the touchpoint object the deployed settings name and the integration user holds
-        `permission_set`."""
+        `permission_set`. `salesforce_login`: the Salesforce secret holds a "session" (no login:
+        the org's calls are the runs' own) or a "jwt" login (each function environment logs in
+        once, as deployed)."""
         session = boto3.session.Session(region_name="eu-west-1")
-        org = SalesforceEmulator(instance_url=INSTANCE_URL, page_size=page_size, now=START)
+        org = SalesforceEmulator(
+            instance_url=INSTANCE_URL, page_size=page_size, now=START, org_id=ORG_ID
+        )
         org.enforce_permission_set(permission_set)  # the API runs as the integration user
+        if salesforce_login == "jwt":
+            _trust_the_integration_app(org)
         overrides = {
-            "SalesforceSecretArn": _create_salesforce_secret(session),
+            "SalesforceSecretArn": _create_salesforce_secret(session, salesforce_login),
             "AllowedOrgIds": ORG_ID,
             **({"BulkApiThreshold": str(bulk_api_threshold)} if bulk_api_threshold else {}),
             **(parameters or {}),

@@ -28,6 +28,7 @@ from .bulk2 import Bulk2Api
 from .errors import ApiError, RecordError, not_found
 from .faults import CONNECTION_ERROR, UNABLE_TO_LOCK_ROW, FaultPlan, request_limit_error
 from .ids import IdFactory
+from .oauth import LOGIN_URLS, TOKEN_PATH, TokenEndpoint
 from .permissions import PermissionSetAccess, UnrestrictedAccess
 from .protocol import ApiReply, ApiRequest
 from .query import QueryEngine
@@ -49,6 +50,7 @@ WRITE_KINDS = frozenset(
         "bulk2_close",
     }
 )
+LOGIN_KIND = "oauth_token"  # a request to the OAuth token endpoint: a login
 _DATA_PATH = re.compile(r"^/services/data/?(?:v(\d+\.\d+)(?:/(.*))?)?$")
 
 
@@ -63,8 +65,10 @@ class SalesforceEmulator(Emulator):
         daily_limit: int = 100_000,
         now: datetime | None = None,
         allow_any_custom_object: bool = True,
+        org_id: str = "00D000000000001AAA",
     ) -> None:
         self.instance_url = instance_url.rstrip("/")
+        self.org_id = org_id
         self.page_size = page_size
         self.daily_limit = daily_limit
         # None accepts any bearer token; a set accepts only those.
@@ -81,6 +85,7 @@ class SalesforceEmulator(Emulator):
         self.faults = FaultPlan()
         self.rest = RestApi(self)
         self.bulk = Bulk2Api(self)
+        self.oauth = TokenEndpoint(org_id, self.instance_url, lambda: self.clock(), self._user_id)
         self.adapter = EmulatorAdapter(self)
 
     # -- clock ---------------------------------------------------------------------------------
@@ -102,6 +107,47 @@ class SalesforceEmulator(Emulator):
     @property
     def root_url(self) -> str:
         return self.instance_url
+
+    def mount(self, session: requests.Session) -> None:
+        """The instance and the login servers its users log in through."""
+        super().mount(session)
+        for login_url in LOGIN_URLS:
+            session.mount(login_url + "/", self.adapter)
+
+    # -- logins --------------------------------------------------------------------------------
+    def register_connected_app(
+        self, consumer_key: str, certificate_pem: str, username: str
+    ) -> None:
+        """A connected app that logs in with the JWT bearer flow: its consumer key, the
+        certificate (or bare RSA public key, PEM) its assertions are signed for, and a user it is
+        pre-authorised for (call again for more users)."""
+        with self._lock:
+            self.oauth.register(consumer_key, certificate_pem, username)
+
+    def expire_sessions(self) -> None:
+        """Every session issued so far expires (or is revoked): API calls made with one answer
+        401 INVALID_SESSION_ID from then on, and only sessions the token endpoint issues later
+        are accepted."""
+        with self._lock:
+            self.accepted_tokens = set()
+
+    @property
+    def logins(self) -> int:
+        """Token requests received (answered or refused)."""
+        return self.calls[LOGIN_KIND]
+
+    @property
+    def api_requests(self) -> int:
+        """Calls counted against the daily API request limit: all but logins, which the org's
+        limit does not count (the SOAP LimitInfoHeader comes back from "all calls, except for
+        login()", https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_header_limitinfo.htm)."""
+        return self.total_calls - self.logins
+
+    def _user_id(self, username: str) -> str:
+        for user in self.store.records("User") if self.schema.object_name("User") else ():
+            if user.get("Username") == username:
+                return user["Id"]
+        return self.ids.new_id("User")
 
     # -- schema --------------------------------------------------------------------------------
     def define_external_id(self, sobject: str, field: str, unique: bool = True) -> None:
@@ -284,10 +330,27 @@ class SalesforceEmulator(Emulator):
             if isinstance(body, str):
                 body = body.encode("utf-8")
             method = (prepared.method or "GET").upper()
-            reply = self._dispatch(method, url.path, url.query, headers, body, prepared)
+            if url.path.rstrip("/") == TOKEN_PATH:
+                reply = self._login(f"{url.scheme}://{url.netloc}", method, body)
+            else:
+                reply = self._dispatch(method, url.path, url.query, headers, body, prepared)
+                reply.headers["Sforce-Limit-Info"] = (
+                    f"api-usage={self.api_requests}/{self.daily_limit}"
+                )
             reply.headers.setdefault("Content-Type", reply.content_type)
-            reply.headers["Sforce-Limit-Info"] = f"api-usage={self.total_calls}/{self.daily_limit}"
             return reply.status, reply.headers, reply.encoded()
+
+    def _login(self, login_url: str, method: str, body: bytes) -> ApiReply:
+        """A token request, counted as a login; the session it issues is accepted from now on."""
+        self.calls[LOGIN_KIND] += 1
+        if method != "POST":
+            return ApiReply(
+                405, {"error": "invalid_request", "error_description": "must use HTTP POST"}
+            )
+        reply, session = self.oauth.token(login_url, body)
+        if session is not None and self.accepted_tokens is not None:
+            self.accepted_tokens.add(session)
+        return reply
 
     def _dispatch(self, method, path, query, headers, body, prepared) -> ApiReply:
         match = _DATA_PATH.match(path)
@@ -307,7 +370,7 @@ class SalesforceEmulator(Emulator):
         if kind == "bulk2_close" and self.bulk.is_abort(request):
             kind = "bulk2_abort"
         self.calls[kind] += 1
-        if self.total_calls > self.daily_limit:
+        if self.api_requests > self.daily_limit:
             return ApiReply.error(request_limit_error())
         fault = self.faults.take(kind)
         if fault is not None:
@@ -352,4 +415,4 @@ def _versions() -> list[dict]:
     ]
 
 
-__all__ = ["WRITE_KINDS", "SalesforceEmulator"]
+__all__ = ["LOGIN_KIND", "WRITE_KINDS", "SalesforceEmulator"]

@@ -195,7 +195,7 @@ class RestApi:
             {
                 "DailyApiRequests": {
                     "Max": daily,
-                    "Remaining": max(daily - self.org.total_calls, 0),
+                    "Remaining": max(daily - self.org.api_requests, 0),
                 },
                 "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": max(10000 - query_jobs, 0)},
                 "DailyBulkV2QueryFileStorageMB": {"Max": 976562, "Remaining": 976562},

@@ -3,6 +3,7 @@ moto and on the in-process DynamoDB endpoint, with both call counters reported. 
 
 import pytest
 
+from emulators.salesforce import LOGIN_KIND
 from scripts.bench import (
     CHANGED,
     FIRST,
@@ -16,6 +17,7 @@ from scripts.bench_memory import measure_first_run
 from scripts.bench_sweep import measure_sweeps
 from scripts.bench_sweep import render as render_sweeps
 from scripts.bench_webhook import measure_message
+from touchpoints.adapters.salesforce_transport import LOGIN
 
 
 @pytest.mark.parametrize(("moto_up_to", "dynamodb"), [(50, "moto"), (0, "in-process")])
@@ -33,6 +35,10 @@ def test_fifty_members_give_three_rows_with_both_counters(moto_up_to, dynamodb):
     assert changed.changes == 1
     assert changed.writes == 1
     assert all(row.path == "rest" and row.invocations >= 1 for row in rows)
+    # each run in a fresh Lambda environment, with a JWT secret: one login, counted by both
+    assert [row.http_calls[LOGIN_KIND] for row in rows] == [1, 1, 1]
+    assert [row.product_calls[LOGIN] for row in rows] == [1, 1, 1]
+    assert all(row.counters_agree for row in rows)
     assert all(row.aws_calls >= row.aws_bound > 0 for row in rows)
     assert all(row.sdk_cpu_seconds > 0 and row.aws_cpu_seconds >= 0 for row in rows)
     assert all(row.product_cpu > 0 and row.peak_bytes >= 0 for row in rows)

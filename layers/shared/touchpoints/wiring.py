@@ -18,7 +18,6 @@ from touchpoints.settings import Settings, SettingsError
 # webhook never loads simple-salesforce, zeep, PyJWT, cryptography or the Marketo client.
 if TYPE_CHECKING:
     import requests
-    from simple_salesforce import Salesforce
 
     from touchpoints.adapters.attribution_queue import AttributionQueue
     from touchpoints.adapters.audit_log import AuditLog
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from touchpoints.adapters.salesforce import SalesforceGateway
     from touchpoints.adapters.salesforce_attribution import SalesforceAttributionGateway
     from touchpoints.adapters.salesforce_campaigns import CampaignSyncGateway
+    from touchpoints.adapters.salesforce_client import Connection
     from touchpoints.adapters.salesforce_limits import SalesforceLimits
     from touchpoints.adapters.salesforce_org_changes import SalesforceOrgChanges
     from touchpoints.adapters.salesforce_transport import SalesforceTransport
@@ -272,12 +272,15 @@ class Dependencies:
 
     @cached_property
     def salesforce_transport(self) -> SalesforceTransport:
-        """One client per function, its session renewed when it expires."""
-        from touchpoints.adapters.salesforce_client import connect
+        """One client per function (one login per Lambda environment), its session renewed when
+        it expires; logins are counted with the calls."""
+        from touchpoints.adapters.salesforce_client import login
         from touchpoints.adapters.salesforce_transport import SalesforceTransport
 
-        client = connect(self.salesforce_secret(), session=self.http_session_factory())
-        return SalesforceTransport(client, reconnect=self._reconnect_salesforce)
+        client, logged_in = login(self.salesforce_secret(), session=self.http_session_factory())
+        return SalesforceTransport(
+            client, reconnect=self._reconnect_salesforce, logged_in=logged_in
+        )
 
     @cached_property
     def salesforce_limits(self) -> SalesforceLimits:
@@ -346,8 +349,8 @@ class Dependencies:
 
         return PersonPathStore(self.table)
 
-    def _reconnect_salesforce(self) -> Salesforce:
-        from touchpoints.adapters.salesforce_client import connect
+    def _reconnect_salesforce(self) -> Connection:
+        from touchpoints.adapters.salesforce_client import login
 
         secret = self.secrets.load(self.settings.salesforce_secret_id, fresh=True)
-        return connect(secret, session=self.http_session_factory())
+        return login(secret, session=self.http_session_factory())

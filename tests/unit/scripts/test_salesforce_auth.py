@@ -19,8 +19,10 @@ from cryptography import x509
 from defusedxml import ElementTree
 from moto import mock_aws
 
+from emulators.salesforce import LOGIN_KIND, SalesforceEmulator
 from scripts import salesforce_auth as auth
 from scripts.salesforce_metadata import NAMESPACE
+from touchpoints.adapters.salesforce_client import login
 
 NS = {"md": NAMESPACE}
 NOW = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)
@@ -74,6 +76,28 @@ def test_the_secret_holds_a_key_the_apps_certificate_verifies(tmp_path):
         audience="https://login.salesforce.com",
     )
     assert claims["sub"] == "integration@acme.com"
+
+
+@mock_aws
+def test_the_functions_log_in_with_the_secret_once_the_app_is_deployed(tmp_path):
+    """The whole login as deployed: the org given the app's certificate and pre-authorised user
+    (the emulator's JWT bearer token endpoint, emulators/salesforce/oauth.py), the functions'
+    client made from the secret (adapters/salesforce_client.py) logs in and queries."""
+    _, stored = set_up(tmp_path)
+    settings = app_xml(tmp_path, "extlClntAppGlobalOauthSets", "ecaGlblOauth")
+    org = SalesforceEmulator()
+    org.register_connected_app(
+        stored["consumer_key"],
+        settings.findtext("md:certificate", namespaces=NS),
+        stored["username"],
+    )
+    org.expire_sessions()  # only a session the token endpoint issues will do
+
+    client, logged_in = login(stored, session=org.session())
+
+    assert logged_in
+    assert client.query("SELECT Id FROM Lead")["totalSize"] == 0
+    assert org.calls[LOGIN_KIND] == 1
 
 
 @mock_aws

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
+from typing import NamedTuple
 
+import jwt
 import requests
 from simple_salesforce import Salesforce
 
@@ -19,8 +22,19 @@ class SalesforceSecretError(ValueError):
     """The secret matches none of the supported formats. Names keys only, never values."""
 
 
+class Connection(NamedTuple):
+    client: Salesforce
+    logged_in: bool  # getting it took a login request (a JWT or password secret)
+
+
 def _has(secret: Mapping[str, str], keys: tuple[str, ...]) -> bool:
     return all(secret.get(key) for key in keys)
+
+
+def login(secret: Mapping[str, str], session: requests.Session | None = None) -> Connection:
+    """A client for the org the secret names, and whether a login request was made for it (a
+    session secret is used as it is; JWT and password secrets log in)."""
+    return Connection(connect(secret, session), not _has(secret, _SESSION_KEYS))
 
 
 def connect(secret: Mapping[str, str], session: requests.Session | None = None) -> Salesforce:
@@ -38,14 +52,23 @@ def connect(secret: Mapping[str, str], session: requests.Session | None = None) 
         )
     domain = secret.get("domain") or "login"
     if _has(secret, _JWT_KEYS):
-        return Salesforce(
-            username=secret["username"],
-            consumer_key=secret["consumer_key"],
-            privatekey=secret["private_key"],
-            domain=domain,
-            session=session,
-            version=API_VERSION,
-        )
+        try:
+            with warnings.catch_warnings():
+                # its advice on "user hasn't approved this consumer" prints the consumer key to
+                # stderr, which Lambda sends to the logs; the error raised says enough
+                warnings.filterwarnings("ignore", module="simple_salesforce.login")
+                return Salesforce(
+                    username=secret["username"],
+                    consumer_key=secret["consumer_key"],
+                    privatekey=secret["private_key"],
+                    domain=domain,
+                    session=session,
+                    version=API_VERSION,
+                )
+        except jwt.InvalidKeyError:  # PyJWT's message speaks of a public key: say what is wrong
+            raise SalesforceSecretError(
+                "Salesforce secret's private_key is not a PEM-encoded RSA private key"
+            ) from None
     if _has(secret, _PASSWORD_KEYS):
         return Salesforce(
             username=secret["username"],

@@ -20,12 +20,14 @@ from urllib.parse import urlencode
 import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
     SalesforceError,
     SalesforceExpiredSession,
     SalesforceGeneralError,
     SalesforceRefusedRequest,
 )
 
+from touchpoints.adapters.salesforce_client import Connection
 from touchpoints.errors import (
     SalesforceLimitExceededError,
     SalesforceUnavailableError,
@@ -47,6 +49,7 @@ ATTEMPTS = 3
 # later usually succeeds. Other record errors (validation, deleted) would fail again.
 RETRIED_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW"})
 LOCK_RETRIES = 3
+LOGIN = "login"  # the kind a login request (JWT bearer token or SOAP login) is counted as
 
 Send = Callable[[Salesforce], Any]
 
@@ -84,15 +87,20 @@ class SalesforceTransport:
         self,
         client: Salesforce,
         *,
-        reconnect: Callable[[], Salesforce] | None = None,
+        reconnect: Callable[[], Connection] | None = None,
+        logged_in: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         lock_retries: int = LOCK_RETRIES,
     ) -> None:
+        """`logged_in`: getting `client` took a login request; `reconnect` makes a new client
+        from the secret read again (a login, unless it holds a session)."""
         self._sf = client
         self._reconnect = reconnect
         self._sleep = sleep
         self._lock_retries = lock_retries
         self.calls: Counter[str] = Counter()  # API calls by kind, for metrics and the run summary
+        if logged_in:
+            self.calls[LOGIN] += 1  # a request to Salesforce too, though not an API call
 
     @property
     def client(self) -> Salesforce:
@@ -100,14 +108,17 @@ class SalesforceTransport:
         return self._sf
 
     def call[T](self, kind: str, send: Callable[[Salesforce], T], attempts: int = ATTEMPTS) -> T:
-        """One API call, counted; retried on transient failures, and once more after logging in
-        again when the session expired (sessions expire, tokens rotate)."""
+        """One API call, counted; retried on transient failures, and once more with a client
+        made from the secret read again when the session expired (sessions expire, tokens
+        rotate) or its renewal was refused (the secret was rotated: a new key, a new user)."""
         try:
             return self._with_retries(kind, send, attempts)
-        except SalesforceExpiredSession:
+        except (SalesforceExpiredSession, SalesforceAuthenticationFailed):
             if self._reconnect is None:
                 raise
-            self._sf = self._reconnect()
+            self._sf, logged_in = self._reconnect()
+            if logged_in:
+                self.calls[LOGIN] += 1
             return self._with_retries(kind, send, attempts)
 
     def _with_retries[T](self, kind: str, send: Callable[[Salesforce], T], attempts: int) -> T:
@@ -116,7 +127,7 @@ class SalesforceTransport:
         for attempt in range(1, attempts + 1):
             self.calls[kind] += 1
             try:
-                return send(self._sf)
+                return self._send(send)
             except SalesforceRefusedRequest as error:
                 if "REQUEST_LIMIT_EXCEEDED" in _error_codes(error):
                     raise SalesforceLimitExceededError(
@@ -130,6 +141,19 @@ class SalesforceTransport:
                     ) from error
                 self._sleep(random.uniform(0, 0.2 * 2**attempt))  # noqa: S311 - jitter, not security
         raise AssertionError("unreachable")
+
+    def _send[T](self, send: Callable[[Salesforce], T]) -> T:
+        """One request. A client that logged in itself (JWT, password) renews an expired session
+        in place, logging in again with the secret it was made from: that login is counted."""
+        session = self._sf.session_id
+        try:
+            return send(self._sf)
+        except SalesforceAuthenticationFailed:
+            self.calls[LOGIN] += 1  # the renewal was refused: a login request all the same
+            raise
+        finally:
+            if self._sf.session_id != session:
+                self.calls[LOGIN] += 1
 
     # -- queries -------------------------------------------------------------------------------
 
