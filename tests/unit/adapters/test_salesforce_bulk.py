@@ -5,7 +5,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from touchpoints.adapters import salesforce_bulk
-from touchpoints.adapters.salesforce_bulk import NULL, IngestStage, _run_blocks, _write_run
+from touchpoints.adapters.salesforce_bulk import (
+    NULL,
+    IngestStage,
+    _run_blocks,
+    _write_run,
+    csv_rows,
+)
 
 
 def _parts(stage: IngestStage) -> list[bytes]:
@@ -95,3 +101,34 @@ def test_a_sort_run_reads_back_block_by_block_exactly_as_written(monkeypatch, tm
 
     assert [len(block) for block in blocks] == [2, 2, 1]
     assert [row for block in blocks for row in block] == rows
+
+
+def _read_both(text: str) -> tuple[list[list[str]], list[list[str]]]:
+    return (
+        list(csv_rows(io.StringIO(text, newline=""))),
+        list(csv.reader(io.StringIO(text, newline=""))),
+    )
+
+
+@given(
+    st.lists(st.lists(cells.filter(lambda cell: cell is not None), max_size=4), max_size=5),
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+)
+def test_rows_are_read_as_csv_reads_them(rows, line_ending, quoting):
+    """What Salesforce writes (CSV, LF or CRLF line endings, every cell quoted in Bulk results,
+    quoted cells spanning lines): the split read and csv's agree row for row."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator=line_ending, quoting=quoting).writerows(rows)
+
+    fast, expected = _read_both(text.getvalue())
+
+    assert fast == expected
+
+
+@given(st.text(alphabet='ab,"\r\n ', max_size=40))
+def test_any_text_is_read_as_csv_reads_it(text):
+    """Even text no CSV writer makes (a stray quote, a bare CR, blank lines)."""
+    fast, expected = _read_both(text)
+
+    assert fast == expected

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from touchpoints.adapters.salesforce_dates import format_datetime, parse_datetime
 
@@ -23,3 +25,18 @@ def test_a_datetime_is_written_in_utc_with_milliseconds_and_a_four_digit_year(mo
     assert parse_datetime(written) == moment.astimezone(UTC).replace(
         microsecond=moment.microsecond // 1000 * 1000
     )
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.just(UTC)
+        | st.builds(timezone, st.timedeltas(-timedelta(hours=23), timedelta(hours=23))),
+    )
+)
+def test_a_utc_value_is_written_as_any_other(moment):
+    """The shortcut for UTC values writes what converting and replacing the offset writes."""
+    slow = moment.astimezone(UTC).isoformat("T", "milliseconds").replace("+00:00", "Z")
+
+    assert format_datetime(moment) == slow

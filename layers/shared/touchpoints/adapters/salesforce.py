@@ -175,17 +175,10 @@ class SalesforceGateway:
     ) -> Iterator[list[Member]]:
         """A finished member query job's rows in Id order after `after_id`, `size` at a time
         (pages of `bulk_page_size` rows sorted on ephemeral storage, then merged)."""
-        chunk: list[Member] = []
         members = self._bulk.sorted_rows(
             job, "Id", after_id, self._bulk_page_size, self._map.members_from_csv
         )
-        for member in members:
-            chunk.append(member)
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        yield from map(list, batched(members, size, strict=False))
 
     # -- touchpoints ---------------------------------------------------------------------------
 

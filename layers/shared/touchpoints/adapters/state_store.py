@@ -16,7 +16,7 @@ items are the same as the resource Table writes, which the other readers use.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -44,6 +44,14 @@ def _campaign_pk(campaign_id: str) -> str:
     return f"CAMPAIGN#{campaign_id}"
 
 
+def _iso_text(moment: datetime) -> str:
+    """`moment.isoformat()`; for UTC (every touchpoint date) its offset written rather than
+    asked of the time zone, which costs a third less, once per member saved."""
+    if moment.tzinfo is UTC:
+        return moment.replace(tzinfo=None).isoformat() + "+00:00"
+    return moment.isoformat()
+
+
 def _touchpoint_to_wire(touchpoint: Touchpoint) -> AttributeValue:
     """Its fields by name, field by field (not `dataclasses.asdict`, which deep-copies every
     value), the date as ISO text; a map whose absent parts are NULL."""
@@ -56,7 +64,7 @@ def _touchpoint_to_wire(touchpoint: Touchpoint) -> AttributeValue:
             "lead_id": _NULL if lead_id is None else {"S": lead_id},
             "contact_id": _NULL if contact_id is None else {"S": contact_id},
             "email": {"S": touchpoint.email},
-            "touchpoint_date": {"S": touchpoint.touchpoint_date.isoformat()},
+            "touchpoint_date": {"S": _iso_text(touchpoint.touchpoint_date)},
             "channel": {"S": touchpoint.channel},
             "channel_path": {"S": touchpoint.channel_path},
             "medium": _NULL if medium is None else {"S": medium},

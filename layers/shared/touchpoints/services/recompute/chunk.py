@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from touchpoints.ports.salesforce import RecomputeSalesforcePort
 from touchpoints.ports.state import StatePort, StoredMember
 from touchpoints.rules.diff import diff_touchpoints
-from touchpoints.rules.eligibility import evaluate_member
+from touchpoints.rules.eligibility import member_rules
 from touchpoints.rules.keys import touchpoint_key
 from touchpoints.rules.models import Campaign, Channel, Member, Touchpoint
 from touchpoints.services.recompute.checkpoint import Run
@@ -55,9 +55,8 @@ class ChunkReconciler:
     ) -> ChunkWrites:
         totals = run.totals
         stored = self._state.load_members_range(campaign_id, run.cursor, upto_id)
-        outcomes = (
-            {m.id: evaluate_member(campaign, m, channels) for m in members} if campaign else {}
-        )
+        evaluate = member_rules(campaign, channels) if campaign else None
+        outcomes = {m.id: evaluate(m) for m in members} if evaluate else {}
         baseline: Mapping[str, tuple[Touchpoint, str | None]]
         if held is not None:  # drift repair, Bulk: what Salesforce holds in this Id range
             baseline = held.upto(upto_id)
@@ -89,24 +88,20 @@ class ChunkReconciler:
         changed: list[StoredMember] = []
         pending: list[Pending] = []
         people = {m.id: (m.contact_id or m.lead_id, m.email) for m in members}
+        started_at, counted = run.started_at, totals.statuses
         for member_id, outcome in outcomes.items():
-            key = touchpoint_key(member_id)
-            previous = stored.get(member_id)
+            key = outcome.touchpoint.key if outcome.touchpoint else touchpoint_key(member_id)
+            previous, held_now, written = stored.get(member_id), baseline.get(key), key in planned
             person_id, email = people[member_id]
             new_state = next_state(
-                outcome,
-                previous,
-                baseline.get(key),
-                written=key in planned,
-                person_id=person_id,
-                email=email,
+                outcome, previous, held_now, written=written, person_id=person_id, email=email
             )
-            new_state = with_history(new_state, previous, run.started_at)
-            if key in planned or key in deletes:
-                pending.append(Pending(member_id, new_state, baseline.get(key)))
+            new_state = with_history(new_state, previous, started_at)
+            if written or key in deletes:
+                pending.append(Pending(member_id, new_state, held_now))
             elif new_state is not previous and new_state != previous:
                 changed.append(new_state)
-            totals.statuses[new_state.status] += 1
+            counted[new_state.status] += 1
         gone: list[str] = []
         for member_id in stored:
             if member_id in outcomes:

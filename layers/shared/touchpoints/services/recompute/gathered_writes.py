@@ -42,12 +42,12 @@ class GatheredWrites:
         self._upserts.extend(upserts)
         self._deletes.update(deletes)
         self.deleting.update(deletes.values())
-        self._pending.update((touchpoint_key(p.member_id), p) for p in pending)
         if self._staged is None and len(self._upserts) + len(self._deletes) >= self._threshold:
             self._staged = self._sf.stage_touchpoint_writes()
         if self._staged is None:
+            self._pending.update((touchpoint_key(p.member_id), p) for p in pending)
             return []
-        staged = list(self._pending.values())
+        staged = [*self._pending.values(), *pending]  # (kept by key only while in memory)
         for touchpoint in self._upserts:
             self._staged.add_upsert(touchpoint)
         for record_id in self._deletes.values():
