@@ -1,8 +1,9 @@
-from dataclasses import FrozenInstanceError, dataclass, field
+import pickle
+from dataclasses import FrozenInstanceError, dataclass, field, fields, replace
 
 import pytest
 
-from touchpoints.rules.frozen_values import fast_frozen_init
+from touchpoints.rules.frozen_values import TWIN_FROM_FIELDS, fast_frozen_init
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +63,66 @@ def test_only_plain_frozen_slotted_dataclasses_are_remade():
     for cls in (Mutable, Unslotted, WithFactory):
         with pytest.raises(TypeError):
             fast_frozen_init(cls)
+
+
+@fast_frozen_init
+@dataclass(frozen=True, slots=True)
+class Wide:  # filled as its mutable twin (TWIN_FROM_FIELDS fields or more)
+    a: str
+    b: str
+    c: str
+    d: str
+    e: str
+    f: str | None = None
+    g: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlainWide:
+    a: str
+    b: str
+    c: str
+    d: str
+    e: str
+    f: str | None = None
+    g: int = 0
+
+
+def test_a_wide_value_is_its_own_class_again_with_every_field_and_default():
+    value = Wide("1", "2", "3", "4", "5", g=7)
+    assert len(fields(Wide)) >= TWIN_FROM_FIELDS
+
+    assert type(value) is Wide
+    assert (value.a, value.e, value.f, value.g) == ("1", "5", None, 7)
+    assert value == Wide("1", "2", "3", "4", "5", None, 7)
+    assert hash(value) == hash(Wide("1", "2", "3", "4", "5", None, 7))
+    assert repr(value) == repr(PlainWide("1", "2", "3", "4", "5", g=7)).replace("PlainWide", "Wide")
+    with pytest.raises(FrozenInstanceError):
+        value.a = "changed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Wide("1", "2")  # type: ignore[call-arg]
+    assert replace(value, g=8) == Wide("1", "2", "3", "4", "5", None, 8)
+    assert pickle.loads(pickle.dumps(value)) == value
+
+
+def test_a_wide_value_with_a_dataclass_base_is_filled_through_its_slots():
+    @dataclass(frozen=True, slots=True)
+    class Base:
+        a: str
+
+    @fast_frozen_init
+    @dataclass(frozen=True, slots=True)
+    class Derived(Base):
+        b: str
+        c: str
+        d: str
+        e: str
+        f: str
+        g: str
+
+    value = Derived(*"abcdefg")
+
+    assert type(value) is Derived
+    assert (value.a, value.g) == ("a", "g")
+    with pytest.raises(FrozenInstanceError):
+        value.b = "x"  # type: ignore[misc]
