@@ -16,7 +16,7 @@ import marshal
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import batched, chain, dropwhile
 from operator import itemgetter
@@ -39,6 +39,7 @@ DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 SORT_RUN_ROWS = 20_000
 RUN_BLOCK_ROWS = 500  # rows read back at a time from each run while they are merged
 RUN_BLOCK_LENGTH_BYTES = 4
+WRITE_BLOCK_LINES = 1000  # staged CSV lines written to ephemeral storage at a time
 NULL = "#N/A"  # Bulk API's null: an empty cell would leave the field as it was
 RUNNING = frozenset({"Open", "UploadComplete", "InProgress"})
 
@@ -276,9 +277,24 @@ class BulkRequests:
 
 @dataclass
 class _Part:
+    """One ingest job's CSV: its lines are kept until `WRITE_BLOCK_LINES` of them are written
+    to the file at once (a `write` per line was a tenth of staging's time)."""
+
     file: IO[bytes]
     rows: int = 0
-    size: int = 0  # bytes written, counted here: asking the file costs a system call per row
+    size: int = 0  # bytes, counted here: asking the file costs a system call per row
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, line: str, size: int) -> None:
+        self.lines.append(line)
+        self.size += size
+        self.rows += 1
+        if len(self.lines) == WRITE_BLOCK_LINES:
+            self.write()
+
+    def write(self) -> None:
+        self.file.write("".join(self.lines).encode("utf-8"))
+        self.lines.clear()
 
 
 class _Lines:
@@ -307,18 +323,20 @@ class IngestStage:
         if text is None:
             self._writer.writerow(cells)
             text = self._lines.written.pop()
-        line = text.encode("utf-8")
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
         part = self._parts[-1] if self._parts else None
-        if part is None or part.size + len(line) > self._max_bytes:
+        if part is None or part.size + size > self._max_bytes:
+            if part is not None:
+                part.write()
             part = _Part(tempfile.TemporaryFile(prefix="bulk-ingest-"))  # noqa: SIM115
             part.size = part.file.write(_csv_line(self._header))
             self._parts.append(part)
-        part.size += part.file.write(line)
-        part.rows += 1
+        part.add(text, size)
         self.rows += 1
 
     def parts(self) -> Iterator[IO[bytes]]:
         for part in self._parts:
+            part.write()
             part.file.flush()
             yield part.file
 

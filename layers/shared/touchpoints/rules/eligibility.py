@@ -41,6 +41,7 @@ def member_rules(
     excluded = _NO_TOUCHPOINT_MODES.get(mode)
     responded_only = mode is SyncMode.INCLUDE_RESPONDED
     channel = map_channel(campaign.type, channels)
+    channel_name, channel_path = channel.channel, channel.path
     campaign_id, medium = campaign.id, campaign.type
 
     def evaluate(member: Member) -> MemberOutcome:
@@ -62,8 +63,8 @@ def member_rules(
             member.contact_id,  # contact_id
             email.strip(),  # email
             when,  # touchpoint_date
-            channel.channel,  # channel
-            channel.path,  # channel_path
+            channel_name,  # channel
+            channel_path,  # channel_path
             medium,  # medium
         )
         return MemberOutcome(member.id, Reason.TOUCHPOINT, touchpoint)
