@@ -13,6 +13,7 @@ from touchpoints.rules.diff import diff_touchpoints
 from touchpoints.rules.eligibility import member_rules
 from touchpoints.rules.keys import touchpoint_key
 from touchpoints.rules.models import Campaign, Channel, Member, Touchpoint
+from touchpoints.rules.outcome import CREATED
 from touchpoints.services.recompute.checkpoint import Run
 from touchpoints.services.recompute.member_states import Pending, accounted_for, next_state
 from touchpoints.services.recompute.results import UNCONFIRMED_WRITES
@@ -52,7 +53,11 @@ class ChunkReconciler:
         channels: Mapping[str, Channel],
         intent: WriteIntent,
         held: HeldTouchpoints | None = None,
+        *,
+        staging: bool = False,
     ) -> ChunkWrites:
+        """`staging`: the run's writes are being staged for Bulk, where a created touchpoint's
+        state is recorded from the job's results (bulk_phase.py), not planned here."""
         totals = run.totals
         stored = self._state.load_members_range(campaign_id, run.cursor, upto_id)
         evaluate = member_rules(campaign, channels) if campaign else None
@@ -89,9 +94,14 @@ class ChunkReconciler:
         pending: list[Pending] = []
         people = {m.id: (m.contact_id or m.lead_id, m.email) for m in members}
         started_at, counted = run.started_at, totals.statuses
+        # (statuses written back are taken from the planned states: with write-back, all are)
+        created_later = staging and not self._write_back_status
         for member_id, outcome in outcomes.items():
             key = outcome.touchpoint.key if outcome.touchpoint else touchpoint_key(member_id)
             previous, held_now, written = stored.get(member_id), baseline.get(key), key in planned
+            if created_later and written and held_now is None:  # (a create: nothing held)
+                counted[CREATED] += 1
+                continue
             person_id, email = people[member_id]
             new_state = next_state(
                 outcome, previous, held_now, written=written, person_id=person_id, email=email

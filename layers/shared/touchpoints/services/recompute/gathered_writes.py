@@ -34,6 +34,11 @@ class GatheredWrites:
         self.deleting: set[str] = set()  # record ids planned for deletion in this invocation
         self.refused_strays = 0  # deletions of touchpoints no member accounts for, refused
 
+    @property
+    def staging(self) -> bool:
+        """Writes go to Bulk ingest jobs (the threshold was reached in this invocation)."""
+        return self._staged is not None
+
     def add(
         self, upserts: Iterable[Touchpoint], deletes: Mapping[str, str], pending: list[Pending]
     ) -> list[Pending]:

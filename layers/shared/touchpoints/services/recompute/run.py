@@ -221,7 +221,15 @@ class Recompute:
                 check_order(members, run.cursor)
                 upper = None if is_last else members[-1].id
                 chunk = self._chunks.reconcile(
-                    campaign_id, campaign, members, run, upper, channels, intent, held
+                    campaign_id,
+                    campaign,
+                    members,
+                    run,
+                    upper,
+                    channels,
+                    intent,
+                    held,
+                    staging=writes.staging,
                 )
                 staged = writes.add(chunk.upserts, chunk.deletes, chunk.pending)
                 self._records.record_planned(campaign_id, staged, run.totals)
