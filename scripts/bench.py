@@ -325,9 +325,14 @@ class Bench:
     clock: AwsClock
 
 
+IMPORT_BATCH = 200  # members inserted in the same second, as a list import's batch is
+
+
 def seed(world: World, size: int) -> tuple[str, list[str]]:
     """A campaign (Include All) with `size` lead members, written straight into the emulator's
-    store: seeding is not an API call and takes no HTTP round trip."""
+    store: seeding is not an API call and takes no HTTP round trip. The members are created a
+    batch of `IMPORT_BATCH` a second, so their `CreatedDate`s (their touchpoint dates) change
+    as an import's do, not once for the whole campaign."""
     org = world.org
     campaign_id = org.insert(
         "Campaign",
@@ -339,6 +344,8 @@ def seed(world: World, size: int) -> tuple[str, list[str]]:
     )
     member_ids = []
     for number in range(size):
+        if number and number % IMPORT_BATCH == 0:
+            org.advance(seconds=1)
         lead = org.insert(
             "Lead", {"LastName": f"P{number}", "Company": "Acme", "Email": f"p{number}@example.com"}
         )

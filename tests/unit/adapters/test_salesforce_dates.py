@@ -40,3 +40,28 @@ def test_a_utc_value_is_written_as_any_other(moment):
     slow = moment.astimezone(UTC).isoformat("T", "milliseconds").replace("+00:00", "Z")
 
     assert format_datetime(moment) == slow
+
+
+moments = st.datetimes(
+    min_value=datetime(1, 1, 2),
+    max_value=datetime(9999, 12, 30),
+    timezones=st.just(UTC)
+    | st.builds(timezone, st.timedeltas(-timedelta(hours=23), timedelta(hours=23))),
+)
+
+
+@given(
+    st.lists(moments, min_size=1, max_size=4).flatmap(lambda pool: st.lists(st.sampled_from(pool)))
+)
+def test_dates_repeated_in_any_order_are_written_and_read_as_each_on_its_own(run):
+    """A run of dates with repeats (members sharing an import's or an event's date), the same
+    instant in two zones among them: the last conversion given again is the right one."""
+    for moment in run:
+        written = format_datetime(moment)
+
+        assert written == moment.astimezone(UTC).isoformat("T", "milliseconds").replace(
+            "+00:00", "Z"
+        )
+        assert parse_datetime(written) == datetime.fromisoformat(written)
+        assert parse_datetime(written).tzinfo is UTC
+        assert format_datetime(moment.astimezone(UTC)) == written

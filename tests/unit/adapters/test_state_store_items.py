@@ -2,9 +2,12 @@
 (the map is built field by field, not through dataclasses.asdict, so a new field must be added)."""
 
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
-from touchpoints.adapters.state_store import _touchpoint_from_wire, _touchpoint_to_wire
+from hypothesis import given
+from hypothesis import strategies as st
+
+from touchpoints.adapters.state_store import _iso_text, _touchpoint_from_wire, _touchpoint_to_wire
 from touchpoints.rules.models import Touchpoint
 
 
@@ -41,3 +44,19 @@ def test_absent_parts_stay_absent_after_the_round_trip():
 
     assert parts["lead_id"] == parts["medium"] == {"NULL": True}
     assert _touchpoint_from_wire(parts) == touchpoint
+
+
+@given(
+    st.lists(
+        st.datetimes(
+            timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(0))])
+        ),
+        min_size=1,
+        max_size=3,
+    ).flatmap(lambda pool: st.lists(st.sampled_from(pool)))
+)
+def test_a_date_repeated_among_others_is_stored_as_its_own_isoformat(run):
+    """Members share their dates: the last date's text is reused only for the same UTC moment,
+    never for the same instant in another zone (whose text keeps its own offset)."""
+    for moment in run:
+        assert _iso_text(moment) == moment.isoformat()
