@@ -1,5 +1,6 @@
 import csv
 import io
+from itertools import batched
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,6 +12,7 @@ from touchpoints.adapters.salesforce_bulk import (
     _run_blocks,
     _write_run,
     csv_rows,
+    merge_blocks,
 )
 
 
@@ -132,3 +134,33 @@ def test_any_text_is_read_as_csv_reads_it(text):
     fast, expected = _read_both(text)
 
     assert fast == expected
+
+
+@given(
+    st.lists(st.text(max_size=6), unique=True, max_size=60).flatmap(
+        lambda keys: st.tuples(
+            st.just(keys),
+            st.lists(st.integers(0, 5), min_size=len(keys), max_size=len(keys)),
+            st.integers(1, 7),
+        )
+    )
+)
+def test_merged_runs_give_every_row_once_in_key_order(case):
+    """Rows (unique keys) dealt to up to six sorted runs, each read in blocks of any size."""
+    keys, runs_of, block_rows = case
+    runs: list[list[list[str]]] = [[] for _ in range(6)]
+    for key, run in zip(keys, runs_of, strict=True):
+        runs[run].append(["row", key])
+    blocked = [
+        iter(
+            [
+                tuple(block)
+                for block in batched(sorted(run, key=lambda row: row[1]), block_rows, strict=False)
+            ]
+        )
+        for run in runs
+    ]
+
+    merged = list(merge_blocks(blocked, 1))
+
+    assert merged == sorted((row for run in runs for row in run), key=lambda row: row[1])

@@ -10,11 +10,11 @@ steps are driven one by one here and every request is counted as it is made.
 from __future__ import annotations
 
 import csv
-import heapq
 import io
 import marshal
 import os
 import tempfile
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -92,6 +92,34 @@ def csv_rows(lines: Iterator[str]) -> Iterator[list[str]]:
         yield next(csv.reader(chain((line,), lines)))
 
 
+def merge_blocks(runs: list[Iterator[Sequence[list[str]]]], key_index: int) -> Iterator[list[str]]:
+    """The rows of sorted runs, each read a block at a time, in the order of their cells at
+    `key_index` (unique keys: among equal keys the order is not kept). heapq.merge steps through
+    Python for every row; here each round takes, from every run's current block, the rows up to
+    the smallest of the blocks' last keys (one block whole, at least) and sorts them together,
+    which Python's sort does in C for rows already in sorted runs: at 50 runs (a million
+    members) about a tenth of heapq.merge's time."""
+    key = itemgetter(key_index)
+    current: list[tuple[Sequence[list[str]], int, Iterator[Sequence[list[str]]]]] = []
+    for blocks in runs:
+        if block := next(blocks, None):
+            current.append((block, 0, blocks))
+    while current:
+        frontier = min(key(block[-1]) for block, _, _ in current)
+        taken: list[list[str]] = []
+        left = []
+        for block, start, blocks in current:
+            end = bisect_right(block, frontier, start, key=key)
+            taken.extend(block[start:end])
+            if end < len(block):
+                left.append((block, end, blocks))
+            elif following := next(blocks, None):
+                left.append((following, 0, blocks))
+        taken.sort(key=key)
+        yield from taken
+        current = left
+
+
 def _run_blocks(run: IO[bytes]) -> Iterator[tuple[list[str], ...]]:
     while length := run.read(RUN_BLOCK_LENGTH_BYTES):
         # only runs this process wrote, in its own private temporary directory
@@ -156,8 +184,7 @@ class BulkRequests:
             read = reader(header)
             files = [open(path, "rb") for path in runs]  # noqa: SIM115
             try:
-                rows = (chain.from_iterable(_run_blocks(file)) for file in files)
-                merged = heapq.merge(*rows, key=itemgetter(key_index))
+                merged = merge_blocks([_run_blocks(file) for file in files], key_index)
                 # in key order: those up to `after_key` come first (a continuation's done part)
                 yield from map(read, dropwhile(lambda row: row[key_index] <= after_key, merged))
             finally:
