@@ -35,7 +35,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.awsrequest import AWSResponse
 from moto.core.models import botocore_stubber
@@ -77,11 +77,12 @@ def _value_size(value: dict[str, Any]) -> int:
     return sum(len(str(element)) for element in inner)  # SS, NS, BS
 
 
-# An item kept as its compact JSON text (a few hundred bytes, where the parsed AttributeValue
-# dicts take kilobytes) and its DynamoDB size: a plain tuple of a str and an int, which the
-# collector stops tracking, so a million items are not walked by every collection of the
-# process, whose time would count as the product's.
-StoredItem = tuple[str, int]
+class StoredItem(NamedTuple):
+    """An item kept as its compact JSON text (a few hundred bytes, where the parsed AttributeValue
+    dicts take kilobytes and burden the garbage collector) and its DynamoDB size."""
+
+    text: str
+    size: int
 
 
 class InProcessDynamoDB:
@@ -121,7 +122,7 @@ class InProcessDynamoDB:
     def partition_bytes(self, partition: str, sort_prefix: str = "") -> int:
         """What a Query reads to return the items of `partition` whose sort key starts so."""
         items = self._items.get(partition, {})
-        return sum(size for sort, (_, size) in items.items() if sort.startswith(sort_prefix))
+        return sum(item.size for sort, item in items.items() if sort.startswith(sort_prefix))
 
     # -- the wire ----------------------------------------------------------------------------------
     def reply(self, request: Any) -> AWSResponse:
@@ -160,7 +161,7 @@ class InProcessDynamoDB:
     def _find(self, key: Item) -> Item | None:
         partition, sort = _key(key)
         stored = self._items.get(partition, {}).get(sort)
-        return json.loads(stored[0]) if stored is not None else None
+        return json.loads(stored.text) if stored is not None else None
 
     def _put(self, item: Item) -> None:
         partition, sort = _key(item)
@@ -168,7 +169,7 @@ class InProcessDynamoDB:
         if sort not in items:
             self._sort_keys.setdefault(partition, []).append(sort)
             self._unsorted.add(partition)
-        items[sort] = (json.dumps(item, separators=(",", ":")), item_size(item))
+        items[sort] = StoredItem(json.dumps(item, separators=(",", ":")), item_size(item))
 
     def _delete(self, key: Item) -> None:
         partition, sort = _key(key)
@@ -198,9 +199,9 @@ class InProcessDynamoDB:
         for sort in selected:
             if not matches(sort):
                 continue
-            text, item_bytes = items[sort]
-            page.append(text)
-            size += item_bytes
+            item = items[sort]
+            page.append(item.text)
+            size += item.size
             if size >= PAGE_BYTES or (limit is not None and len(page) >= limit):
                 key = {"PK": {"S": partition}, "SK": {"S": sort}}
                 last = f',"LastEvaluatedKey":{json.dumps(key)}'

@@ -88,13 +88,12 @@ class Job:
     # query jobs
     query: str = ""
     columns: list[str] = field(default_factory=list)
-    rows: list[tuple[object, ...]] = field(default_factory=list)
+    rows: list[list[object]] = field(default_factory=list)
     # ingest jobs
     uploads: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
-    # (rows as tuples of text, which the collector stops tracking: see QueryEngine.to_rows)
-    successes: list[tuple[str, bool, tuple[str, ...]]] = field(default_factory=list)
-    failures: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    successes: list[tuple[str, bool, list[str]]] = field(default_factory=list)
+    failures: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     def info(self, created_by: str) -> dict:
         info = {
@@ -454,11 +453,7 @@ class Bulk2Api:
         store = self.org.store
         if len(row) != len(job.header):
             job.failures.append(
-                (
-                    "",
-                    "INVALID_INPUT:Row has a different number of columns than the header:--",
-                    tuple(row),
-                )
+                ("", "INVALID_INPUT:Row has a different number of columns than the header:--", row)
             )
             return
         values = dict(zip(job.header, row, strict=True))
@@ -469,13 +464,13 @@ class Bulk2Api:
                 if request.fault is not None and request.fault.locks(fields, record_id or None):
                     raise lock_error()
                 record_id, created = self._apply(job, fields, record_id)
-            job.successes.append((record_id, created, tuple(row)))
+            job.successes.append((record_id, created, row))
         except RecordError as error:
             fields_text = ";".join(error.fields)
             message = (
                 f"{error.status_code}:{error.message}:{fields_text + ' ' if fields_text else ''}--"
             )
-            job.failures.append((to_18(record_id) or "" if record_id else "", message, tuple(row)))
+            job.failures.append((to_18(record_id) or "" if record_id else "", message, row))
 
     def _convert(self, sobject: str, values: dict[str, str]) -> dict:
         schema = self.org.schema
@@ -562,9 +557,7 @@ def _read_csv(job: Job) -> list[list[str]]:
     return rows
 
 
-def _in_no_particular_order(
-    rows: list[tuple[object, ...]], job_id: str
-) -> list[tuple[object, ...]]:
+def _in_no_particular_order(rows: list[list[object]], job_id: str) -> list[list[object]]:
     """Rows of a query without ORDER BY, in a shuffle seeded by the job id: deterministic for a
     test, never the Id (creation) order a client must not rely on."""
     shuffled = list(rows)

@@ -244,12 +244,9 @@ class QueryEngine:
         )
         return ".".join(spelled)
 
-    def to_rows(self, result: QueryResult) -> list[tuple[object, ...]]:
+    def to_rows(self, result: QueryResult) -> list[list[object]]:
         """The selected values of each record, as `resolve` finds them (field names are looked up
-        once per object type, not once per row: a Bulk job shapes up to millions of rows). A row
-        is a tuple: the collector stops tracking a tuple of plain values, so a job's rows, kept
-        until it is deleted, are not walked by every collection of the process that hosts the
-        emulator (the benchmark's, where they would count as the product's time)."""
+        once per object type, not once per row: a Bulk job shapes up to millions of rows)."""
         names: dict[tuple[str, str], str | None] = {}
 
         def name(sobject: str, field: str) -> str | None:
@@ -270,7 +267,7 @@ class QueryEngine:
             return record.get(field) if field else None
 
         paths = [ref.parts for ref in result.query.fields]
-        return [tuple([value(record, parts) for parts in paths]) for record in result.records]
+        return [[value(record, parts) for parts in paths] for record in result.records]
 
 
 def attributes(sobject: str, record_id: str, version: str) -> dict:
