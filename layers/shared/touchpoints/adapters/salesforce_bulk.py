@@ -97,8 +97,8 @@ def merge_blocks(runs: list[Iterator[Sequence[list[str]]]], key_index: int) -> I
     `key_index` (unique keys: among equal keys the order is not kept). heapq.merge steps through
     Python for every row; here each round takes, from every run's current block, the rows up to
     the smallest of the blocks' last keys (one block whole, at least) and sorts them together,
-    which Python's sort does in C for rows already in sorted runs: at 50 runs (a million
-    members) about a tenth of heapq.merge's time."""
+    which Python's sort does in C for rows already in sorted runs: half of heapq.merge's time
+    at 5 runs (100,000 members), 60% at 50 (a million)."""
     key = itemgetter(key_index)
     current: list[tuple[Sequence[list[str]], int, Iterator[Sequence[list[str]]]]] = []
     for blocks in runs:
