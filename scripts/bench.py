@@ -42,9 +42,9 @@ Usage: python -m scripts.bench [SIZES...] [--moto-up-to N]   (default sizes: 100
 1000000); `python -m scripts.bench 1000 10000` runs fewer. Each row is printed as it ends, the
 table at the end. Measured here on 5 Dec 2026 (2 cores shared with other work): 100,000 members
 about 1.5 min in all (seeding 5 s, baseline 2 s, runs 7-24 s wall); 1,000,000 members about 35 min
-for the three rows (seeding 90 s, baseline 18 s, first run 530 s of which 360 s in moto's SQS,
-whose sends slow as the attribution queue fills; reruns ~90 s), 3.2 GB resident at the first run's
-peak, then ~15 min for the write-back row, seeded again. About half a run's CPU time is the
+for the three rows (seeding 50 s, baseline 18 s, first run ~490 s of which ~340 s in moto's SQS,
+whose sends slow as the attribution queue fills; reruns 75-90 s), 3.2 GB resident at the first
+run's peak, then ~10 min for the write-back row, seeded again. About half a run's CPU time is the
 in-process emulator's (seeding, shaping Bulk results, processing ingest rows); the seeded org is
 frozen out of the garbage collector's scans after seeding (`gc.freeze`), as it would not be in the
 Lambda's heap.
